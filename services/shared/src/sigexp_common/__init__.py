@@ -1,0 +1,1 @@
+"""SIGEXP shared infrastructure. No domain models and no event schemas live here."""

@@ -1,0 +1,116 @@
+"""Service factory: the same lifespan for every service (migrate, db, broker, relay, consumers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from sigexp_common.broker import Broker
+from sigexp_common.consumer import EventConsumer, Handler
+from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker
+from sigexp_common.errors import install_error_handlers
+from sigexp_common.http import (
+    ReadyCheck,
+    broker_ready,
+    database_ready,
+    install_request_context,
+    operations_router,
+)
+from sigexp_common.logs import setup_logging
+from sigexp_common.migrations import upgrade
+from sigexp_common.relay import OutboxRelay
+from sigexp_common.security import JwksVerifier
+from sigexp_common.settings import ServiceSettings
+
+log = logging.getLogger("sigexp.app")
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its name, settings, routes, migrations and event handlers."""
+
+    name: str
+    settings: ServiceSettings
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    ready_checks: Mapping[str, ReadyCheck] = field(default_factory=dict)
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+    title: str = ""
+
+
+async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
+    """Connect (retrying until the broker answers), then start consuming."""
+    settings = spec.settings
+    broker: Broker = app.state.broker
+    await broker.connect_forever()
+    if spec.handlers and settings.run_consumers:
+        consumer = EventConsumer(app.state.sessions, spec.handlers)
+        await broker.consume(
+            spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
+        )
+        log.info("consuming", extra={"routing_keys": consumer.routing_keys})
+
+
+def _lifespan(
+    spec: ServiceSpec,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    settings = spec.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_logging(spec.name, settings.log_level)
+        if settings.migrate_on_start:
+            await asyncio.to_thread(upgrade, spec.migrations_dir, settings.database_url)
+        app.state.settings = settings
+        app.state.engine = make_engine(settings.database_url)
+        app.state.sessions = make_sessionmaker(app.state.engine, spec.name)
+        app.state.verifier = JwksVerifier(
+            settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
+        )
+        app.state.broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
+        tasks = [asyncio.create_task(_start_messaging(app, spec), name="messaging")]
+        if settings.run_relay:
+            relay = OutboxRelay(
+                app.state.sessions,
+                app.state.broker,
+                asyncpg_dsn(settings.database_url),
+                settings.relay_poll_seconds,
+            )
+            tasks.append(asyncio.create_task(relay.run(), name="relay"))
+        for hook in spec.on_startup:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for hook in spec.on_shutdown:
+                await hook(app)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await app.state.broker.close()
+            await app.state.verifier.aclose()
+            await app.state.engine.dispose()
+
+    return lifespan
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    app = FastAPI(title=spec.title or f"SIGEXP {spec.name}", lifespan=_lifespan(spec))
+    install_error_handlers(app)
+    install_request_context(app)
+    checks: dict[str, ReadyCheck] = {"database": database_ready, "broker": broker_ready}
+    checks.update(spec.ready_checks)
+    app.include_router(operations_router(checks))
+    for router in spec.routers:
+        app.include_router(router)
+    return app

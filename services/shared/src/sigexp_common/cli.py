@@ -1,0 +1,81 @@
+"""`python -m <service> serve|migrate|relay|consume`: one entrypoint per service process kind."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+import uvicorn
+
+from sigexp_common.app import ServiceSpec, create_app
+from sigexp_common.broker import Broker
+from sigexp_common.consumer import EventConsumer
+from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker
+from sigexp_common.logs import setup_logging
+from sigexp_common.migrations import upgrade
+from sigexp_common.relay import OutboxRelay
+
+
+async def _relay(spec: ServiceSpec) -> None:
+    settings = spec.settings
+    engine = make_engine(settings.database_url, pool_size=2)
+    broker = Broker(settings.amqp_url, settings.exchange)
+    await broker.connect_forever()
+    relay = OutboxRelay(
+        make_sessionmaker(engine, spec.name),
+        broker,
+        asyncpg_dsn(settings.database_url),
+        settings.relay_poll_seconds,
+    )
+    try:
+        await relay.run()
+    finally:
+        await broker.close()
+        await engine.dispose()
+
+
+async def _consume(spec: ServiceSpec) -> None:
+    settings = spec.settings
+    engine = make_engine(settings.database_url, pool_size=4)
+    broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
+    await broker.connect_forever()
+    consumer = EventConsumer(make_sessionmaker(engine, spec.name), spec.handlers)
+    await broker.consume(
+        spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await broker.close()
+        await engine.dispose()
+
+
+ExtraCommand = Callable[[ServiceSpec, list[str]], None]
+
+
+def main(
+    build_spec: Callable[[], ServiceSpec],
+    default_port: int,
+    extra_commands: dict[str, ExtraCommand] | None = None,
+) -> None:
+    """Dispatch `serve|migrate|relay|consume` and the service's own commands (with their args)."""
+    extra = extra_commands or {}
+    parser = argparse.ArgumentParser(description="SIGEXP service runner")
+    parser.add_argument("command", choices=["serve", "migrate", "relay", "consume", *extra])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    args, rest = parser.parse_known_args()
+    spec = build_spec()
+    setup_logging(spec.name, spec.settings.log_level)
+    if args.command == "migrate":
+        upgrade(spec.migrations_dir, spec.settings.database_url)
+    elif args.command == "serve":
+        uvicorn.run(create_app(spec), host=args.host, port=args.port, log_config=None)
+    elif args.command in extra:
+        extra[args.command](spec, rest)
+    else:
+        runner = _relay if args.command == "relay" else _consume
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(runner(spec))

@@ -1,0 +1,73 @@
+"""Bus entrypoint: one transaction per message, inbox first, then the handler; ack after commit.
+
+A handler that raises is nacked and redelivered; after the queue's delivery limit RabbitMQ
+dead-letters the message to `<service>.dlq`. A body that is not a CloudEvent is dead-lettered
+at once. Messages behind a poison one keep flowing (prefetch > 1, requeue behind).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aio_pika.abc import AbstractIncomingMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sigexp_common import context, inbox
+from sigexp_common.db import transaction
+from sigexp_common.envelope import Envelope
+
+log = logging.getLogger("sigexp.consumer")
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
+
+
+class EventConsumer:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], handlers: Mapping[str, Handler]
+    ) -> None:
+        self.sessions = sessions
+        self.handlers = dict(handlers)
+
+    @property
+    def routing_keys(self) -> list[str]:
+        return sorted(self.handlers)
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.from_bytes(message.body)
+        except ValidationError:
+            log.error("not a CloudEvent, dead-lettering", extra={"message_id": message.message_id})
+            CONSUMED.labels("desconocido", "invalido").inc()
+            await message.reject(requeue=False)
+            return
+        event_token = context.event_id.set(str(envelope.id))
+        request_token = context.request_id.set(envelope.requestid)
+        try:
+            outcome = await self.handle(envelope)
+        except Exception:
+            log.exception(
+                "handler failed; message will be redelivered", extra={"type": envelope.type}
+            )
+            CONSUMED.labels(envelope.type, "error").inc()
+            await message.nack(requeue=True)
+            return
+        finally:
+            context.event_id.reset(event_token)
+            context.request_id.reset(request_token)
+        CONSUMED.labels(envelope.type, outcome).inc()
+        await message.ack()
+
+    async def handle(self, envelope: Envelope) -> str:
+        """Apply the event once: the inbox row and the handler's effect commit together."""
+        handler = self.handlers.get(envelope.type)
+        async with transaction(self.sessions) as session:
+            if not await inbox.first_time(session, envelope):
+                return "duplicado"
+            if handler is not None:
+                await handler(session, envelope)
+        return "ok" if handler is not None else "ignorado"

@@ -1,0 +1,14 @@
+"""Per-request and per-message context: request id and client address, carried into events."""
+
+from __future__ import annotations
+
+import uuid
+from contextvars import ContextVar
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+event_id: ContextVar[str | None] = ContextVar("event_id", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex

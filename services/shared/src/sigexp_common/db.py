@@ -1,0 +1,46 @@
+"""Async SQLAlchemy engine and the session whose single transaction the entrypoint owns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine, source: str) -> async_sessionmaker[AsyncSession]:
+    """Sessions that know which service they belong to (the `source` of the events they emit)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info={"source": source})
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commits when the block ends normally, rolls back on any exception."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with transaction(sessions) as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(_request_session)]
+"""Request-scoped session: the route's work and its outbox rows commit together or not at all."""
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain libpq-style DSN asyncpg wants, from an SQLAlchemy URL."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)

@@ -1,0 +1,239 @@
+"""Domain exceptions and their single mapping to problem+json (RFC 9457), in Spanish."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("sigexp.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass
+class CampoInvalido:
+    campo: str
+    mensaje: str
+
+
+class ErrorDominio(Exception):
+    """Base of the errors a use case raises; `detail` is what a clerk reads."""
+
+    status = 400
+    titulo = "Solicitud inválida"
+    slug = "solicitud-invalida"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+
+class PeticionInvalida(ErrorDominio):
+    status, titulo, slug = 400, "Solicitud inválida", "solicitud-invalida"
+
+
+class NoAutenticado(ErrorDominio):
+    status, titulo, slug = 401, "No autenticado", "no-autenticado"
+
+
+class SinPermiso(ErrorDominio):
+    status, titulo, slug = 403, "Sin permiso", "sin-permiso"
+
+
+class NoEncontrado(ErrorDominio):
+    status, titulo, slug = 404, "No encontrado", "no-encontrado"
+
+
+class Conflicto(ErrorDominio):
+    status, titulo, slug = 409, "Conflicto de estado", "conflicto"
+
+
+class DemasiadoGrande(ErrorDominio):
+    status, titulo, slug = 413, "Contenido demasiado grande", "demasiado-grande"
+
+
+class TipoNoAdmitido(ErrorDominio):
+    status, titulo, slug = 415, "Tipo de contenido no admitido", "tipo-no-admitido"
+
+
+class DatoInvalido(ErrorDominio):
+    status, titulo, slug = 422, "Datos inválidos", "datos-invalidos"
+
+    def __init__(self, detail: str, errores: list[CampoInvalido] | None = None) -> None:
+        super().__init__(detail)
+        self.errores = errores or []
+
+    def extra(self) -> dict[str, Any]:
+        return {"errors": [{"campo": e.campo, "mensaje": e.mensaje} for e in self.errores]}
+
+
+class DemasiadosIntentos(ErrorDominio):
+    status, titulo, slug = 429, "Demasiados intentos", "demasiados-intentos"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    instance: str | None = None,
+    retry_after: int | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problemas/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_HTTP_TEXTS: dict[int, tuple[str, str]] = {
+    400: ("Solicitud inválida", "La solicitud no se pudo interpretar."),
+    401: ("No autenticado", "Debe iniciar sesión para continuar."),
+    403: ("Sin permiso", "No tiene permiso para realizar esta acción."),
+    404: ("No encontrado", "El recurso solicitado no existe."),
+    405: ("Método no permitido", "Esta dirección no admite ese método."),
+    413: ("Contenido demasiado grande", "El contenido enviado supera el tamaño permitido."),
+    415: ("Tipo de contenido no admitido", "El tipo de contenido enviado no se admite."),
+}
+
+
+def _mensaje_validacion(err: dict[str, Any]) -> str:
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    messages = {
+        "missing": "Es obligatorio.",
+        "string_too_short": f"Debe tener al menos {ctx.get('min_length')} caracteres.",
+        "string_too_long": f"Debe tener como máximo {ctx.get('max_length')} caracteres.",
+        "string_type": "Debe ser un texto.",
+        "int_parsing": "Debe ser un número entero.",
+        "int_type": "Debe ser un número entero.",
+        "int_from_float": "Debe ser un número entero.",
+        "bool_parsing": "Debe ser verdadero o falso.",
+        "bool_type": "Debe ser verdadero o falso.",
+        "greater_than_equal": f"Debe ser mayor o igual que {ctx.get('ge')}.",
+        "greater_than": f"Debe ser mayor que {ctx.get('gt')}.",
+        "less_than_equal": f"Debe ser menor o igual que {ctx.get('le')}.",
+        "less_than": f"Debe ser menor que {ctx.get('lt')}.",
+        "uuid_parsing": "Debe ser un identificador válido (UUID).",
+        "uuid_type": "Debe ser un identificador válido (UUID).",
+        "enum": f"Debe ser uno de: {ctx.get('expected')}.",
+        "literal_error": f"Debe ser uno de: {ctx.get('expected')}.",
+        "value_error": str(ctx.get("error", "Valor inválido.")),
+        "string_pattern_mismatch": "No tiene el formato esperado.",
+        "extra_forbidden": "Campo no admitido.",
+        "datetime_parsing": "Debe ser una fecha y hora ISO 8601.",
+        "datetime_from_date_parsing": "Debe ser una fecha y hora ISO 8601.",
+        "date_parsing": "Debe ser una fecha ISO 8601 (AAAA-MM-DD).",
+        "list_type": "Debe ser una lista.",
+        "dict_type": "Debe ser un objeto JSON.",
+        "model_attributes_type": "Debe ser un objeto JSON.",
+        "too_short": f"Debe tener al menos {ctx.get('min_length')} elementos.",
+        "too_long": f"Debe tener como máximo {ctx.get('max_length')} elementos.",
+    }
+    return messages.get(kind, "Valor inválido.")
+
+
+def _campo(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "cuerpo"
+
+
+async def _dominio(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ErrorDominio)
+    return problem(
+        exc.status,
+        exc.titulo,
+        exc.detail,
+        exc.slug,
+        instance=request.url.path,
+        retry_after=exc.retry_after,
+        **exc.extra(),
+    )
+
+
+async def _validacion(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errores = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errores):
+        return problem(
+            400,
+            "Solicitud inválida",
+            "El cuerpo de la solicitud no es JSON válido.",
+            "solicitud-invalida",
+            instance=request.url.path,
+        )
+    campos = [
+        {"campo": _campo(e.get("loc", ())), "mensaje": _mensaje_validacion(e)} for e in errores
+    ]
+    resumen = "; ".join(f"{c['campo']}: {c['mensaje']}" for c in campos[:5])
+    return problem(
+        422,
+        "Datos inválidos",
+        f"Revise los datos enviados. {resumen}",
+        "datos-invalidos",
+        instance=request.url.path,
+        errors=campos,
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title, default_detail = _HTTP_TEXTS.get(
+        exc.status_code, ("Error", "La solicitud no pudo completarse.")
+    )
+    detail = (
+        exc.detail if isinstance(exc.detail, str) and _is_spanish(exc.detail) else default_detail
+    )
+    return problem(
+        exc.status_code,
+        title,
+        detail,
+        title.lower().replace(" ", "-"),
+        instance=request.url.path,
+    )
+
+
+def _is_spanish(text: str) -> bool:
+    # Starlette's own details are short English phrases ("Not Found"); ours are sentences.
+    return text not in {
+        "Not Found",
+        "Method Not Allowed",
+        "Bad Request",
+        "Unauthorized",
+        "Forbidden",
+    }
+
+
+async def _inesperado(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", extra={"path": request.url.path})
+    return problem(
+        500,
+        "Error interno",
+        "Ocurrió un error inesperado. Intente nuevamente; si persiste, avise a soporte.",
+        "error-interno",
+        instance=request.url.path,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ErrorDominio, _dominio)
+    app.add_exception_handler(RequestValidationError, _validacion)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _inesperado)

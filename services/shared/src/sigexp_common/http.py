@@ -1,0 +1,80 @@
+"""HTTP plumbing shared by every service: request id, client address, metrics, health."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from sigexp_common import context
+
+REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("sigexp_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+ReadyCheck = Callable[[FastAPI], Awaitable[bool]]
+
+
+def install_request_context(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        rid = request.headers.get("x-request-id") or context.new_request_id()
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+        address = forwarded or (request.client.host if request.client else None)
+        rid_token = context.request_id.set(rid)
+        ip_token = context.client_address.set(address)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            context.request_id.reset(rid_token)
+            context.client_address.reset(ip_token)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "desconocida")
+        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
+        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+
+async def database_ready(app: FastAPI) -> bool:
+    async with app.state.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return True
+
+
+async def broker_ready(app: FastAPI) -> bool:
+    return bool(app.state.broker.is_ready)
+
+
+def operations_router(checks: dict[str, ReadyCheck]) -> APIRouter:
+    router = APIRouter(tags=["operaciones"], include_in_schema=False)
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready")
+    async def ready(request: Request) -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = "ok" if await check(request.app) else "caido"
+            except Exception as exc:
+                results[name] = f"caido: {type(exc).__name__}"
+        healthy = all(value == "ok" for value in results.values())
+        return JSONResponse(
+            {"status": "ok" if healthy else "no_listo", "checks": results},
+            status_code=200 if healthy else 503,
+        )
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,24 @@
+"""Idempotent inbox: an event id is recorded in the same transaction as its effect."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigexp_common.envelope import Envelope
+from sigexp_common.messaging_tables import InboxEntry
+
+
+async def first_time(session: AsyncSession, envelope: Envelope) -> bool:
+    """True the first time this event id is seen; a redelivery answers False (skip the effect).
+
+    A concurrent duplicate blocks on the primary key until the first transaction ends, so two
+    deliveries of one event never both see True.
+    """
+    result = await session.execute(
+        insert(InboxEntry)
+        .values(event_id=envelope.id, type=envelope.type)
+        .on_conflict_do_nothing(index_elements=[InboxEntry.event_id])
+        .returning(InboxEntry.event_id)
+    )
+    return result.scalar_one_or_none() is not None

@@ -1,0 +1,57 @@
+"""Settings base: a per-service env prefix; production refuses default secrets."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_MARK = "dev-insecure"
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings. A service subclasses it and sets `env_prefix` (e.g. `PASES_`)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: ClassVar[str] = "sigexp"
+
+    env: str = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "sigexp.events"
+    prefetch: int = 32
+    delivery_limit: int = 5
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    jwt_issuer: str = "sigexp-auth"
+    jwt_audience: str = "sigexp"
+    migrate_on_start: bool = True
+    run_relay: bool = True
+    run_consumers: bool = True
+    relay_poll_seconds: float = 2.0
+    log_level: str = "INFO"
+
+    # Names of fields that hold secrets: production refuses their development defaults.
+    secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> ServiceSettings:
+        if self.env != "production":
+            return self
+        bad = [name for name in self.secret_fields if _looks_default(getattr(self, name))]
+        if bad:
+            raise ValueError(
+                "production refuses development defaults for: " + ", ".join(sorted(bad))
+            )
+        return self
+
+
+def _looks_default(value: Any) -> bool:
+    text = str(value)
+    return (
+        DEFAULT_SECRET_MARK in text
+        or "guest:guest@" in text
+        or "postgres@" in text  # passwordless local superuser
+        or text in {"", "admin", "password", "minioadmin"}
+    )

@@ -1,0 +1,1 @@
+"""Test and local-run helpers: real servers (PostgreSQL, RabbitMQ, nanio, SMTP), never mocks."""

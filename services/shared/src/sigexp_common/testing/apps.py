@@ -1,0 +1,28 @@
+"""Run a service app in-process with its real lifespan (migrations, broker, relay, consumers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from sigexp_common.app import ServiceSpec, create_app
+from sigexp_common.security import JwksVerifier
+
+
+@asynccontextmanager
+async def running_app(
+    spec: ServiceSpec, verifier: JwksVerifier | None = None, wait_broker: bool = True
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(spec)
+    async with app.router.lifespan_context(app):
+        if verifier is not None:
+            await app.state.verifier.aclose()
+            app.state.verifier = verifier
+        if wait_broker:
+            await app.state.broker.wait_connected(timeout=30)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield app, client

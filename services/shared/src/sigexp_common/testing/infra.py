@@ -1,0 +1,155 @@
+"""The real servers a test session uses.
+
+With a Docker engine: testcontainers for PostgreSQL, RabbitMQ and MinIO. Without one (as on
+these machines): the local PostgreSQL and RabbitMQ (a fresh set of databases and an isolated
+vhost per session) and nanio, a real S3 server, on a free port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def docker_available() -> bool:
+    if os.environ.get("SIGEXP_TEST_NO_DOCKER") or not shutil.which("docker"):
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@dataclass
+class S3Server:
+    endpoint: str  # host:port
+    access_key: str
+    secret_key: str
+    secure: bool = False
+
+
+@dataclass
+class TestInfra:
+    """Addresses of the servers of one test session and the databases created in it."""
+
+    pg_admin_dsn: str  # a database to connect to for CREATE/DROP DATABASE
+    amqp_url: str
+    prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}")
+    databases: list[str] = field(default_factory=list)
+
+    def database_url(self, name: str) -> str:
+        """A fresh database for `name` in this session, as an SQLAlchemy asyncpg URL."""
+        db = f"{self.prefix}_{name}"
+        if db not in self.databases:
+            asyncio.run(_create_database(self.pg_admin_dsn, db))
+            self.databases.append(db)
+        base = self.pg_admin_dsn.rsplit("/", 1)[0]
+        return f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{db}"
+
+    def drop_databases(self) -> None:
+        for db in self.databases:
+            asyncio.run(_drop_database(self.pg_admin_dsn, db))
+        self.databases.clear()
+
+
+async def _create_database(admin_dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_database(admin_dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def local_infra(stack: ExitStack) -> TestInfra:
+    admin_dsn = os.environ.get(
+        "SIGEXP_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    amqp_base = os.environ.get("SIGEXP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    infra = TestInfra(pg_admin_dsn=admin_dsn, amqp_url="")
+    vhost = f"sigexp-{infra.prefix}"
+    _rabbitmqctl("add_vhost", vhost)
+    stack.callback(_rabbitmqctl, "delete_vhost", vhost)
+    user = amqp_base.split("://", 1)[1].split(":", 1)[0]
+    _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    infra.amqp_url = amqp_base.rstrip("/") + "/" + vhost
+    stack.callback(infra.drop_databases)
+    return infra
+
+
+def container_infra(stack: ExitStack) -> TestInfra:
+    from testcontainers.postgres import PostgresContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    pg = stack.enter_context(PostgresContainer("postgres:16", driver=None))
+    mq = stack.enter_context(RabbitMqContainer("rabbitmq:4-management"))
+    params = mq.get_connection_params()
+    amqp = f"amqp://guest:guest@{params.host}:{params.port}/"
+    return TestInfra(pg_admin_dsn=pg.get_connection_url(), amqp_url=amqp)
+
+
+def start_nanio(stack: ExitStack) -> S3Server:
+    """A real S3 server (nanio) on a free port, data in a temporary folder."""
+    data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sigexp-s3-")))
+    port = free_port()
+    access, secret = "sigexp-test", uuid.uuid4().hex
+    env = {**os.environ, "NANIO_ACCESS_KEY": access, "NANIO_SECRET_KEY": secret}
+    nanio = shutil.which("nanio") or str(Path(sys.executable).with_name("nanio"))
+    process = subprocess.Popen(
+        [nanio, "serve", "--data-dir", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    stack.callback(process.wait, 10)
+    stack.callback(process.terminate)
+    wait_for_port("127.0.0.1", port)
+    return S3Server(endpoint=f"127.0.0.1:{port}", access_key=access, secret_key=secret)
+
+
+def container_s3(stack: ExitStack) -> S3Server:
+    from testcontainers.minio import MinioContainer
+
+    minio = stack.enter_context(MinioContainer())
+    config = minio.get_config()
+    return S3Server(config["endpoint"], config["access_key"], config["secret_key"])
