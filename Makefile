@@ -1,0 +1,24 @@
+# SIGEXP: `make up` runs everything on this machine; `make test` runs the whole suite.
+export UV_PYTHON_DOWNLOADS := never
+UV := .tools/bin/uv
+RUN := $(UV) run --frozen
+
+.PHONY: up test lint fmt bootstrap
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+up: bootstrap
+	@$(RUN) python scripts/dev.py
+
+test: bootstrap
+	@$(RUN) pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy services/*/src
+
+fmt: bootstrap
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .

@@ -1,0 +1,22 @@
+"""Settings of the archivos service (environment prefix `ARCHIVOS_`)."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from sigexp_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ARCHIVOS_", extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_archivos"
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url", "s3_secret_key")
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = "sigexp"
+    s3_secret_key: str = "dev-insecure-s3-secret"
+    s3_bucket: str = "sigexp-archivos"
+    s3_secure: bool = False
+    max_upload_mb: int = 50
