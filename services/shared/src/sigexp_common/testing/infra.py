@@ -61,6 +61,8 @@ class S3Server:
 class TestInfra:
     """Addresses of the servers of one test session and the databases created in it."""
 
+    __test__ = False  # a fixture's type, not a test class
+
     pg_admin_dsn: str  # a database to connect to for CREATE/DROP DATABASE
     amqp_url: str
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}")
