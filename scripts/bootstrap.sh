@@ -1,12 +1,49 @@
 #!/usr/bin/env bash
 # Installs what SIGEXP needs on a fresh machine: uv (from PyPI, into .tools/), the workspace
 # (.venv/, from the committed lockfile) and, only when missing, the Debian packages it uses.
+# Quiet and fast when everything is already there. SIGEXP_SKIP_APT=1 skips the Debian step.
 set -euo pipefail
+
+# Debian packages the services use at run time (OCR and PDF rendering for archivos).
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils)
+
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never
 
+missing_debian_packages() {
+  local pkg
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+      printf '%s\n' "$pkg"
+    fi
+  done
+}
+
+install_debian_packages() {
+  if [ "${SIGEXP_SKIP_APT:-}" = "1" ] || ! command -v dpkg >/dev/null 2>&1; then
+    return 0
+  fi
+  local missing
+  mapfile -t missing < <(missing_debian_packages)
+  if [ "${#missing[@]}" -eq 0 ]; then
+    return 0
+  fi
+  local line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages (OCR and PDF features need them): ${missing[*]}"
+    echo "bootstrap: install them as root with: sudo sh -c '$line'"
+  fi
+}
+
+install_debian_packages
+
 if [ ! -x .tools/bin/uv ]; then
   python3 -m venv .tools
-  .tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.9,<0.14"
+  .tools/bin/pip install -qq --disable-pip-version-check "uv>=0.9,<0.14"
 fi
 .tools/bin/uv sync --frozen --quiet
