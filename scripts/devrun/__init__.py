@@ -1,0 +1,1 @@
+"""The `make up` runner: checks, databases, migrations, demo data and one supervisor."""
