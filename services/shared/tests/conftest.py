@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from sigexp_common.broker import Broker
 from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.messaging_tables import create_messaging_tables
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.private_broker import PrivateBroker, start_private_broker
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,7 @@
 """`python -m auditoria serve|migrate|relay|consume`."""
 
-from sigexp_common.cli import main
-
 from auditoria.main import build_spec
+from sigexp_common.cli import main
 
 
 def run() -> None:

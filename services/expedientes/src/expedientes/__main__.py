@@ -1,8 +1,7 @@
 """`python -m expedientes serve|migrate|relay|consume`."""
 
-from sigexp_common.cli import main
-
 from expedientes.main import build_spec
+from sigexp_common.cli import main
 
 
 def run() -> None:

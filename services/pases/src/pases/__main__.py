@@ -1,8 +1,7 @@
 """`python -m pases serve|migrate|relay|consume`."""
 
-from sigexp_common.cli import main
-
 from pases.main import build_spec
+from sigexp_common.cli import main
 
 
 def run() -> None:

@@ -35,6 +35,7 @@ class EventConsumer:
 
     @property
     def routing_keys(self) -> list[str]:
+        """Binding keys: the handled types; a handler under `#` receives every event."""
         return sorted(self.handlers)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
@@ -64,7 +65,7 @@ class EventConsumer:
 
     async def handle(self, envelope: Envelope) -> str:
         """Apply the event once: the inbox row and the handler's effect commit together."""
-        handler = self.handlers.get(envelope.type)
+        handler = self.handlers.get(envelope.type) or self.handlers.get("#")
         async with transaction(self.sessions) as session:
             if not await inbox.first_time(session, envelope):
                 return "duplicado"

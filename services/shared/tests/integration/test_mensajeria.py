@@ -13,6 +13,9 @@ from typing import ClassVar
 
 import aio_pika
 import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from sigexp_common import outbox
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer
@@ -23,8 +26,6 @@ from sigexp_common.relay import OutboxRelay
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.private_broker import PrivateBroker
 from sigexp_common.testing.waiting import esperar
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 class Ocurrido(Event):

@@ -1,0 +1,26 @@
+"""The hash chain: how a record's hash is computed from its content and its predecessor's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from auditoria.models import Registro
+
+GENESIS = "0" * 64
+CAMPOS = (
+    "id", "en", "servicio", "usuario_id", "usuario", "perfil", "accion", "recurso",
+    "expediente_id", "ip", "resultado", "detalle",
+)  # fmt: skip
+
+
+def contenido(registro: Registro) -> dict[str, Any]:
+    valores = {campo: getattr(registro, campo) for campo in CAMPOS}
+    valores["en"] = registro.en.isoformat()
+    return valores
+
+
+def calcular_hash(hash_anterior: str, valores: dict[str, Any]) -> str:
+    canonical = json.dumps(valores, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((hash_anterior + canonical).encode()).hexdigest()

@@ -1,0 +1,55 @@
+"""HTTP routes of the auditoria service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from auditoria import service
+from auditoria.models import Registro
+from auditoria.schemas import RegistroOut, RegistrosOut, VerificacionOut
+from sigexp_common.db import Session
+from sigexp_common.security import CurrentUser
+
+router = APIRouter(prefix="/api/v1", tags=["auditoria"])
+
+
+@router.get("/auditoria", response_model=RegistrosOut)
+async def consultar(
+    user: CurrentUser,
+    db: Session,
+    expediente_id: uuid.UUID | None = None,
+    usuario_id: uuid.UUID | None = None,
+    accion: Annotated[str | None, Query(max_length=100)] = None,
+    desde: datetime | None = None,
+    hasta: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=30)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RegistrosOut:
+    consulta = service.Consulta(expediente_id, usuario_id, accion, desde, hasta, cursor, limit)
+    rows, siguiente = await service.consultar(db, consulta, por=user)
+    return RegistrosOut(items=[_salida(r) for r in rows], next_cursor=siguiente)
+
+
+@router.get("/auditoria/verificacion", response_model=VerificacionOut)
+async def verificar(user: CurrentUser, db: Session) -> VerificacionOut:
+    resultado = await service.verificar_cadena(db, por=user)
+    return VerificacionOut(**vars(resultado))
+
+
+def _salida(r: Registro) -> RegistroOut:
+    return RegistroOut(
+        id=r.id,
+        en=r.en,
+        usuario={"id": r.usuario_id, "usuario": r.usuario, "perfil": r.perfil},
+        accion=r.accion,
+        recurso=r.recurso,
+        expediente_id=r.expediente_id,
+        ip=str(r.ip) if r.ip else None,
+        resultado=r.resultado,
+        servicio=r.servicio,
+        detalle=r.detalle,
+    )

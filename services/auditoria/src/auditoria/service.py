@@ -1,0 +1,128 @@
+"""Use cases of the auditoria service: append to the chain, query it, verify it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auditoria.cadena import GENESIS, calcular_hash, contenido
+from auditoria.events import AccesoRegistrado
+from auditoria.models import EventoRecibido, Registro
+from sigexp_common import audit
+from sigexp_common.envelope import Envelope
+from sigexp_common.errors import PeticionInvalida
+from sigexp_common.security import Usuario, require_perfil
+
+_CADENA_LOCK = 424242  # one appender at a time: each record needs its predecessor's hash
+
+
+async def anexar_registro(db: AsyncSession, envelope: Envelope, acceso: AccesoRegistrado) -> None:
+    await db.execute(text(f"SELECT pg_advisory_xact_lock({_CADENA_LOCK})"))
+    anterior = await db.scalar(select(Registro.hash).order_by(Registro.seq.desc()).limit(1))
+    registro = Registro(
+        id=envelope.id,
+        en=acceso.en.astimezone(UTC),
+        servicio=envelope.source.rsplit("/", 1)[-1],
+        usuario_id=acceso.usuario_id,
+        usuario=acceso.usuario,
+        perfil=acceso.perfil,
+        accion=acceso.accion,
+        recurso=acceso.recurso,
+        expediente_id=acceso.expediente_id,
+        ip=acceso.ip,
+        resultado=acceso.resultado,
+        detalle=acceso.detalle,
+    )
+    registro.hash_anterior = anterior or GENESIS
+    registro.hash = calcular_hash(registro.hash_anterior, contenido(registro))
+    db.add(registro)
+
+
+async def guardar_evento(db: AsyncSession, envelope: Envelope) -> None:
+    db.add(
+        EventoRecibido(
+            id=envelope.id,
+            type=envelope.type,
+            source=envelope.source,
+            subject=envelope.subject,
+            time=envelope.time,
+            data=envelope.data,
+        )
+    )
+
+
+@dataclass
+class Consulta:
+    expediente_id: uuid.UUID | None = None
+    usuario_id: uuid.UUID | None = None
+    accion: str | None = None
+    desde: datetime | None = None
+    hasta: datetime | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+async def consultar(
+    db: AsyncSession, c: Consulta, por: Usuario
+) -> tuple[list[Registro], str | None]:
+    """Newest first; the cursor is the sequence number to continue below."""
+    require_perfil(por, "ADMIN", "AUTORIDAD")
+    query = select(Registro)
+    if c.expediente_id:
+        query = query.where(Registro.expediente_id == c.expediente_id)
+    if c.usuario_id:
+        query = query.where(Registro.usuario_id == c.usuario_id)
+    if c.accion:
+        query = query.where(Registro.accion == c.accion)
+    if c.desde:
+        query = query.where(Registro.en >= c.desde)
+    if c.hasta:
+        query = query.where(Registro.en <= c.hasta)
+    if c.cursor:
+        if not c.cursor.isdigit():
+            raise PeticionInvalida("El cursor de paginación no es válido.")
+        query = query.where(Registro.seq < int(c.cursor))
+    rows = list((await db.scalars(query.order_by(Registro.seq.desc()).limit(c.limit + 1))).all())
+    siguiente = str(rows[c.limit - 1].seq) if len(rows) > c.limit else None
+    audit.registrar(
+        db,
+        por,
+        "auditoria.consultar",
+        "auditoria",
+        expediente_id=c.expediente_id,
+        detalle={"usuario_id": str(c.usuario_id) if c.usuario_id else None, "accion": c.accion},
+    )
+    return rows[: c.limit], siguiente
+
+
+@dataclass
+class Verificacion:
+    ok: bool
+    registros: int
+    primer_error: str | None = None
+
+
+async def verificar_cadena(db: AsyncSession, por: Usuario) -> Verificacion:
+    """Recompute every hash in order: an edited row or a missing one breaks the chain."""
+    require_perfil(por, "ADMIN")
+    anterior, total = GENESIS, 0
+    result = await db.stream_scalars(select(Registro).order_by(Registro.seq))
+    async for registro in result:
+        total += 1
+        if registro.hash_anterior != anterior:
+            return Verificacion(
+                False, total, f"registro {registro.seq}: falta el anterior o fue alterado"
+            )
+        if calcular_hash(anterior, contenido(registro)) != registro.hash:
+            return Verificacion(False, total, f"registro {registro.seq}: su contenido fue alterado")
+        anterior = registro.hash
+    audit.registrar(db, por, "auditoria.verificar", "auditoria", detalle={"registros": total})
+    return Verificacion(True, total)
+
+
+async def contar(db: AsyncSession) -> int:
+    return int(await db.scalar(select(func.count()).select_from(Registro)) or 0)

@@ -1,0 +1,57 @@
+"""Events the expedientes service publishes (its own models; consumers keep their own copies)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar
+
+from expedientes.models import Expediente
+from sigexp_common.envelope import Event
+
+
+class ExpedienteIniciado(Event):
+    event_type: ClassVar[str] = "sigexp.expediente.iniciado.v1"
+
+    expediente_id: uuid.UUID
+    codigo: str
+    numero: int
+    letras: str | None
+    anio: int
+    referencia: str
+    extracto: str
+    tipo: str
+    caracter: str
+    estado: str
+    tomos: int
+    fojas: int
+    organismo_id: uuid.UUID | None
+    mesa_id: uuid.UUID
+    permiso: str
+    iniciado_por: uuid.UUID
+    creado_en: datetime
+
+    def subject(self) -> str:
+        return str(self.expediente_id)
+
+    @classmethod
+    def from_expediente(cls, exp: Expediente) -> ExpedienteIniciado:
+        return cls(
+            expediente_id=exp.id,
+            codigo=exp.codigo,
+            numero=exp.numero,
+            letras=exp.letras or None,
+            anio=exp.anio,
+            referencia=exp.referencia,
+            extracto=exp.extracto,
+            tipo=exp.tipo,
+            caracter=exp.caracter,
+            estado=exp.estado,
+            tomos=exp.tomos,
+            fojas=exp.fojas,
+            organismo_id=exp.organismo_id,
+            mesa_id=exp.mesa_inicio_id,
+            permiso=exp.permiso_actual,
+            iniciado_por=exp.iniciado_por,
+            creado_en=exp.creado_en,
+        )

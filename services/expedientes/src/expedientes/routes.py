@@ -1,0 +1,48 @@
+"""HTTP routes of the expedientes service: parse, call the use case, shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from expedientes import service
+from expedientes.schemas import Caracter, Estado, ExpedienteIn, ExpedienteOut, ExpedientesOut
+from sigexp_common.db import Session
+from sigexp_common.security import CurrentUser
+
+router = APIRouter(prefix="/api/v1", tags=["expedientes"])
+
+
+@router.post("/expedientes", status_code=201, response_model=ExpedienteOut)
+async def iniciar(body: ExpedienteIn, user: CurrentUser, db: Session) -> ExpedienteOut:
+    expediente = await service.iniciar_expediente(db, body, por=user)
+    return ExpedienteOut.model_validate(expediente)
+
+
+@router.get("/expedientes", response_model=ExpedientesOut)
+async def buscar(
+    user: CurrentUser,
+    db: Session,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    estado: Estado | None = None,
+    caracter: Caracter | None = None,
+    tipo: Annotated[str | None, Query(max_length=50)] = None,
+    codigo: Annotated[str | None, Query(pattern=r"^\d{1,20}$")] = None,
+    anio: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    mes: Annotated[int | None, Query(ge=1, le=12)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ExpedientesOut:
+    filtros = service.Filtros(q, estado, caracter, tipo, codigo, anio, mes, limit, cursor)
+    items, siguiente = await service.buscar_expedientes(db, filtros, por=user)
+    return ExpedientesOut(
+        items=[ExpedienteOut.model_validate(e) for e in items], next_cursor=siguiente
+    )
+
+
+@router.get("/expedientes/{expediente_id}", response_model=ExpedienteOut)
+async def ver(expediente_id: uuid.UUID, user: CurrentUser, db: Session) -> ExpedienteOut:
+    expediente = await service.ver_expediente(db, expediente_id, por=user)
+    return ExpedienteOut.model_validate(expediente)

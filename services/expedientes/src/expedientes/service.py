@@ -1,0 +1,239 @@
+"""Use cases of the expedientes service: one function each; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expedientes.events import ExpedienteIniciado
+from expedientes.models import Expediente, MesaDelExpediente, Serie
+from expedientes.schemas import Caracter, Estado, ExpedienteIn
+from sigexp_common import audit, outbox
+from sigexp_common.envelope import utcnow
+from sigexp_common.errors import Conflicto, NoEncontrado, PeticionInvalida, SinPermiso
+from sigexp_common.security import Usuario, require_perfil
+
+VEN_TODO = ("AUTORIDAD", "ADMIN")
+
+
+async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario) -> Expediente:
+    """Alta at the user's desk; without `numero`, the next of its (codigo, letras, anio) series."""
+    require_perfil(por, "MESA_ENTRADA")
+    if por.mesa_id is None or not por.organismo_codigo:
+        raise Conflicto(
+            "Su usuario no tiene una mesa de entradas asignada; consulte al administrador."
+        )
+    codigo, letras = por.organismo_codigo, datos.letras or ""
+    anio = datos.anio or utcnow().year
+    if datos.numero is None:
+        numero = await _siguiente_numero(db, codigo, letras, anio)
+    else:
+        numero = datos.numero
+        await _ya_existe(db, codigo, numero, letras, anio)
+        await _registrar_numero(db, codigo, letras, anio, numero)
+    expediente = Expediente(
+        id=uuid.uuid4(),
+        codigo=codigo,
+        numero=numero,
+        letras=letras,
+        anio=anio,
+        extracto=datos.extracto,
+        numero_instrumento=datos.numero_instrumento,
+        tomos=datos.tomos,
+        fojas=datos.fojas,
+        tipo=datos.tipo,
+        caracter=datos.caracter.value,
+        estado=Estado.EN_TRAMITE.value,
+        organismo_id=por.organismo_id,
+        mesa_inicio_id=por.mesa_id,
+        mesa_actual_id=por.mesa_id,
+        permiso_actual="ESCRITURA",
+        iniciado_por=por.id,
+        iniciado_por_usuario=por.usuario,
+        creado_en=utcnow(),
+    )
+    db.add(expediente)
+    db.add(MesaDelExpediente(expediente_id=expediente.id, mesa_id=por.mesa_id))
+    await db.flush()
+    outbox.add(db, ExpedienteIniciado.from_expediente(expediente))
+    audit.registrar(
+        db,
+        por,
+        "expediente.crear",
+        f"expediente/{expediente.id}",
+        expediente_id=expediente.id,
+        detalle={"referencia": expediente.referencia},
+    )
+    return expediente
+
+
+async def _siguiente_numero(db: AsyncSession, codigo: str, letras: str, anio: int) -> int:
+    """Next number of the series. The upsert locks the series row until commit, so concurrent
+    altas take turns; a rolled-back alta gives its number back (no gaps, no duplicates)."""
+    statement = (
+        insert(Serie)
+        .values(codigo=codigo, letras=letras, anio=anio, ultimo=1)
+        .on_conflict_do_update(
+            index_elements=[Serie.codigo, Serie.letras, Serie.anio],
+            set_={"ultimo": Serie.ultimo + 1},
+        )
+        .returning(Serie.ultimo)
+    )
+    return int((await db.execute(statement)).scalar_one())
+
+
+async def _registrar_numero(
+    db: AsyncSession, codigo: str, letras: str, anio: int, numero: int
+) -> None:
+    """A number typed by the desk moves the series forward so no later alta repeats it."""
+    statement = (
+        insert(Serie)
+        .values(codigo=codigo, letras=letras, anio=anio, ultimo=numero)
+        .on_conflict_do_update(
+            index_elements=[Serie.codigo, Serie.letras, Serie.anio],
+            set_={"ultimo": func.greatest(Serie.ultimo, numero)},
+        )
+    )
+    await db.execute(statement)
+
+
+async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, anio: int) -> None:
+    existing = await db.scalar(
+        select(Expediente.id).where(
+            Expediente.codigo == codigo,
+            Expediente.numero == numero,
+            Expediente.letras == letras,
+            Expediente.anio == anio,
+        )
+    )
+    if existing is not None:
+        referencia = "-".join(p for p in (str(numero), letras, str(anio)) if p)
+        raise Conflicto(f"Ya existe el expediente {referencia} del organismo {codigo}.")
+
+
+async def ver_expediente(db: AsyncSession, expediente_id: uuid.UUID, por: Usuario) -> Expediente:
+    expediente = await db.get(Expediente, expediente_id)
+    if expediente is None:
+        raise NoEncontrado("El expediente no existe.")
+    if not await _en_alcance(db, expediente, por):
+        if expediente.caracter == Caracter.RESERVADO:
+            raise NoEncontrado("El expediente no existe.")
+        raise SinPermiso("El expediente no pasó por su mesa: no puede verlo.")
+    audit.registrar(
+        db, por, "expediente.ver", f"expediente/{expediente.id}", expediente_id=expediente.id
+    )
+    return expediente
+
+
+async def _en_alcance(db: AsyncSession, expediente: Expediente, por: Usuario) -> bool:
+    if por.perfil in VEN_TODO:
+        return True
+    if por.mesa_id is None:
+        return False
+    found = await db.scalar(
+        select(MesaDelExpediente.mesa_id).where(
+            MesaDelExpediente.expediente_id == expediente.id,
+            MesaDelExpediente.mesa_id == por.mesa_id,
+        )
+    )
+    return found is not None
+
+
+@dataclass
+class Filtros:
+    q: str | None = None
+    estado: Estado | None = None
+    caracter: Caracter | None = None
+    tipo: str | None = None
+    codigo: str | None = None
+    anio: int | None = None
+    mes: int | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+async def buscar_expedientes(
+    db: AsyncSession, filtros: Filtros, por: Usuario
+) -> tuple[list[Expediente], str | None]:
+    """Newest first, within the user's scope, paged by an opaque cursor."""
+    query = _en_alcance_de(select(Expediente), por)
+    query = _filtrar(query, filtros)
+    if filtros.cursor:
+        creado, ident = _leer_cursor(filtros.cursor)
+        query = query.where(
+            or_(
+                Expediente.creado_en < creado,
+                and_(Expediente.creado_en == creado, Expediente.id < ident),
+            )
+        )
+    query = query.order_by(Expediente.creado_en.desc(), Expediente.id.desc()).limit(
+        filtros.limit + 1
+    )
+    rows = list((await db.scalars(query)).all())
+    siguiente = _cursor(rows[filtros.limit - 1]) if len(rows) > filtros.limit else None
+    audit.registrar(
+        db,
+        por,
+        "expediente.buscar",
+        "expedientes",
+        detalle={"q": filtros.q, "resultados": len(rows)},
+    )
+    return rows[: filtros.limit], siguiente
+
+
+def _en_alcance_de(query: Select[Expediente], por: Usuario) -> Select[Expediente]:
+    if por.perfil in VEN_TODO:
+        return query
+    return query.where(
+        Expediente.id.in_(
+            select(MesaDelExpediente.expediente_id).where(MesaDelExpediente.mesa_id == por.mesa_id)
+        )
+    )
+
+
+def _filtrar(query: Select[Expediente], f: Filtros) -> Select[Expediente]:
+    if f.q:
+        for palabra in f.q.split():
+            pattern = f"%{palabra}%"
+            referencia = func.concat_ws(
+                "-", Expediente.numero, func.nullif(Expediente.letras, ""), Expediente.anio
+            )
+            query = query.where(
+                or_(
+                    Expediente.extracto.ilike(pattern),
+                    Expediente.numero_instrumento.ilike(pattern),
+                    referencia.ilike(pattern),
+                )
+            )
+    exact = {
+        Expediente.estado: f.estado.value if f.estado else None,
+        Expediente.caracter: f.caracter.value if f.caracter else None,
+        Expediente.tipo: f.tipo,
+        Expediente.codigo: f.codigo,
+        Expediente.anio: f.anio,
+    }
+    for column, value in exact.items():
+        if value is not None:
+            query = query.where(column == value)
+    if f.mes is not None:
+        query = query.where(extract("month", Expediente.creado_en) == f.mes)
+    return query
+
+
+def _cursor(expediente: Expediente) -> str:
+    raw = f"{expediente.creado_en.isoformat()}|{expediente.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        creado, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(creado), uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PeticionInvalida("El cursor de paginación no es válido.") from exc
