@@ -1,0 +1,66 @@
+"""The expedientes service running in-process over real PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from expedientes.main import build_spec
+from expedientes.settings import Settings
+from sigexp_common.testing.apps import running_app
+from sigexp_common.testing.infra import TestInfra
+from sigexp_common.testing.tokens import TokenFactory
+
+
+@dataclass
+class Mesa:
+    """A desk of an organismo, and tokens of people working there."""
+
+    id: uuid.UUID
+    organismo_id: uuid.UUID
+    codigo: str
+    tokens: TokenFactory
+
+    def headers(self, perfil: str = "MESA_ENTRADA", **extra: object) -> dict[str, str]:
+        token = self.tokens.token(
+            perfil,
+            mesa_id=self.id,
+            organismo_id=self.organismo_id,
+            organismo_codigo=self.codigo,
+            **extra,  # type: ignore[arg-type]
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def settings(infra: TestInfra) -> Settings:
+    return Settings(
+        database_url=infra.database_url("expedientes"),
+        amqp_url=infra.amqp_url,
+        relay_poll_seconds=0.2,
+    )
+
+
+@pytest.fixture(scope="session")
+async def cliente(settings: Settings, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(build_spec(settings), verifier=tokens.verifier()) as (_, client):
+        yield client
+
+
+def _mesa(tokens: TokenFactory) -> Mesa:
+    codigo = str(100000 + uuid.uuid4().int % 899999)  # a fresh series for each test
+    return Mesa(uuid.uuid4(), uuid.uuid4(), codigo, tokens)
+
+
+@pytest.fixture
+def mesa(tokens: TokenFactory) -> Mesa:
+    return _mesa(tokens)
+
+
+@pytest.fixture
+def otra_mesa(tokens: TokenFactory) -> Mesa:
+    return _mesa(tokens)

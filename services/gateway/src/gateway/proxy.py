@@ -1,0 +1,52 @@
+"""Forwarding a request to the service that owns the path, streaming the answer back."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import Request
+from starlette.background import BackgroundTask
+from starlette.responses import Response, StreamingResponse
+
+from sigexp_common import context
+from sigexp_common.errors import ErrorDominio
+
+HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
+    "transfer-encoding", "upgrade", "host", "content-length",
+}  # fmt: skip
+
+
+class ServicioNoDisponible(ErrorDominio):
+    status, titulo, slug = 503, "Servicio no disponible", "servicio-no-disponible"
+
+
+def forward_headers(request: Request) -> dict[str, str]:
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers["x-request-id"] = context.request_id.get() or context.new_request_id()
+    client = request.client.host if request.client else ""
+    prior = request.headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = f"{prior}, {client}" if prior else client
+    return headers
+
+
+async def forward(client: httpx.AsyncClient, request: Request, url: str, service: str) -> Response:
+    upstream = client.build_request(
+        request.method,
+        url,
+        params=request.query_params,
+        headers=forward_headers(request),
+        content=request.stream(),
+    )
+    try:
+        answer = await client.send(upstream, stream=True)
+    except httpx.HTTPError as exc:
+        raise ServicioNoDisponible(
+            f"El servicio de {service} no responde en este momento. Intente nuevamente."
+        ) from exc
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
+    return StreamingResponse(
+        answer.aiter_raw(),
+        status_code=answer.status_code,
+        headers=headers,
+        background=BackgroundTask(answer.aclose),
+    )

@@ -1,0 +1,55 @@
+"""Gateway routes: composed views first, then everything else forwarded to its owner."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gateway import compose
+from gateway.proxy import forward
+from gateway.upstreams import base_url, is_public, service_for
+from sigexp_common.errors import NoEncontrado
+from sigexp_common.security import JwksVerifier, bearer_token
+
+router = APIRouter()
+
+
+async def _verificar_token(request: Request) -> None:
+    """The first wall: a request without a valid token never reaches a service."""
+    if is_public(request.method, request.url.path):
+        return
+    verifier: JwksVerifier = request.app.state.verifier
+    await verifier.verify(bearer_token(request))
+
+
+@router.get("/api/v1/expedientes/{expediente_id}", include_in_schema=False)
+async def detalle_expediente(expediente_id: uuid.UUID, request: Request) -> Response:
+    await _verificar_token(request)
+    return await compose.detalle_expediente(
+        request.app.state.http, request.app.state.settings, request, expediente_id
+    )
+
+
+@router.api_route(
+    "/api/v1/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def reenviar(path: str, request: Request) -> Response:
+    return await _reenviar(request)
+
+
+@router.get("/.well-known/jwks.json", include_in_schema=False)
+async def jwks(request: Request) -> Response:
+    return await _reenviar(request)
+
+
+async def _reenviar(request: Request) -> Response:
+    service = service_for(request.url.path)
+    if service is None:
+        raise NoEncontrado("La dirección solicitada no existe en la API.")
+    await _verificar_token(request)
+    url = base_url(request.app.state.settings, service) + request.url.path
+    return await forward(request.app.state.http, request, url, service)
