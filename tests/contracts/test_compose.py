@@ -1,0 +1,223 @@
+"""docker-compose.yml against the code: builds, variables, commands, ports, infrastructure."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSUMING = {"expedientes", "pases", "archivos", "auditoria"}
+POSTGRES_INIT = ROOT / "deploy" / "compose" / "postgres-init"
+
+
+def _command(entry):
+    command = entry.get("command")
+    assert isinstance(command, list), f"command must be an exec-form list, got {command!r}"
+    return [str(part) for part in command]
+
+
+def _by_role(compose_built):
+    """{(service, subcommand): [compose names]}."""
+    roles = {}
+    for built in compose_built:
+        sub = _command(built.entry)[3]
+        roles.setdefault((built.service, sub), []).append(built.name)
+    return roles
+
+
+def test_cada_build_de_compose_apunta_a_un_dockerfile_existente(compose_built):
+    for built in compose_built:
+        build = built.entry["build"]
+        context = ROOT / build["context"]
+        assert context.resolve() == ROOT, f"{built.name}: build context must be the repo root"
+        dockerfile = context / build["dockerfile"]
+        assert dockerfile.is_file(), f"{built.name}: {build['dockerfile']} does not exist"
+        assert dockerfile.name == "Dockerfile", f"{built.name}: built from {build['dockerfile']}"
+        assert (ROOT / "services" / built.service / "pyproject.toml").is_file()
+
+
+def test_las_variables_de_compose_son_campos_de_settings_del_servicio(compose_built, services):
+    problems = []
+    for built in compose_built:
+        known = services[built.service].env_names
+        problems += [
+            f"{built.name}: {name} is not read by services/{built.service} Settings"
+            for name in built.env
+            if name.upper() not in known
+        ]
+    assert not problems, "\n".join(problems)
+
+
+def test_los_comandos_de_compose_existen_en_la_cli_del_servicio(compose_built, services):
+    problems = []
+    for built in compose_built:
+        command = _command(built.entry)
+        code = services[built.service]
+        if command[:3] != ["python", "-m", built.service]:
+            problems.append(f"{built.name}: runs {command[:3]}, not python -m {built.service}")
+        elif len(command) < 4 or command[3] not in code.commands:
+            problems.append(
+                f"{built.name}: `{' '.join(command)}` — {built.service} accepts "
+                f"{sorted(code.commands)}"
+            )
+    assert not problems, "\n".join(problems)
+
+
+def test_cada_api_http_escucha_en_su_puerto_y_responde_health_ready(compose_built, services):
+    for built in compose_built:
+        command = _command(built.entry)
+        if command[3] != "serve":
+            continue
+        port = services[built.service].default_port
+        assert command[-2:] == ["--port", str(port)], f"{built.name}: not on port {port}"
+        assert "--host" in command, f"{built.name}: no --host"
+        assert command[command.index("--host") + 1] == "0.0.0.0", f"{built.name}: not 0.0.0.0"
+        test = " ".join(built.entry["healthcheck"]["test"])
+        assert f"127.0.0.1:{port}/health/ready" in test, f"{built.name}: healthcheck is {test}"
+
+
+def test_las_apis_http_no_corren_relay_ni_consumidores_embebidos(compose_built, services):
+    for built in compose_built:
+        if _command(built.entry)[3] != "serve" or not services[built.service].has_database:
+            continue
+        env = built.entry["environment"]
+        prefix = built.service.upper()
+        assert env.get(f"{prefix}_RUN_RELAY") == "false", built.name
+        assert env.get(f"{prefix}_RUN_CONSUMERS") == "false", built.name
+
+
+def test_cada_servicio_con_base_tiene_api_relay_y_los_consumidores_esperados(
+    compose_built, services
+):
+    roles = _by_role(compose_built)
+    for name, code in services.items():
+        assert roles.get((name, "serve")), f"no HTTP container for {name}"
+        if code.has_database:
+            assert roles.get((name, "relay")), f"no relay container for {name}"
+    for name in CONSUMING:
+        assert roles.get((name, "consume")), f"no consumer container for {name}"
+
+
+def test_el_worker_de_archivos_esta_en_compose_si_y_solo_si_archivos_lo_acepta(
+    compose_built, services
+):
+    # The design wants digitisation workers that scale on their own. As long as archivos has no
+    # `worker` command, compose must not start one (it would crash-loop); once it has one,
+    # compose must run it: this test then fails until `archivos-worker` is added.
+    workers = [b.name for b in compose_built if _command(b.entry)[3:4] == ["worker"]]
+    if "worker" in services["archivos"].commands:
+        assert workers == ["archivos-worker"], f"expected an archivos-worker, got {workers}"
+    else:
+        assert workers == [], f"{workers} run `worker`, which archivos does not accept"
+
+
+def test_el_gateway_publica_el_puerto_8000_y_conoce_a_cada_servicio(compose):
+    gateway = compose["services"]["gateway"]
+    assert any(str(port).endswith(":8000") for port in gateway["ports"])
+    env = gateway["environment"]
+    for name, port in (
+        ("AUTH", 8001),
+        ("EXPEDIENTES", 8002),
+        ("PASES", 8003),
+        ("ARCHIVOS", 8004),
+        ("AUDITORIA", 8005),
+    ):
+        assert env[f"GATEWAY_{name}_URL"] == f"http://{name.lower()}:{port}"
+        assert gateway["depends_on"][name.lower()] == {"condition": "service_healthy"}
+
+
+def test_solo_el_gateway_publica_un_puerto_de_servicio(compose_built):
+    published = [b.name for b in compose_built if b.entry.get("ports")]
+    assert published == ["gateway"]
+
+
+def test_cada_dependencia_espera_a_que_el_otro_este_sano(compose):
+    services = compose["services"]
+    for name, entry in services.items():
+        for dependency, rule in (entry.get("depends_on") or {}).items():
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            condition = rule["condition"]
+            if condition == "service_completed_successfully":
+                assert services[dependency].get("restart") == "no", (
+                    f"{name} waits for {dependency} to finish, but it restarts"
+                )
+                continue
+            assert condition == "service_healthy", f"{name} -> {dependency}: {condition}"
+            check = services[dependency].get("healthcheck")
+            assert check, f"{name} waits for {dependency} to be healthy: it has no healthcheck"
+            assert not check.get("disable"), f"{name} waits for {dependency}: check disabled"
+
+
+def test_todo_contenedor_de_larga_vida_tiene_healthcheck_o_no_sirve_http(compose):
+    for name, entry in compose["services"].items():
+        if entry.get("restart") == "no":
+            continue
+        check = entry.get("healthcheck")
+        assert check, f"{name}: no healthcheck"
+        if check.get("disable"):
+            sub = _command(entry)[3]
+            assert sub in {"relay", "consume", "worker"}, f"{name}: healthcheck disabled"
+
+
+def test_infraestructura_postgres_16_rabbitmq_4_y_minio_con_version_fija(compose):
+    services = compose["services"]
+    assert re.fullmatch(r"postgres:16(\.\d+)?(-[a-z]+)?", services["postgres"]["image"])
+    assert re.fullmatch(r"rabbitmq:4(\.\d+)*-management", services["rabbitmq"]["image"])
+    minio = services["minio"]["image"]
+    assert re.fullmatch(r"minio/minio:RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", minio), minio
+    for name, entry in services.items():
+        image = entry.get("image", "")
+        assert ":" in image, f"{name}: image {image} has no tag"
+        assert not image.endswith(":latest"), f"{name}: unpinned image {image}"
+        first = image.split("/")[0]
+        assert "/" not in image or not ("." in first or ":" in first or first == "localhost"), (
+            f"{name}: {image} names a registry host; use the plain image name"
+        )
+
+
+def test_postgres_crea_una_base_por_servicio_y_cada_servicio_usa_la_suya(compose, compose_built):
+    postgres = compose["services"]["postgres"]
+    mounts = [str(volume) for volume in postgres["volumes"]]
+    init_mount = "./deploy/compose/postgres-init:/docker-entrypoint-initdb.d"
+    assert any(m.startswith(init_mount) for m in mounts), mounts
+    script = "\n".join(p.read_text(encoding="utf-8") for p in sorted(POSTGRES_INIT.glob("*.sh")))
+    created = set(re.findall(r"^create_database (sigexp_[a-z]+) ", script, re.MULTILINE))
+    expected = {f"sigexp_{n}" for n in ("auth", "expedientes", "pases", "archivos", "auditoria")}
+    assert created == expected
+    for built in compose_built:
+        url_name = f"{built.service.upper()}_DATABASE_URL"
+        url = built.entry["environment"].get(url_name)
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        assert parts.hostname == "postgres", f"{built.name}: {url_name} not on the compose db"
+        assert parts.path == f"/sigexp_{built.service}", f"{built.name}: uses {parts.path}"
+        assert parts.username == f"sigexp_{built.service}", f"{built.name}: role {parts.username}"
+        # The password of each service's role reaches both postgres and the service.
+        password_var = re.search(r"\$\{(\w+)", parts.password or "")
+        assert password_var, f"{built.name}: the database password is not a variable"
+        assert password_var.group(1) in postgres["environment"], built.name
+
+
+def test_los_secretos_por_defecto_estan_marcados_y_produccion_los_rechaza(compose_built):
+    for built in compose_built:
+        env = built.entry["environment"]
+        prefix = built.service.upper()
+        assert env.get(f"{prefix}_ENV") == "${SIGEXP_ENV:-development}", built.name
+        for name, value in env.items():
+            for variable, default in re.findall(r"\$\{(\w+):-([^}]*)\}", str(value)):
+                secret_like = any(w in variable for w in ("PASSWORD", "SECRET"))
+                if secret_like:
+                    assert default.startswith("dev-insecure"), (
+                        f"{built.name}: {name} defaults {variable} to {default!r}"
+                    )
+
+
+def test_los_volumenes_de_datos_son_volumenes_con_nombre(compose):
+    declared = set(compose.get("volumes") or {})
+    for service in ("postgres", "rabbitmq", "minio"):
+        volumes = [str(v) for v in compose["services"][service]["volumes"]]
+        named = [v.split(":")[0] for v in volumes if not v.startswith(".")]
+        assert named, f"{service}: no named volume in {volumes}"
+        assert set(named) <= declared, f"{service}: {volumes}"
