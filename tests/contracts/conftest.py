@@ -313,9 +313,11 @@ class K8sContainer:
     """A container (or init container) of a Deployment or Job that runs one of our images."""
 
     where: str  # Deployment/pases-relay[relay]
+    owner: str  # Deployment/pases-relay
     kind: str
     service: str
     pod: dict[str, Any]
+    pod_labels: dict[str, str]
     spec: dict[str, Any]
     init: bool
 
@@ -331,6 +333,8 @@ def k8s_containers(k8s_resources: list[dict[str, Any]]) -> list[K8sContainer]:
         if obj.get("kind") not in {"Deployment", "Job", "StatefulSet", "DaemonSet"}:
             continue
         pod = obj["spec"]["template"]["spec"]
+        owner = f"{obj['kind']}/{obj['metadata']['name']}"
+        pod_labels = obj["spec"]["template"]["metadata"]["labels"]
         for init, key in ((True, "initContainers"), (False, "containers")):
             for container in pod.get(key, []):
                 match = re.fullmatch(r"sigexp-([a-z]+)(?::[\w.-]+)?", str(container["image"]))
@@ -338,7 +342,17 @@ def k8s_containers(k8s_resources: list[dict[str, Any]]) -> list[K8sContainer]:
                     f"{obj['kind']}/{obj['metadata']['name']} runs image {container['image']!r}, "
                     "not a plain sigexp-<service> image"
                 )
-                where = f"{obj['kind']}/{obj['metadata']['name']}[{container['name']}]"
-                found.append(K8sContainer(where, obj["kind"], match.group(1), pod, container, init))
+                found.append(
+                    K8sContainer(
+                        where=f"{owner}[{container['name']}]",
+                        owner=owner,
+                        kind=obj["kind"],
+                        service=match.group(1),
+                        pod=pod,
+                        pod_labels=pod_labels,
+                        spec=container,
+                        init=init,
+                    )
+                )
     assert found, "the Kubernetes manifests run no container"
     return found
