@@ -1,12 +1,20 @@
-"""`python -m auth serve|migrate|relay|consume`."""
+"""`python -m auth serve|migrate|relay|consume|demo|rotate-keys|importar-catalogo FILE`."""
 
-from sigexp_common.cli import main
-
+from auth.comandos import demo, importar_catalogo, rotate_keys
 from auth.main import build_spec
+from sigexp_common.cli import main
 
 
 def run() -> None:
-    main(build_spec, default_port=8001)
+    main(
+        build_spec,
+        default_port=8001,
+        extra_commands={
+            "demo": demo,
+            "rotate-keys": rotate_keys,
+            "importar-catalogo": importar_catalogo,
+        },
+    )
 
 
 if __name__ == "__main__":

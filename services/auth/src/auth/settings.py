@@ -24,8 +24,29 @@ class Settings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_from: str = "SIGEXP <no-responder@sigexp.invalid>"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_poll_seconds: float = 2.0
     admin_usuario: str = Field("admin", validation_alias="SIGEXP_ADMIN_USUARIO")
     admin_password: str = Field("dev-insecure-Admin-2026", validation_alias="SIGEXP_ADMIN_PASSWORD")
+    admin_email: str = "admin@sigexp.invalid"
     key_encryption_secret: str = "dev-insecure-key-encryption-secret"
     access_token_minutes: int = 15
     refresh_token_days: int = 14
+    reset_token_minutes: int = 30
+
+    # Brute force: per account (or per attempted unknown name) and per client address.
+    login_max_fallos_cuenta: int = 5
+    login_max_fallos_ip: int = 30
+    login_ventana_minutos: int = 15
+    login_bloqueo_minutos: int = 15
+
+    # Argon2id (see README: chosen for 2 cores, ~24 ms per hash).
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+
+    zona_horaria: str = "America/Argentina/Rio_Gallegos"
+    importacion_max_bytes: int = 5 * 1024 * 1024

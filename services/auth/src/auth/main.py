@@ -1,0 +1,52 @@
+"""The auth service: who is who (accounts, profiles, tokens) and where is what (catalogue)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import cast
+
+from fastapi import FastAPI
+
+from auth.mail import EnviadorCorreos
+from auth.routes import routers
+from auth.service import arranque
+from auth.service.claves import VerificadorLocal
+from auth.settings import Settings
+from sigexp_common.app import ServiceSpec
+from sigexp_common.db import transaction
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def _al_iniciar(app: FastAPI) -> None:
+    settings = cast(Settings, app.state.settings)
+    async with transaction(app.state.sessions) as db:
+        await arranque.preparar(db, settings)
+    # Auth verifies its own tokens from its database instead of calling its own JWKS.
+    await app.state.verifier.aclose()
+    app.state.verifier = VerificadorLocal(app.state.sessions, settings)
+    correos = EnviadorCorreos(app.state.sessions, settings)
+    app.state.correos = correos
+    app.state.correos_tarea = asyncio.create_task(correos.run(), name="correos")
+
+
+async def _al_detener(app: FastAPI) -> None:
+    tarea: asyncio.Task[None] | None = getattr(app.state, "correos_tarea", None)
+    if tarea is not None:
+        tarea.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await tarea
+
+
+def build_spec(settings: Settings | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        name="auth",
+        settings=settings or Settings(),
+        migrations_dir=MIGRATIONS,
+        routers=routers,
+        on_startup=[_al_iniciar],
+        on_shutdown=[_al_detener],
+        title="SIGEXP auth: cuentas, perfiles, catálogo y claves",
+    )

@@ -1,0 +1,105 @@
+"""ADMIN: user accounts and account requests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, status
+
+from auth.routes.deps import Config, Propia
+from auth.schemas import (
+    AprobacionOut,
+    AprobarSolicitudIn,
+    Limite,
+    Perfil,
+    RechazarSolicitudIn,
+    SolicitudCuentaOut,
+    SolicitudesOut,
+    UsuarioIn,
+    UsuarioOut,
+    UsuarioPatch,
+    UsuariosOut,
+)
+from auth.service import cuentas, solicitudes
+from sigexp_common.db import Session
+from sigexp_common.security import CurrentUser, require_perfil
+
+router = APIRouter(tags=["usuarios"])
+
+
+@router.get("/api/v1/usuarios", response_model=UsuariosOut)
+async def listar(
+    user: CurrentUser,
+    db: Session,
+    q: str | None = None,
+    perfil: Perfil | None = None,
+    mesa_id: uuid.UUID | None = None,
+    activo: bool | None = None,
+    limit: Limite = 50,
+    cursor: str | None = None,
+) -> UsuariosOut:
+    require_perfil(user, "ADMIN")
+    filas, siguiente = await cuentas.listar_usuarios(
+        db, q=q, perfil=perfil, mesa_id=mesa_id, activo=activo, limit=limit, cursor=cursor
+    )
+    return UsuariosOut(items=[UsuarioOut.model_validate(f) for f in filas], next_cursor=siguiente)
+
+
+@router.post("/api/v1/usuarios", response_model=UsuarioOut, status_code=status.HTTP_201_CREATED)
+async def crear(body: UsuarioIn, user: CurrentUser, cfg: Config, tx: Propia) -> UsuarioOut:
+    require_perfil(user, "ADMIN")
+    async with tx() as db:
+        cuenta = await cuentas.crear_usuario(db, cfg, body, por=user)
+        return UsuarioOut.model_validate(cuenta)
+
+
+@router.get("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
+async def ver(usuario_id: uuid.UUID, user: CurrentUser, db: Session) -> UsuarioOut:
+    require_perfil(user, "ADMIN")
+    return UsuarioOut.model_validate(await cuentas.obtener_usuario(db, usuario_id))
+
+
+@router.patch("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
+async def editar(
+    usuario_id: uuid.UUID, body: UsuarioPatch, user: CurrentUser, db: Session
+) -> UsuarioOut:
+    require_perfil(user, "ADMIN")
+    cuenta = await cuentas.actualizar_usuario(db, usuario_id, body, por=user)
+    return UsuarioOut.model_validate(cuenta)
+
+
+@router.get("/api/v1/solicitudes-cuenta", response_model=SolicitudesOut)
+async def listar_solicitudes(
+    user: CurrentUser,
+    db: Session,
+    estado: Literal["PENDIENTE", "APROBADA", "RECHAZADA"] | None = None,
+) -> SolicitudesOut:
+    require_perfil(user, "ADMIN")
+    filas = await solicitudes.listar_solicitudes(db, estado)
+    return SolicitudesOut(items=[SolicitudCuentaOut.model_validate(f) for f in filas])
+
+
+@router.post("/api/v1/solicitudes-cuenta/{solicitud_id}/aprobar", response_model=AprobacionOut)
+async def aprobar(
+    solicitud_id: uuid.UUID, body: AprobarSolicitudIn, user: CurrentUser, cfg: Config, tx: Propia
+) -> AprobacionOut:
+    require_perfil(user, "ADMIN")
+    async with tx() as db:
+        solicitud, cuenta = await solicitudes.aprobar(db, cfg, solicitud_id, body, por=user)
+        return AprobacionOut(
+            solicitud=SolicitudCuentaOut.model_validate(solicitud),
+            usuario=UsuarioOut.model_validate(cuenta),
+        )
+
+
+@router.post(
+    "/api/v1/solicitudes-cuenta/{solicitud_id}/rechazar", response_model=SolicitudCuentaOut
+)
+async def rechazar(
+    solicitud_id: uuid.UUID, body: RechazarSolicitudIn, user: CurrentUser, tx: Propia
+) -> SolicitudCuentaOut:
+    require_perfil(user, "ADMIN")
+    async with tx() as db:
+        solicitud = await solicitudes.rechazar(db, solicitud_id, body.motivo, por=user)
+        return SolicitudCuentaOut.model_validate(solicitud)
