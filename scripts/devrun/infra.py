@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from pathlib import Path
 
@@ -34,6 +35,8 @@ async def check_postgres(config: Config) -> None:
 
 
 async def check_rabbitmq(config: Config) -> None:
+    for noisy in ("aiormq", "aio_pika"):  # the one line below says it all
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     try:
         connection = await aio_pika.connect(config.amqp_url, timeout=5)
     except (OSError, TimeoutError, aio_pika.exceptions.AMQPError) as exc:

@@ -75,7 +75,12 @@ async def run(config: Config, console: Console, check: bool) -> int:
 
 
 async def _check_servers(config: Config) -> None:
-    await asyncio.gather(check_postgres(config), check_rabbitmq(config))
+    problems = await asyncio.gather(
+        check_postgres(config), check_rabbitmq(config), return_exceptions=True
+    )
+    for problem in problems:
+        if isinstance(problem, BaseException):
+            raise problem
     ports = {name: config.ports[name] for name in SERVICES}
     if config.s3.embedded:
         ports["s3"] = int(config.s3.endpoint.rsplit(":", 1)[1])

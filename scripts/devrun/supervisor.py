@@ -65,6 +65,7 @@ class Child:
             if self._stopping.is_set():
                 return
             self.exits += 1
+            self.tail.append(f"--- exited with code {code} ---")
             uptime = time.monotonic() - self.started_at
             if not self.ready and self.exits >= MAX_START_ATTEMPTS:
                 self.failed = True

@@ -1,0 +1,216 @@
+"""`make up` (scripts/dev.py) against the session's real PostgreSQL and RabbitMQ.
+
+Every port is a free one and the data folder is temporary, so these tests never collide with a
+`make up` running on the same machine. The databases the runner creates carry the session's
+prefix and are dropped with the session's other databases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sigexp_common.testing.infra import TestInfra, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("gateway", "auth", "expedientes", "pases", "archivos", "auditoria")
+DATABASE_SERVICES = ("auth", "expedientes", "pases", "archivos", "auditoria")
+READY_LINE = "SIGEXP listo"
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@dataclass
+class Run:
+    code: int
+    output: str
+    seconds: float
+
+
+@contextmanager
+def _vhost_for_runner(infra: TestInfra, use_docker: bool) -> Iterator[str]:
+    """A broker vhost of its own, so the runner's queues never feed other tests' consumers."""
+    if use_docker or not shutil.which("rabbitmqctl"):
+        yield infra.amqp_url
+        return
+    base, session_vhost = infra.amqp_url.rsplit("/", 1)
+    vhost = f"{session_vhost}-devrun"
+    user = base.split("://", 1)[1].split(":", 1)[0]
+    ctl = ["rabbitmqctl", "-q"]
+    subprocess.run([*ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    try:
+        subprocess.run(
+            [*ctl, "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        yield f"{base}/{vhost}"
+    finally:
+        subprocess.run([*ctl, "delete_vhost", vhost], capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def runner_env(
+    infra: TestInfra, use_docker: bool, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The environment of `make up` for these tests: session servers, free ports, temp data."""
+    db_prefix = f"{infra.prefix}_devrun"
+    for service in DATABASE_SERVICES:
+        name = f"{db_prefix}_{service}"
+        if name not in infra.databases:
+            infra.databases.append(name)  # the session drops them at its end
+    inherited = ("SIGEXP_", *(f"{name.upper()}_" for name in SERVICES))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
+    ports: set[int] = set()
+    while len(ports) < len(SERVICES) + 2:
+        ports.add(free_port())
+    port_list = sorted(ports)
+    for name, port in zip(SERVICES, port_list, strict=False):
+        env[f"SIGEXP_{name.upper()}_PORT"] = str(port)
+    with _vhost_for_runner(infra, use_docker) as amqp_url:
+        env |= {
+            "SIGEXP_PG_DSN": infra.pg_admin_dsn,
+            "SIGEXP_AMQP_URL": amqp_url,
+            "SIGEXP_DB_PREFIX": db_prefix,
+            "SIGEXP_DATA_DIR": str(tmp_path_factory.mktemp("devrun-data")),
+            "SIGEXP_S3_PORT": str(port_list[-2]),
+            "SIGEXP_SMTP_PORT": str(port_list[-1]),
+            "SIGEXP_READY_TIMEOUT": "240",
+        }
+        yield env
+
+
+def _run_check(env: dict[str, str], timeout: float = 420) -> Run:
+    begun = time.monotonic()
+    process = subprocess.run(
+        [sys.executable, "scripts/dev.py", "--check"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    return Run(process.returncode, process.stdout, time.monotonic() - begun)
+
+
+def _demo_users(output: str) -> list[str]:
+    """The demo users table of the ready summary (indented lines after "Demo users:")."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("Demo users:"))
+    table = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("    "):
+            break
+        table.append(line.strip())
+    return table
+
+
+@pytest.fixture(scope="module")
+def first_start(runner_env: dict[str, str]) -> Run:
+    return _run_check(runner_env)
+
+
+def test_make_up_check_starts_everything_and_prints_where_to_go(
+    first_start: Run, runner_env: dict[str, str]
+) -> None:
+    out = first_start.output
+    assert first_start.code == 0, out[-6000:]
+    assert READY_LINE in out
+    assert f"http://127.0.0.1:{runner_env['SIGEXP_GATEWAY_PORT']}/" in out
+    assert "admin / Admin-Sigexp-2026" in out
+    assert _demo_users(out), "the summary lists the demo users"
+    assert "created databases" in out
+    assert "\n[pases] " in out, "each service's log lines carry its name"
+    for service in SERVICES:
+        assert f"{service} ready" in out
+
+
+def test_second_start_reuses_databases_data_and_demo_users(
+    first_start: Run, runner_env: dict[str, str]
+) -> None:
+    assert first_start.code == 0, first_start.output[-6000:]
+    data = Path(runner_env["SIGEXP_DATA_DIR"])
+    keys = json.loads((data / "s3-credentials.json").read_text())
+
+    second = _run_check(runner_env)
+
+    assert second.code == 0, second.output[-6000:]
+    assert READY_LINE in second.output
+    assert "created databases" not in second.output
+    assert "migrated " not in second.output, "migrations are already at head"
+    assert _demo_users(second.output) == _demo_users(first_start.output)
+    assert json.loads((data / "s3-credentials.json").read_text()) == keys
+    assert (data / "s3").is_dir()
+    assert (data / "correo").is_dir()
+
+
+def test_ctrl_c_stops_every_service_and_exits_0(
+    first_start: Run, runner_env: dict[str, str]
+) -> None:
+    assert first_start.code == 0, first_start.output[-6000:]
+    process = subprocess.Popen(
+        [sys.executable, "scripts/dev.py"],
+        cwd=ROOT,
+        env=runner_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if READY_LINE in line:
+            break
+    assert any(READY_LINE in line for line in seen), "".join(seen)[-6000:]
+
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=120)
+
+    assert process.returncode == 0, rest[-6000:]
+    assert "stopped" in rest
+    ports = [int(runner_env[f"SIGEXP_{name.upper()}_PORT"]) for name in SERVICES]
+    ports.append(int(runner_env["SIGEXP_S3_PORT"]))
+    assert [port for port in ports if _listening(port)] == [], "nothing is left running"
+
+
+@pytest.mark.parametrize(
+    ("variable", "hint"),
+    [
+        ("SIGEXP_PG_DSN", "pg_ctlcluster"),
+        ("SIGEXP_AMQP_URL", "rabbitmq-server -detached"),
+    ],
+)
+def test_make_up_says_in_one_line_how_to_start_a_server_that_does_not_answer(
+    runner_env: dict[str, str], variable: str, hint: str
+) -> None:
+    dead = free_port()
+    scheme = "postgresql" if variable == "SIGEXP_PG_DSN" else "amqp"
+    env = runner_env | {variable: f"{scheme}://guest:guest@127.0.0.1:{dead}/x"}
+
+    run = _run_check(env, timeout=60)
+
+    assert run.code == 1
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) == 1, run.output
+    assert hint in lines[0]
+    assert variable in lines[0]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
