@@ -1,8 +1,7 @@
 """`python -m archivos serve|migrate|relay|consume`."""
 
-from sigexp_common.cli import main
-
 from archivos.main import build_spec
+from sigexp_common.cli import main
 
 
 def run() -> None:

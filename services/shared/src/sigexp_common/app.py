@@ -59,6 +59,7 @@ async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
             spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
         )
         log.info("consuming", extra={"routing_keys": consumer.routing_keys})
+    app.state.messaging_ready.set()
 
 
 def _lifespan(
@@ -78,6 +79,7 @@ def _lifespan(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )
         app.state.broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
+        app.state.messaging_ready = asyncio.Event()  # connected and consumers declared
         tasks = [asyncio.create_task(_start_messaging(app, spec), name="messaging")]
         if settings.run_relay:
             relay = OutboxRelay(

@@ -49,7 +49,7 @@ async def database_ready(app: FastAPI) -> bool:
 
 
 async def broker_ready(app: FastAPI) -> bool:
-    return bool(app.state.broker.is_ready)
+    return bool(app.state.broker.is_ready and app.state.messaging_ready.is_set())
 
 
 def operations_router(checks: dict[str, ReadyCheck]) -> APIRouter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +23,7 @@ async def running_app(
             await app.state.verifier.aclose()
             app.state.verifier = verifier
         if wait_broker:
-            await app.state.broker.wait_connected(timeout=30)
+            await asyncio.wait_for(app.state.messaging_ready.wait(), timeout=30)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield app, client

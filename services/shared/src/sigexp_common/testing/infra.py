@@ -16,9 +16,12 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -72,15 +75,21 @@ class TestInfra:
         """A fresh database for `name` in this session, as an SQLAlchemy asyncpg URL."""
         db = f"{self.prefix}_{name}"
         if db not in self.databases:
-            asyncio.run(_create_database(self.pg_admin_dsn, db))
+            _run_blocking(_create_database(self.pg_admin_dsn, db))
             self.databases.append(db)
         base = self.pg_admin_dsn.rsplit("/", 1)[0]
         return f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{db}"
 
     def drop_databases(self) -> None:
         for db in self.databases:
-            asyncio.run(_drop_database(self.pg_admin_dsn, db))
+            _run_blocking(_drop_database(self.pg_admin_dsn, db))
         self.databases.clear()
+
+
+def _run_blocking(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` to completion, also when called from inside a running event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, work).result()
 
 
 async def _create_database(admin_dsn: str, name: str) -> None:

@@ -1,0 +1,33 @@
+"""The pases service running in-process over real PostgreSQL and RabbitMQ."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from pases.main import build_spec
+from pases.settings import Settings
+from sigexp_common.broker import Broker
+from sigexp_common.testing.apps import running_app
+from sigexp_common.testing.infra import TestInfra
+from sigexp_common.testing.tokens import TokenFactory
+
+
+@pytest.fixture(scope="session")
+async def cliente(infra: TestInfra, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        database_url=infra.database_url("pases"), amqp_url=infra.amqp_url, relay_poll_seconds=0.2
+    )
+    async with running_app(build_spec(settings), verifier=tokens.verifier()) as (_, client):
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def bus(infra: TestInfra) -> AsyncIterator[Broker]:
+    """A publisher standing for the other services on the same exchange."""
+    broker = Broker(infra.amqp_url)
+    await broker.connect()
+    yield broker
+    await broker.close()
