@@ -70,6 +70,27 @@ class TestInfra:
     amqp_url: str
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}")
     databases: list[str] = field(default_factory=list)
+    vhosts: list[str] = field(default_factory=list)
+    local: bool = False  # local servers (vhosts made with rabbitmqctl) or fresh containers
+
+    def amqp_vhost(self, suffix: str) -> str:
+        """A broker vhost of its own for a group of tests whose queues must not mix with
+        others' (e.g. a whole system of subprocesses). Deleted at the end of the session."""
+        if not self.local:
+            return self.amqp_url  # a fresh container per session is isolation enough
+        base, session_vhost = self.amqp_url.rsplit("/", 1)
+        vhost = f"{session_vhost}-{suffix}"
+        if vhost not in self.vhosts:
+            _rabbitmqctl("add_vhost", vhost)
+            self.vhosts.append(vhost)
+            user = base.split("://", 1)[1].split(":", 1)[0]
+            _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        return f"{base}/{vhost}"
+
+    def delete_vhosts(self) -> None:
+        for vhost in self.vhosts:
+            _rabbitmqctl("delete_vhost", vhost)
+        self.vhosts.clear()
 
     def database_url(self, name: str) -> str:
         """A fresh database for `name` in this session, as an SQLAlchemy asyncpg URL."""
@@ -117,13 +138,14 @@ def local_infra(stack: ExitStack) -> TestInfra:
         "SIGEXP_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     amqp_base = os.environ.get("SIGEXP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    infra = TestInfra(pg_admin_dsn=admin_dsn, amqp_url="")
+    infra = TestInfra(pg_admin_dsn=admin_dsn, amqp_url="", local=True)
     vhost = f"sigexp-{infra.prefix}"
     _rabbitmqctl("add_vhost", vhost)
     stack.callback(_rabbitmqctl, "delete_vhost", vhost)
     user = amqp_base.split("://", 1)[1].split(":", 1)[0]
     _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
     infra.amqp_url = amqp_base.rstrip("/") + "/" + vhost
+    stack.callback(infra.delete_vhosts)
     stack.callback(infra.drop_databases)
     return infra
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from sigexp_common.testing.infra import free_port
+
 
 class _SaveToFolder:
     def __init__(self, folder: Path) -> None:
@@ -23,13 +25,10 @@ class _SaveToFolder:
 
 
 def start_mailcatcher(folder: Path, host: str = "127.0.0.1", port: int = 0) -> Controller:
-    """Start in a background thread; `controller.port` is the port it listens on."""
+    """Start in a background thread on `port` (a free one when 0): see `controller.port`."""
     folder.mkdir(parents=True, exist_ok=True)
-    controller = Controller(_SaveToFolder(folder), hostname=host, port=port or 0)
+    controller = Controller(_SaveToFolder(folder), hostname=host, port=port or free_port())
     controller.start()
-    if not port and controller.server is not None:
-        sockets = getattr(controller.server, "sockets", None) or []
-        controller.port = sockets[0].getsockname()[1]
     return controller
 
 
