@@ -1,0 +1,81 @@
+"""Settings refuse development secrets in production; errors speak Spanish problem+json."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field, ValidationError
+
+from sigexp_common.envelope import Envelope
+from sigexp_common.errors import Conflicto, install_error_handlers
+from sigexp_common.settings import ServiceSettings
+
+
+def test_produccion_rechaza_las_credenciales_por_defecto() -> None:
+    with pytest.raises(ValidationError, match="production refuses development defaults"):
+        ServiceSettings(env="production")
+
+
+def test_produccion_acepta_credenciales_propias() -> None:
+    settings = ServiceSettings(
+        env="production",
+        database_url="postgresql+asyncpg://pases:s3creta-larga@db:5432/pases",
+        amqp_url="amqp://pases:otra-s3creta@mq:5672/",
+    )
+    assert settings.env == "production"
+
+
+class _Alta(BaseModel):
+    extracto: str = Field(min_length=3)
+    tomos: int = Field(ge=1)
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/alta")
+    async def alta(body: _Alta) -> dict[str, str]:
+        raise Conflicto("El expediente está en recepción pendiente.", retry_after=1)
+
+    @app.get("/roto")
+    async def roto() -> None:
+        raise RuntimeError("falla interna")
+
+    return app
+
+
+def test_validacion_responde_422_con_campos_y_mensajes_en_castellano() -> None:
+    r = TestClient(_app()).post("/alta", json={"extracto": "x", "tomos": "muchos"})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"] == [
+        {"campo": "extracto", "mensaje": "Debe tener al menos 3 caracteres."},
+        {"campo": "tomos", "mensaje": "Debe ser un número entero."},
+    ]
+
+
+def test_error_de_dominio_lleva_su_estado_detalle_y_retry_after() -> None:
+    r = TestClient(_app()).post("/alta", json={"extracto": "xyz", "tomos": 1})
+    assert r.status_code == 409
+    assert r.headers["retry-after"] == "1"
+    assert r.json()["detail"] == "El expediente está en recepción pendiente."
+
+
+def test_ruta_inexistente_y_error_inesperado_tambien_son_problem_json() -> None:
+    client = TestClient(_app(), raise_server_exceptions=False)
+    no_existe, roto = client.get("/nada"), client.get("/roto")
+    assert (no_existe.status_code, roto.status_code) == (404, 500)
+    assert no_existe.json()["detail"] == "El recurso solicitado no existe."
+    assert "falla interna" not in roto.text  # internals never reach the clerk
+    assert roto.json()["detail"].startswith("Ocurrió un error inesperado")
+
+
+def test_sobre_cloudevents_conserva_atributos_desconocidos() -> None:
+    original = Envelope(source="/sigexp/pases", type="sigexp.pase.enviado.v1", subject="x")
+    data = original.model_dump(mode="json") | {"traceparent": "00-abc-01"}
+    again = Envelope.model_validate(data)
+    assert again.id == original.id
+    assert again.model_dump()["traceparent"] == "00-abc-01"
+    assert Envelope.from_bytes(original.to_bytes()).type == "sigexp.pase.enviado.v1"
