@@ -36,7 +36,8 @@ install_debian_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "bootstrap: missing Debian packages (OCR and PDF features need them): ${missing[*]}"
-    echo "bootstrap: install them as root with: sudo sh -c '$line'"
+    echo "bootstrap: install them as root with:"
+    echo "  $line"
   fi
 }
 

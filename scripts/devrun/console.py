@@ -31,16 +31,16 @@ class Console:
 
     def line(self, name: str, text: str, level: str = "") -> None:
         prefix = self.paint(f"[{name}]".ljust(self.width + 2), self._colours.get(name, "0"))
-        if level in _LEVEL_COLOURS:
-            text = self.paint(text, _LEVEL_COLOURS[level])
-        sys.stdout.write(f"{prefix} {text}\n")
+        for part in text.splitlines() or [""]:
+            shown = self.paint(part, _LEVEL_COLOURS[level]) if level in _LEVEL_COLOURS else part
+            sys.stdout.write(f"{prefix} {shown}\n")
         sys.stdout.flush()
 
     def child(self, name: str, raw: str) -> str:
         """Print one output line of a child process; return it as shown (without colour)."""
         text, level = render_log_line(raw)
-        for i, part in enumerate(text.splitlines() or [""]):
-            self.line(name, part if i == 0 else "    " + part, level)
+        first, *rest = text.splitlines() or [""]
+        self.line(name, "\n".join([first, *("    " + part for part in rest)]), level)
         return text
 
     def info(self, text: str) -> None:

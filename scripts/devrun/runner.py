@@ -78,6 +78,9 @@ async def _check_servers(config: Config) -> None:
     problems = await asyncio.gather(
         check_postgres(config), check_rabbitmq(config), return_exceptions=True
     )
+    down = [str(problem) for problem in problems if isinstance(problem, InfraError)]
+    if down:
+        raise InfraError("\n".join(down))  # one line per server that does not answer
     for problem in problems:
         if isinstance(problem, BaseException):
             raise problem
