@@ -135,6 +135,24 @@ async def test_transaccion_revertida_no_publica_nada(
     await conexion.close()
 
 
+async def test_transaccion_confirmada_se_publica_exactamente_una_vez(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    broker: Broker,
+    infra: TestInfra,
+) -> None:
+    conexion, cola = await espia(infra.amqp_url, TIPO)
+    async with transaction(sessions) as session:
+        enviado = outbox.add(session, Ocurrido(valor="confirmado"))
+
+    relay = OutboxRelay(sessions, broker, listen_dsn=None)
+    assert await relay.publish_pending() == 1
+    assert await relay.publish_pending() == 0  # marked: a later pass does not send it again
+    assert await contar(cola) == [str(enviado.id)]
+    assert await publicados(engine) == 1
+    await conexion.close()
+
+
 async def test_confirmada_publica_y_un_relay_que_muere_antes_de_marcar_no_duplica_el_efecto(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
