@@ -29,7 +29,6 @@ from .supervisor import Child, ChildSpec, StartFailed, Supervisor, wait_ready
 
 @dataclass
 class Demo:
-    loaded: bool = False
     table: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -164,7 +163,7 @@ async def _load_demo(config: Config, console: Console) -> Demo:
     table = [line for line in outcome.stdout.splitlines() if line.strip()]
     table = [line for line in table if not is_log_record(line)]
     console.info("demo catalogue and users loaded")
-    return Demo(loaded=True, table=table)
+    return Demo(table=table)
 
 
 def _service(config: Config, name: str) -> ChildSpec:
