@@ -81,6 +81,6 @@ def tabla(usuarios: list[tuple[Cuenta, str]]) -> str:
     filas = [("usuario", "perfil", "mesa", "password")]
     filas += [(c.usuario, c.perfil, mesa, DEMO_PASSWORD) for c, mesa in usuarios]
     anchos = [max(len(f[i]) for f in filas) for i in range(4)]
-    lineas = ["  ".join(v.ljust(anchos[i]) for i, v in enumerate(f)) for f in filas]
+    lineas = ["  ".join(v.ljust(anchos[i]) for i, v in enumerate(f)).rstrip() for f in filas]
     lineas.insert(1, "  ".join("-" * a for a in anchos))
     return "\n".join(lineas)

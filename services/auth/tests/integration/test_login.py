@@ -120,3 +120,21 @@ async def test_login_y_login_fallido_se_auditan_con_la_direccion(api, escuchar):
     assert len(exitoso) == 1
     assert exitoso[0]["usuario_id"] == cuenta.id
     assert exitoso[0]["perfil"] == "MESA_ENTRADA"
+
+
+async def test_entradas_malformadas_responden_problem_json_en_castellano(api, client):
+    r = await client.post(
+        "/api/v1/auth/login", content=b"{no es json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.json()["detail"] == "El cuerpo de la solicitud no es JSON válido."
+    r = await client.post("/api/v1/auth/login", json={"usuario": "x"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"campo": "password", "mensaje": "Es obligatorio."}]
+    r = await client.get("/api/v1/usuarios/no-es-uuid", headers=await api.admin())
+    assert r.status_code == 422
+    r = await client.post("/api/v1/auth/refresh", json={"refresh_token": ""})
+    assert r.status_code == 422
+    r = await client.post("/api/v1/auth/password/olvido", json={"email": "sin-arroba"})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
