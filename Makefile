@@ -17,7 +17,7 @@ test: bootstrap
 lint: bootstrap
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy services/*/src
+	$(RUN) mypy services/*/src scripts
 
 fmt: bootstrap
 	$(RUN) ruff format .

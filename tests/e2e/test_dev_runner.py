@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,33 +36,10 @@ class Run:
     seconds: float
 
 
-@contextmanager
-def _vhost_for_runner(infra: TestInfra, use_docker: bool) -> Iterator[str]:
-    """A broker vhost of its own, so the runner's queues never feed other tests' consumers."""
-    if use_docker or not shutil.which("rabbitmqctl"):
-        yield infra.amqp_url
-        return
-    base, session_vhost = infra.amqp_url.rsplit("/", 1)
-    vhost = f"{session_vhost}-devrun"
-    user = base.split("://", 1)[1].split(":", 1)[0]
-    ctl = ["rabbitmqctl", "-q"]
-    subprocess.run([*ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
-    try:
-        subprocess.run(
-            [*ctl, "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        yield f"{base}/{vhost}"
-    finally:
-        subprocess.run([*ctl, "delete_vhost", vhost], capture_output=True, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def runner_env(
-    infra: TestInfra, use_docker: bool, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, str]]:
+    infra: TestInfra, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     """The environment of `make up` for these tests: session servers, free ports, temp data."""
     db_prefix = f"{infra.prefix}_devrun"
     for service in DATABASE_SERVICES:
@@ -80,17 +54,16 @@ def runner_env(
     port_list = sorted(ports)
     for name, port in zip(SERVICES, port_list, strict=False):
         env[f"SIGEXP_{name.upper()}_PORT"] = str(port)
-    with _vhost_for_runner(infra, use_docker) as amqp_url:
-        env |= {
-            "SIGEXP_PG_DSN": infra.pg_admin_dsn,
-            "SIGEXP_AMQP_URL": amqp_url,
-            "SIGEXP_DB_PREFIX": db_prefix,
-            "SIGEXP_DATA_DIR": str(tmp_path_factory.mktemp("devrun-data")),
-            "SIGEXP_S3_PORT": str(port_list[-2]),
-            "SIGEXP_SMTP_PORT": str(port_list[-1]),
-            "SIGEXP_READY_TIMEOUT": "240",
-        }
-        yield env
+    env |= {
+        "SIGEXP_PG_DSN": infra.pg_admin_dsn,
+        "SIGEXP_AMQP_URL": infra.amqp_vhost("devrun"),  # its queues never feed other tests
+        "SIGEXP_DB_PREFIX": db_prefix,
+        "SIGEXP_DATA_DIR": str(tmp_path_factory.mktemp("devrun-data")),
+        "SIGEXP_S3_PORT": str(port_list[-2]),
+        "SIGEXP_SMTP_PORT": str(port_list[-1]),
+        "SIGEXP_READY_TIMEOUT": "240",
+    }
+    return env
 
 
 def _run_check(env: dict[str, str], timeout: float = 420) -> Run:

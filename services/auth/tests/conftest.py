@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +17,11 @@ from fastapi import FastAPI
 from auth.main import build_spec
 from auth.settings import Settings
 from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import TestInfra, free_port
-from sigexp_common.testing.mailcatcher import start_mailcatcher
+from sigexp_common.testing.infra import TestInfra
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from auth_ayudas import Api, Escucha
-
-
-@pytest.fixture(scope="session")
-def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
-    """The shared plugin's SMTP catcher on an explicit free port.
-
-    (The plugin's own fixture asks for port 0, which aiosmtpd's readiness check cannot
-    connect to; this override keeps the same (port, folder) contract.)
-    """
-    folder = tmp_path_factory.mktemp("correo")
-    controller = start_mailcatcher(folder, port=free_port())
-    yield controller.port, folder
-    controller.stop()
 
 
 @pytest.fixture(scope="session")

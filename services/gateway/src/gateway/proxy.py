@@ -23,10 +23,22 @@ class ServicioNoDisponible(ErrorDominio):
 def forward_headers(request: Request) -> dict[str, str]:
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
     headers["x-request-id"] = context.request_id.get() or context.new_request_id()
-    client = request.client.host if request.client else ""
-    prior = request.headers.get("x-forwarded-for")
-    headers["x-forwarded-for"] = f"{prior}, {client}" if prior else client
+    headers["x-forwarded-for"] = client_address(request, request.app.state.settings.trusted_proxies)
     return headers
+
+
+def client_address(request: Request, trusted_proxies: int) -> str:
+    """The caller's address, which services use for audit and per-address login limits.
+
+    Whatever a client writes in X-Forwarded-For is ignored, except the entries appended by the
+    `trusted_proxies` proxies in front of the gateway (an ingress, a load balancer).
+    """
+    peer = request.client.host if request.client else ""
+    if trusted_proxies <= 0:
+        return peer
+    chain = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+    chain.append(peer)
+    return chain[max(0, len(chain) - 1 - trusted_proxies)]
 
 
 async def forward(client: httpx.AsyncClient, request: Request, url: str, service: str) -> Response:

@@ -18,4 +18,5 @@ class Settings(BaseSettings):
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
     upstream_timeout_seconds: float = 15.0
+    trusted_proxies: int = 0  # proxies in front of the gateway whose X-Forwarded-For is trusted
     log_level: str = "INFO"

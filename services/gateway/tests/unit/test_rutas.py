@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from starlette.requests import Request
 
+from gateway.proxy import client_address
 from gateway.upstreams import is_public, service_for
 
 ID = str(uuid.uuid4())
@@ -41,3 +43,18 @@ def test_solo_login_recuperacion_solicitudes_y_verificacion_son_publicas() -> No
     assert not is_public("GET", "/api/v1/auth/login")
     assert not is_public("GET", "/api/v1/auth/me")
     assert not is_public("POST", "/api/v1/expedientes")
+
+
+def _request(xff: str | None, peer: str = "10.0.0.9") -> Request:
+    headers = [(b"x-forwarded-for", xff.encode())] if xff else []
+    return Request({"type": "http", "headers": headers, "client": (peer, 1234)})
+
+
+def test_el_gateway_ignora_la_direccion_que_escribe_el_cliente() -> None:
+    assert client_address(_request("1.2.3.4"), trusted_proxies=0) == "10.0.0.9"
+
+
+def test_detras_de_un_ingress_confia_solo_en_lo_que_agrego_el_ingress() -> None:
+    falsa_y_real = _request("6.6.6.6, 200.1.2.3", peer="10.0.0.2")  # the ingress appended .3
+    assert client_address(falsa_y_real, trusted_proxies=1) == "200.1.2.3"
+    assert client_address(_request(None, peer="10.0.0.2"), trusted_proxies=1) == "10.0.0.2"

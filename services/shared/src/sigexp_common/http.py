@@ -24,7 +24,8 @@ def install_request_context(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         rid = request.headers.get("x-request-id") or context.new_request_id()
-        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+        # The nearest proxy (the gateway) appends the address it saw: trust that last entry.
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
         address = forwarded or (request.client.host if request.client else None)
         rid_token = context.request_id.set(rid)
         ip_token = context.client_address.set(address)
