@@ -37,9 +37,7 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def runner_env(
-    infra: TestInfra, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
+def runner_env(infra: TestInfra, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of `make up` for these tests: session servers, free ports, temp data."""
     db_prefix = f"{infra.prefix}_devrun"
     for service in DATABASE_SERVICES:
