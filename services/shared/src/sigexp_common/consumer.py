@@ -2,11 +2,12 @@
 
 A handler that raises is nacked and redelivered; after the queue's delivery limit RabbitMQ
 dead-letters the message to `<service>.dlq`. A body that is not a CloudEvent is dead-lettered
-at once. Messages behind a poison one keep flowing (prefetch > 1, requeue behind).
+at once. Messages behind a poison one keep flowing: it is requeued behind them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -32,6 +33,9 @@ class EventConsumer:
     ) -> None:
         self.sessions = sessions
         self.handlers = dict(handlers)
+        # One message at a time, in queue order: prefetch keeps the next ones close at hand,
+        # but an event about an aggregate is never applied before an earlier one.
+        self._in_order = asyncio.Lock()
 
     @property
     def routing_keys(self) -> list[str]:
@@ -39,6 +43,10 @@ class EventConsumer:
         return sorted(self.handlers)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
+        async with self._in_order:
+            await self._process(message)
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope = Envelope.from_bytes(message.body)
         except ValidationError:
