@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from auditoria.main import build_spec
 from auditoria.settings import Settings
-from sigexp_common.broker import Broker
 from sigexp_common.testing.apps import running_app
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.tokens import TokenFactory
@@ -27,11 +26,3 @@ async def servicio(
     )
     async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_client:
         yield app_client
-
-
-@pytest.fixture(scope="session")
-async def bus(infra: TestInfra) -> AsyncIterator[Broker]:
-    broker = Broker(infra.amqp_url)
-    await broker.connect()
-    yield broker
-    await broker.close()

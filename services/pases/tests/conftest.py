@@ -9,7 +9,6 @@ import pytest
 
 from pases.main import build_spec
 from pases.settings import Settings
-from sigexp_common.broker import Broker
 from sigexp_common.testing.apps import running_app
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.tokens import TokenFactory
@@ -22,12 +21,3 @@ async def cliente(infra: TestInfra, tokens: TokenFactory) -> AsyncIterator[httpx
     )
     async with running_app(build_spec(settings), verifier=tokens.verifier()) as (_, client):
         yield client
-
-
-@pytest.fixture(scope="session")
-async def bus(infra: TestInfra) -> AsyncIterator[Broker]:
-    """A publisher standing for the other services on the same exchange."""
-    broker = Broker(infra.amqp_url)
-    await broker.connect()
-    yield broker
-    await broker.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from minio import Minio
 
 from archivos.main import build_spec
@@ -10,10 +11,9 @@ from sigexp_common.testing.apps import running_app
 from sigexp_common.testing.infra import S3Server, TestInfra
 
 
-async def test_listo_cuando_base_broker_y_almacenamiento_responden(
-    infra: TestInfra, s3: S3Server
-) -> None:
-    settings = Settings(
+@pytest.fixture
+def settings(infra: TestInfra, s3: S3Server) -> Settings:
+    return Settings(
         database_url=infra.database_url("archivos"),
         amqp_url=infra.amqp_url,
         s3_endpoint=s3.endpoint,
@@ -21,6 +21,11 @@ async def test_listo_cuando_base_broker_y_almacenamiento_responden(
         s3_secret_key=s3.secret_key,
         s3_bucket="sigexp-prueba",
     )
+
+
+async def test_listo_cuando_base_broker_y_almacenamiento_responden(
+    settings: Settings, s3: S3Server
+) -> None:
     async with running_app(build_spec(settings)) as (_, client):
         r = await client.get("/health/ready")
     assert r.status_code == 200
@@ -31,16 +36,8 @@ async def test_listo_cuando_base_broker_y_almacenamiento_responden(
 
 
 async def test_no_listo_si_el_almacenamiento_rechaza_las_credenciales(
-    infra: TestInfra, s3: S3Server
+    settings: Settings, s3: S3Server
 ) -> None:
-    settings = Settings(
-        database_url=infra.database_url("archivos"),
-        amqp_url=infra.amqp_url,
-        s3_endpoint=s3.endpoint,
-        s3_access_key=s3.access_key,
-        s3_secret_key=s3.secret_key,
-        s3_bucket="sigexp-prueba",
-    )
     async with running_app(build_spec(settings)) as (app, client):
         app.state.s3 = Minio(s3.endpoint, "intruso", "clave-equivocada", secure=False)
         r = await client.get("/health/ready")

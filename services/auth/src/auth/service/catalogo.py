@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from auth.events import (
 )
 from auth.models import Dependencia, Mesa, Organismo, TipoExpediente
 from auth.schemas import Conteo, ImportacionOut
-from auth.service.importacion import Catalogo, Fila, errores_de_referencias
+from auth.service.importacion import Catalogo, errores_de_referencias
 from sigexp_common import audit, outbox
 from sigexp_common.security import Usuario
 
@@ -83,61 +83,86 @@ def _aplicar(obj: Any, valores: dict[str, Any]) -> bool:
     return cambio
 
 
+Entidad = TypeVar("Entidad", Organismo, Mesa, Dependencia, TipoExpediente)
+
+
+async def _sincronizar(
+    db: AsyncSession,
+    existentes: dict[str, Entidad],
+    modelo: type[Entidad],
+    codigo: str,
+    valores: dict[str, Any],
+    conteo: Conteo,
+) -> Entidad | None:
+    """Create or update the row with `codigo`; answers it when it changed (to publish it)."""
+    obj = existentes.get(codigo)
+    creado = obj is None
+    if obj is None:
+        obj = existentes[codigo] = modelo(codigo=codigo)
+        db.add(obj)
+    cambiado = _aplicar(obj, valores)
+    if creado:
+        conteo.creados += 1
+    elif cambiado:
+        conteo.actualizados += 1
+    else:
+        conteo.sin_cambios += 1
+        return None
+    await db.flush()  # ids for the event and for the rows that refer to it
+    return obj
+
+
 async def importar(db: AsyncSession, catalogo: Catalogo, por: Usuario | None) -> ImportacionOut:
     """Apply a validated file: all rows or none (the caller's transaction), idempotent."""
     await db.execute(text(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK})"))
     organismos = {o.codigo: o for o in await db.scalars(select(Organismo))}
     errores_de_referencias(catalogo, set(organismos))
-    conteos = {e: Conteo() for e in ("organismo", "mesa", "dependencia", "tipo")}
+    c = {e: Conteo() for e in ("organismo", "mesa", "dependencia", "tipo")}
 
-    def contar(entidad: str, creado: bool, cambiado: bool) -> None:
-        c = conteos[entidad]
-        if creado:
-            c.creados += 1
-        elif cambiado:
-            c.actualizados += 1
-        else:
-            c.sin_cambios += 1
-
+    valores: dict[str, Any]
     for fila in catalogo.de("organismo"):
-        org = organismos.get(fila.codigo)
-        creado = org is None
-        if org is None:
-            org = organismos[fila.codigo] = Organismo(codigo=fila.codigo)
-            db.add(org)
-        cambiado = _aplicar(
-            org, {"nombre": fila.nombre, "nombre_corto": fila.nombre_corto, "activo": fila.activo}
-        )
-        contar("organismo", creado, cambiado)
-        if creado or cambiado:
-            await db.flush()
+        valores = {"nombre": fila.nombre, "nombre_corto": fila.nombre_corto, "activo": fila.activo}
+        if org := await _sincronizar(
+            db, organismos, Organismo, fila.codigo, valores, c["organismo"]
+        ):
             outbox.add(db, OrganismoActualizado.de(org))
 
-    await _importar_mesas(db, catalogo.de("mesa"), organismos, contar)
-    await _importar_dependencias(db, catalogo.de("dependencia"), organismos, contar)
+    mesas = {m.codigo: m for m in await db.scalars(select(Mesa))}
+    for fila in catalogo.de("mesa"):
+        org = organismos[str(fila.organismo_codigo)]
+        valores = {
+            "nombre": fila.nombre,
+            "organismo_id": org.id,
+            "es_oficina": fila.es_oficina,
+            "activo": fila.activo,
+        }
+        if mesa := await _sincronizar(db, mesas, Mesa, fila.codigo, valores, c["mesa"]):
+            outbox.add(db, MesaActualizada.de(mesa, org))
+
+    dependencias = {d.codigo: d for d in await db.scalars(select(Dependencia))}
+    for fila in catalogo.de("dependencia"):
+        org = organismos[str(fila.organismo_codigo)]
+        valores = {"nombre": fila.nombre, "organismo_id": org.id, "activo": fila.activo}
+        if dep := await _sincronizar(
+            db, dependencias, Dependencia, fila.codigo, valores, c["dependencia"]
+        ):
+            outbox.add(db, DependenciaActualizada.de(dep))
 
     tipos = {t.codigo: t for t in await db.scalars(select(TipoExpediente))}
     for fila in catalogo.de("tipo"):
-        tipo = tipos.get(fila.codigo)
-        creado = tipo is None
-        if tipo is None:
-            tipo = tipos[fila.codigo] = TipoExpediente(codigo=fila.codigo)
-            db.add(tipo)
-        cambiado = _aplicar(tipo, {"nombre": fila.nombre, "activo": fila.activo})
-        contar("tipo", creado, cambiado)
-        if creado or cambiado:
+        valores = {"nombre": fila.nombre, "activo": fila.activo}
+        if tipo := await _sincronizar(db, tipos, TipoExpediente, fila.codigo, valores, c["tipo"]):
             outbox.add(db, TipoActualizado.de(tipo))
-    await db.flush()
 
     resultado = ImportacionOut(
         formato=catalogo.formato,
-        creados=sum(c.creados for c in conteos.values()),
-        actualizados=sum(c.actualizados for c in conteos.values()),
-        sin_cambios=sum(c.sin_cambios for c in conteos.values()),
-        organismos=conteos["organismo"],
-        mesas=conteos["mesa"],
-        dependencias=conteos["dependencia"],
-        tipos=conteos["tipo"],
+        creados=sum(x.creados for x in c.values()),
+        actualizados=sum(x.actualizados for x in c.values()),
+        sin_cambios=sum(x.sin_cambios for x in c.values()),
+        organismos=c["organismo"],
+        mesas=c["mesa"],
+        dependencias=c["dependencia"],
+        tipos=c["tipo"],
     )
     audit.registrar(
         db,
@@ -147,52 +172,6 @@ async def importar(db: AsyncSession, catalogo: Catalogo, por: Usuario | None) ->
         detalle=resultado.model_dump(exclude={"organismos", "mesas", "dependencias", "tipos"}),
     )
     return resultado
-
-
-async def _importar_mesas(
-    db: AsyncSession, filas: list[Fila], organismos: dict[str, Organismo], contar: Any
-) -> None:
-    mesas = {m.codigo: m for m in await db.scalars(select(Mesa))}
-    for fila in filas:
-        org = organismos[str(fila.organismo_codigo)]
-        mesa = mesas.get(fila.codigo)
-        creado = mesa is None
-        if mesa is None:
-            mesa = mesas[fila.codigo] = Mesa(codigo=fila.codigo)
-            db.add(mesa)
-        cambiado = _aplicar(
-            mesa,
-            {
-                "nombre": fila.nombre,
-                "organismo_id": org.id,
-                "es_oficina": fila.es_oficina,
-                "activo": fila.activo,
-            },
-        )
-        contar("mesa", creado, cambiado)
-        if creado or cambiado:
-            await db.flush()
-            outbox.add(db, MesaActualizada.de(mesa, org))
-
-
-async def _importar_dependencias(
-    db: AsyncSession, filas: list[Fila], organismos: dict[str, Organismo], contar: Any
-) -> None:
-    dependencias = {d.codigo: d for d in await db.scalars(select(Dependencia))}
-    for fila in filas:
-        org = organismos[str(fila.organismo_codigo)]
-        dep = dependencias.get(fila.codigo)
-        creado = dep is None
-        if dep is None:
-            dep = dependencias[fila.codigo] = Dependencia(codigo=fila.codigo)
-            db.add(dep)
-        cambiado = _aplicar(
-            dep, {"nombre": fila.nombre, "organismo_id": org.id, "activo": fila.activo}
-        )
-        contar("dependencia", creado, cambiado)
-        if creado or cambiado:
-            await db.flush()
-            outbox.add(db, DependenciaActualizada.de(dep))
 
 
 async def republicar(db: AsyncSession, por: Usuario) -> int:

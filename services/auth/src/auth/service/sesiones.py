@@ -106,6 +106,18 @@ async def _fallos_recientes(
     return int(cantidad or 0)
 
 
+def _auditar_fallo(db: AsyncSession, nombre: str, motivo: str) -> None:
+    audit.registrar(
+        db,
+        None,
+        "auth.login_fallido",
+        "auth",
+        resultado="rechazado",
+        usuario=nombre,
+        detalle={"motivo": motivo},
+    )
+
+
 async def _registrar_fallo(
     db: AsyncSession, settings: Settings, clave: str, ip: str | None
 ) -> None:
@@ -132,15 +144,7 @@ async def iniciar_sesion(
     await bloquear_clave(db, clave)
     hasta = await _bloqueo_vigente(db, [clave, f"ip:{ip}"] if ip else [clave])
     if hasta is not None:
-        audit.registrar(
-            db,
-            None,
-            "auth.login_fallido",
-            "auth",
-            resultado="rechazado",
-            usuario=nombre,
-            detalle={"motivo": "bloqueado"},
-        )
+        _auditar_fallo(db, nombre, "bloqueado")
         return _demasiados_intentos(settings, hasta)
 
     hash_ = cuenta.password_hash if cuenta else passwords.hash_ficticio(settings)
@@ -148,15 +152,7 @@ async def iniciar_sesion(
     if cuenta is None or not valida or not cuenta.activo:
         await _registrar_fallo(db, settings, clave, ip)
         motivo = "inexistente" if cuenta is None else ("password" if not valida else "inactivo")
-        audit.registrar(
-            db,
-            None,
-            "auth.login_fallido",
-            "auth",
-            resultado="rechazado",
-            usuario=nombre,
-            detalle={"motivo": motivo},
-        )
+        _auditar_fallo(db, nombre, motivo)
         return NoAutenticado(CREDENCIALES_INCORRECTAS)
 
     if nuevo_hash:

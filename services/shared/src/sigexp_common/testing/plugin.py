@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from sigexp_common.broker import Broker
 from sigexp_common.testing.infra import (
     S3Server,
     TestInfra,
@@ -51,3 +52,12 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
 @pytest.fixture(scope="session")
 def tokens() -> TokenFactory:
     return TokenFactory()
+
+
+@pytest.fixture(scope="session")
+async def bus(infra: TestInfra) -> AsyncIterator[Broker]:
+    """A publisher on the session's exchange, standing for the services a test does not run."""
+    broker = Broker(infra.amqp_url)
+    await broker.connect()
+    yield broker
+    await broker.close()
