@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from sigexp_common.errors import Conflicto
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
@@ -33,12 +36,27 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with transaction(sessions) as session:
-        yield session
+    try:
+        async with transaction(sessions) as session:
+            yield session
+    except DBAPIError as exc:
+        if _sqlstate(exc)[:2] in {"23", "40"}:  # integrity, serialization or deadlock
+            raise Conflicto(
+                "Otra operación cambió los mismos datos al mismo tiempo; intente nuevamente.",
+                retry_after=1,
+            ) from exc
+        raise
 
 
-Session = Annotated[AsyncSession, Depends(_request_session)]
-"""Request-scoped session: the route's work and its outbox rows commit together or not at all."""
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+
+
+Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+"""Request-scoped session: the route's work and its outbox rows commit together or not at all.
+
+`scope="function"` commits when the route returns, before the answer is sent: a commit that
+fails is never reported to the client as a success."""
 
 
 def asyncpg_dsn(url: str) -> str:
