@@ -99,3 +99,14 @@ def test_el_login_queda_en_la_auditoria(sistema: Sistema) -> None:
             break
         time.sleep(0.2)
     assert "consulta.cap" in usuarios
+
+
+def test_el_gateway_reenvia_sin_duplicar_cabeceras_y_con_request_id(sistema: Sistema) -> None:
+    r = httpx.get(
+        sistema.gateway + "/api/v1/auth/me",
+        headers={**_login(sistema, "mesa.cap"), "X-Request-ID": "pedido-de-prueba-1"},
+    )
+    assert r.status_code == 200
+    assert len(r.headers.get_list("date")) == 1
+    assert len(r.headers.get_list("server")) == 1
+    assert r.headers["x-request-id"] == "pedido-de-prueba-1"

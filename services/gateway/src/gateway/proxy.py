@@ -16,6 +16,9 @@ HOP_BY_HOP = {
 }  # fmt: skip
 
 
+SET_BY_SERVER = {"date", "server"}  # the gateway's own server writes these
+
+
 class ServicioNoDisponible(ErrorDominio):
     status, titulo, slug = 503, "Servicio no disponible", "servicio-no-disponible"
 
@@ -55,7 +58,9 @@ async def forward(client: httpx.AsyncClient, request: Request, url: str, service
         raise ServicioNoDisponible(
             f"El servicio de {service} no responde en este momento. Intente nuevamente."
         ) from exc
-    headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers = {
+        k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP | SET_BY_SERVER
+    }
     return StreamingResponse(
         answer.aiter_raw(),
         status_code=answer.status_code,
