@@ -7,15 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-
-from sigexp_common.errors import Conflicto
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
@@ -36,20 +33,8 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    try:
-        async with transaction(sessions) as session:
-            yield session
-    except DBAPIError as exc:
-        if _sqlstate(exc)[:2] in {"23", "40"}:  # integrity, serialization or deadlock
-            raise Conflicto(
-                "Otra operación cambió los mismos datos al mismo tiempo; intente nuevamente.",
-                retry_after=1,
-            ) from exc
-        raise
-
-
-def _sqlstate(exc: DBAPIError) -> str:
-    return str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+    async with transaction(sessions) as session:
+        yield session  # a refused commit is mapped to problem+json by `errors`
 
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]

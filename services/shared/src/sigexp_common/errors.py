@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("sigexp.errors")
@@ -194,13 +195,9 @@ async def _validacion(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unknown path, wrong method, broken multipart...): our own words."""
     assert isinstance(exc, StarletteHTTPException)
-    title, default_detail = _HTTP_TEXTS.get(
-        exc.status_code, ("Error", "La solicitud no pudo completarse.")
-    )
-    detail = (
-        exc.detail if isinstance(exc.detail, str) and _is_spanish(exc.detail) else default_detail
-    )
+    title, detail = _HTTP_TEXTS.get(exc.status_code, ("Error", "No se pudo completar."))
     return problem(
         exc.status_code,
         title,
@@ -210,15 +207,24 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _is_spanish(text: str) -> bool:
-    # Starlette's own details are short English phrases ("Not Found"); ours are sentences.
-    return text not in {
-        "Not Found",
-        "Method Not Allowed",
-        "Bad Request",
-        "Unauthorized",
-        "Forbidden",
-    }
+async def _base_de_datos(request: Request, exc: Exception) -> JSONResponse:
+    """What the database refused: a value it cannot store, or a concurrent change."""
+    assert isinstance(exc, DBAPIError)
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+    if sqlstate.startswith("22"):  # data exception: NUL character, out of range, bad encoding
+        error: ErrorDominio = DatoInvalido(
+            "Un dato enviado tiene un valor o un carácter que no se puede guardar "
+            "(por ejemplo, un carácter nulo). Revíselo y vuelva a enviarlo."
+        )
+    elif sqlstate[:2] in {"23", "40"}:  # integrity, serialization failure, deadlock
+        error = Conflicto(
+            "Otra operación cambió los mismos datos al mismo tiempo; intente nuevamente.",
+            retry_after=1,
+        )
+    else:
+        return await _inesperado(request, exc)
+    log.warning("database refused the request: %s", sqlstate, extra={"path": request.url.path})
+    return await _dominio(request, error)
 
 
 async def _inesperado(request: Request, exc: Exception) -> JSONResponse:
@@ -236,4 +242,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ErrorDominio, _dominio)
     app.add_exception_handler(RequestValidationError, _validacion)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(DBAPIError, _base_de_datos)
     app.add_exception_handler(Exception, _inesperado)

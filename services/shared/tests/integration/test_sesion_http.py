@@ -35,6 +35,11 @@ async def cliente(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
             await db.execute(text("INSERT INTO diferidos VALUES (:n)"), {"n": n})
         return {"n": n}
 
+    @app.post("/textos", status_code=201)
+    async def texto(body: dict[str, str], db: Session) -> dict[str, str]:
+        await db.execute(text("INSERT INTO diferidos VALUES (length(:t))"), {"t": body["t"]})
+        return body
+
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://prueba") as client:
         yield client
@@ -61,4 +66,13 @@ async def test_un_commit_que_falla_responde_409_y_no_deja_nada_escrito(
     assert r.headers["content-type"] == "application/problem+json"
     assert r.headers["retry-after"] == "1"
     assert "intente nuevamente" in r.json()["detail"]
+    assert await _filas(engine) == []
+
+
+async def test_un_valor_que_la_base_no_puede_guardar_es_422_y_no_500(
+    cliente: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    r = await cliente.post("/textos", json={"t": "extracto con \u0000 nulo"})
+    assert r.status_code == 422
+    assert "carácter nulo" in r.json()["detail"]
     assert await _filas(engine) == []
