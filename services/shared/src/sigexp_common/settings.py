@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
 from pydantic import model_validator
@@ -34,6 +35,14 @@ class ServiceSettings(BaseSettings):
 
     # Names of fields that hold secrets: production refuses their development defaults.
     secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment_of_the_whole_system(cls, data: Any) -> Any:
+        """`SIGEXP_ENV` sets every service's `env` unless `<SERVICE>_ENV` says otherwise."""
+        if isinstance(data, dict) and "env" not in data and os.environ.get("SIGEXP_ENV"):
+            return {**data, "env": os.environ["SIGEXP_ENV"]}
+        return data
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> ServiceSettings:

@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from sigexp_common.envelope import Envelope
 from sigexp_common.errors import Conflicto, install_error_handlers
@@ -79,3 +80,20 @@ def test_sobre_cloudevents_conserva_atributos_desconocidos() -> None:
     assert again.id == original.id
     assert again.model_dump()["traceparent"] == "00-abc-01"
     assert Envelope.from_bytes(original.to_bytes()).type == "sigexp.pase.enviado.v1"
+
+
+def test_sigexp_env_production_vale_para_todos_los_servicios(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIGEXP_ENV", "production")
+    with pytest.raises(ValidationError, match="production refuses development defaults"):
+        ServiceSettings()
+
+
+def test_el_env_propio_del_servicio_gana_sobre_sigexp_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    class PasesSettings(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="PASES_")
+
+    monkeypatch.setenv("SIGEXP_ENV", "production")
+    monkeypatch.setenv("PASES_ENV", "development")
+    assert PasesSettings().env == "development"
