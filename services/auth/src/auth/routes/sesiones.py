@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from auth.models import Cuenta
 from auth.routes.deps import Config, Propia
 from auth.schemas import (
     LoginIn,
@@ -19,10 +18,10 @@ from auth.schemas import (
     SolicitudCuentaIn,
     TokensOut,
 )
-from auth.service import claves, credenciales, sesiones, solicitudes
+from auth.service import claves, credenciales, cuentas, sesiones, solicitudes
 from sigexp_common import context
 from sigexp_common.db import Session
-from sigexp_common.errors import ErrorDominio, NoAutenticado
+from sigexp_common.errors import ErrorDominio
 from sigexp_common.security import CurrentUserPendingPassword
 
 router = APIRouter(tags=["sesiones"])
@@ -56,10 +55,7 @@ async def logout(body: RefreshIn, user: CurrentUserPendingPassword, db: Session)
 
 @router.get("/api/v1/auth/me", response_model=MeOut)
 async def me(user: CurrentUserPendingPassword, db: Session) -> MeOut:
-    cuenta = await db.get(Cuenta, user.id)
-    if cuenta is None or not cuenta.activo:
-        raise NoAutenticado("Su cuenta no está habilitada. Inicie sesión nuevamente.")
-    return MeOut.model_validate(cuenta)
+    return MeOut.model_validate(await cuentas.mi_cuenta(db, user))
 
 
 @router.post("/api/v1/auth/password", status_code=status.HTTP_204_NO_CONTENT)

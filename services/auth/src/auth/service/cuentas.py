@@ -17,7 +17,13 @@ from auth.service import passwords, sesiones
 from auth.service.comun import cuenta_para_actualizar
 from auth.settings import Settings
 from sigexp_common import audit, outbox
-from sigexp_common.errors import CampoInvalido, Conflicto, DatoInvalido, NoEncontrado
+from sigexp_common.errors import (
+    CampoInvalido,
+    Conflicto,
+    DatoInvalido,
+    NoAutenticado,
+    NoEncontrado,
+)
 from sigexp_common.security import Usuario
 
 
@@ -148,6 +154,14 @@ async def obtener_usuario(db: AsyncSession, usuario_id: uuid.UUID) -> Cuenta:
     cuenta = await db.get(Cuenta, usuario_id)
     if cuenta is None:
         raise NoEncontrado("No existe un usuario con ese identificador.")
+    return cuenta
+
+
+async def mi_cuenta(db: AsyncSession, por: Usuario) -> Cuenta:
+    """The caller's own account, while it is still enabled (a token outlives a deactivation)."""
+    cuenta = await db.get(Cuenta, por.id)
+    if cuenta is None or not cuenta.activo:
+        raise NoAutenticado("Su cuenta no está habilitada. Inicie sesión nuevamente.")
     return cuenta
 
 
