@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handler
-from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker
+from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
     ReadyCheck,
@@ -82,12 +82,7 @@ def _lifespan(
         app.state.messaging_ready = asyncio.Event()  # connected and consumers declared
         tasks = [asyncio.create_task(_start_messaging(app, spec), name="messaging")]
         if settings.run_relay:
-            relay = OutboxRelay(
-                app.state.sessions,
-                app.state.broker,
-                asyncpg_dsn(settings.database_url),
-                settings.relay_poll_seconds,
-            )
+            relay = OutboxRelay.from_settings(settings, app.state.sessions, app.state.broker)
             tasks.append(asyncio.create_task(relay.run(), name="relay"))
         for hook in spec.on_startup:
             await hook(app)

@@ -12,7 +12,7 @@ import uvicorn
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer
-from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker
+from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
 from sigexp_common.relay import OutboxRelay
@@ -23,12 +23,7 @@ async def _relay(spec: ServiceSpec) -> None:
     engine = make_engine(settings.database_url, pool_size=2)
     broker = Broker(settings.amqp_url, settings.exchange)
     await broker.connect_forever()
-    relay = OutboxRelay(
-        make_sessionmaker(engine, spec.name),
-        broker,
-        asyncpg_dsn(settings.database_url),
-        settings.relay_poll_seconds,
-    )
+    relay = OutboxRelay.from_settings(settings, make_sessionmaker(engine, spec.name), broker)
     try:
         await relay.run()
     finally:

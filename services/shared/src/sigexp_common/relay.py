@@ -14,19 +14,21 @@ import logging
 from datetime import timedelta
 
 import asyncpg
-from prometheus_client import Counter
-from sqlalchemy import select
+from prometheus_client import Counter, Gauge
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sigexp_common.broker import Broker
-from sigexp_common.db import transaction
+from sigexp_common.db import asyncpg_dsn, transaction
 from sigexp_common.envelope import Envelope, utcnow
-from sigexp_common.messaging_tables import NOTIFY_CHANNEL, OutboxMessage
+from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
+from sigexp_common.settings import ServiceSettings
 
 log = logging.getLogger("sigexp.relay")
 
 PUBLISHED = Counter("sigexp_outbox_published_total", "Outbox rows published", ["type"])
 FAILED = Counter("sigexp_outbox_publish_failures_total", "Failed outbox publications", ["type"])
+PENDING = Gauge("sigexp_outbox_pending", "Outbox rows committed but not yet published")
 
 
 class OutboxRelay:
@@ -38,6 +40,9 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         batch_size: int = 100,
         max_backoff_seconds: float = 30.0,
+        outbox_retention: timedelta = timedelta(days=7),
+        inbox_retention: timedelta = timedelta(days=30),
+        purge_every_seconds: float = 3600.0,
     ) -> None:
         self.sessions = sessions
         self.broker = broker
@@ -45,7 +50,26 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.max_backoff_seconds = max_backoff_seconds
+        self.outbox_retention = outbox_retention
+        self.inbox_retention = inbox_retention
+        self.purge_every_seconds = purge_every_seconds
         self._wake = asyncio.Event()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        broker: Broker,
+    ) -> OutboxRelay:
+        return cls(
+            sessions,
+            broker,
+            asyncpg_dsn(settings.database_url),
+            poll_seconds=settings.relay_poll_seconds,
+            outbox_retention=timedelta(days=settings.outbox_retention_days),
+            inbox_retention=timedelta(days=settings.inbox_retention_days),
+        )
 
     async def publish_pending(self) -> int:
         """One pass: claim up to `batch_size` due rows, publish them in order, mark them."""
@@ -74,6 +98,29 @@ class OutboxRelay:
                 PUBLISHED.labels(row.type).inc()
         return published
 
+    async def count_pending(self) -> int:
+        async with transaction(self.sessions) as session:
+            pending = await session.scalar(
+                select(func.count()).where(OutboxMessage.published_at.is_(None))
+            )
+        PENDING.set(pending or 0)
+        return int(pending or 0)
+
+    async def purge(self) -> tuple[int, int]:
+        """Forget published rows and old inbox ids. Unpublished rows are never removed; an inbox
+        id is kept far longer than any redelivery can take (the broker's delivery limit)."""
+        now = utcnow()
+        async with transaction(self.sessions) as session:
+            outbox = await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.published_at < now - self.outbox_retention
+                )
+            )
+            inbox = await session.execute(
+                delete(InboxEntry).where(InboxEntry.received_at < now - self.inbox_retention)
+            )
+        return int(getattr(outbox, "rowcount", 0)), int(getattr(inbox, "rowcount", 0))
+
     async def _publish(self, row: OutboxMessage) -> None:
         envelope = Envelope.model_validate(row.envelope)
         await self.broker.publish(envelope.to_bytes(), routing_key=row.type, message_id=str(row.id))
@@ -89,10 +136,16 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish forever: wake on NOTIFY from committed inserts, poll as a fallback."""
         listener = await self._listen()
+        next_purge = 0.0
         try:
             while True:
                 try:
                     count = await self.publish_pending()
+                    await self.count_pending()
+                    if asyncio.get_running_loop().time() >= next_purge:
+                        removed = await self.purge()
+                        log.info("purged outbox and inbox rows", extra={"removed": removed})
+                        next_purge = asyncio.get_running_loop().time() + self.purge_every_seconds
                 except Exception:
                     log.exception("relay pass failed")
                     count = 0

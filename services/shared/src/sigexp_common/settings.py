@@ -31,6 +31,8 @@ class ServiceSettings(BaseSettings):
     run_relay: bool = True
     run_consumers: bool = True
     relay_poll_seconds: float = 2.0
+    outbox_retention_days: int = 7  # published rows are kept this long, then purged
+    inbox_retention_days: int = 30  # processed event ids (dedup memory) are kept this long
     log_level: str = "INFO"
 
     # Names of fields that hold secrets: production refuses their development defaults.

@@ -294,3 +294,43 @@ async def test_dos_relays_nunca_publican_la_misma_fila_en_una_pasada(
             await own_broker.close()
             await own_engine.dispose()
         await conexion.close()
+
+
+async def test_depuracion_olvida_lo_publicado_viejo_y_nunca_lo_pendiente(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], broker: Broker
+) -> None:
+    async with transaction(sessions) as session:
+        viejo = outbox.add(session, Ocurrido(valor="publicado-hace-un-mes"))
+        reciente = outbox.add(session, Ocurrido(valor="publicado-ayer"))
+        pendiente = outbox.add(session, Ocurrido(valor="pendiente-hace-un-mes"))
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE outbox SET published_at = now() - interval '30 days' WHERE id = :id"),
+            {"id": viejo.id},
+        )
+        await conn.execute(
+            text("UPDATE outbox SET published_at = now() - interval '1 day' WHERE id = :id"),
+            {"id": reciente.id},
+        )
+        await conn.execute(
+            text(
+                "UPDATE outbox SET created_at = now() - interval '30 days', "
+                "next_attempt_at = now() + interval '1 hour' WHERE id = :id"
+            ),
+            {"id": pendiente.id},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO inbox (event_id, type, received_at) VALUES "
+                "(gen_random_uuid(), 'x', now() - interval '40 days'), "
+                "(gen_random_uuid(), 'x', now() - interval '2 days')"
+            )
+        )
+
+    relay = OutboxRelay(sessions, broker, listen_dsn=None)
+    assert await relay.purge() == (1, 1)
+    async with engine.connect() as conn:
+        quedan = {row[0] for row in await conn.execute(text("SELECT id FROM outbox"))}
+        assert (await conn.execute(text("SELECT count(*) FROM inbox"))).scalar_one() == 1
+    assert quedan == {reciente.id, pendiente.id}
+    assert await relay.count_pending() == 1
