@@ -3,7 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: up test lint fmt bootstrap
+.PHONY: up test lint fmt bootstrap bench
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -13,6 +13,9 @@ up: bootstrap
 
 test: bootstrap
 	@$(RUN) pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: bootstrap
+	@$(RUN) python tests/bench/logins.py
 
 lint: bootstrap
 	$(RUN) ruff check .
