@@ -11,9 +11,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 from prometheus_client import Counter
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sigexp_common import context, inbox
@@ -29,10 +31,16 @@ CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "
 
 class EventConsumer:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], handlers: Mapping[str, Handler]
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, Handler],
+        retry_seconds: float = 0.5,
+        max_retry_seconds: float = 15.0,
     ) -> None:
         self.sessions = sessions
         self.handlers = dict(handlers)
+        self.retry_seconds = retry_seconds
+        self.max_retry_seconds = max_retry_seconds
         # One message at a time, in queue order: prefetch keeps the next ones close at hand,
         # but an event about an aggregate is never applied before an earlier one.
         self._in_order = asyncio.Lock()
@@ -57,7 +65,7 @@ class EventConsumer:
         event_token = context.event_id.set(str(envelope.id))
         request_token = context.request_id.set(envelope.requestid)
         try:
-            outcome = await self.handle(envelope)
+            outcome = await self._handle_through_outages(envelope)
         except Exception:
             log.exception(
                 "handler failed; message will be redelivered", extra={"type": envelope.type}
@@ -71,6 +79,22 @@ class EventConsumer:
         CONSUMED.labels(envelope.type, outcome).inc()
         await message.ack()
 
+    async def _handle_through_outages(self, envelope: Envelope) -> str:
+        """A database that is down or restarting is no fault of the message: keep it (unacked,
+        so consumption pauses in order) and try again until the database answers. Only other
+        errors count as redeliveries towards the dead-letter queue."""
+        pause = self.retry_seconds
+        while True:
+            try:
+                return await self.handle(envelope)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("database unavailable, retrying in %.1fs: %s", pause, exc)
+                CONSUMED.labels(envelope.type, "reintento").inc()
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, self.max_retry_seconds)
+
     async def handle(self, envelope: Envelope) -> str:
         """Apply the event once: the inbox row and the handler's effect commit together."""
         handler = self.handlers.get(envelope.type) or self.handlers.get("#")
@@ -80,3 +104,23 @@ class EventConsumer:
             if handler is not None:
                 await handler(session, envelope)
         return "ok" if handler is not None else "ignorado"
+
+
+_TRANSIENT_SQLSTATES = ("08", "40", "53", "57")  # connection, rollback, resources, shutdown
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures of the infrastructure (database down, restarting, refusing
+    connections, a deadlock), which say nothing about the message itself."""
+    if isinstance(exc, OSError | TimeoutError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        return sqlstate.startswith(_TRANSIENT_SQLSTATES) or isinstance(
+            exc.orig, OSError | asyncpg.exceptions.ConnectionDoesNotExistError
+        )
+    return isinstance(
+        exc, asyncpg.exceptions.PostgresConnectionError | asyncpg.CannotConnectNowError
+    )

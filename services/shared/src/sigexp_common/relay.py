@@ -139,6 +139,8 @@ class OutboxRelay:
         next_purge = 0.0
         try:
             while True:
+                if listener is None or listener.is_closed():  # e.g. the database restarted
+                    listener = await self._listen()
                 try:
                     count = await self.publish_pending()
                     await self.count_pending()
@@ -162,7 +164,7 @@ class OutboxRelay:
         if not self.listen_dsn:
             return None
         try:
-            conn = await asyncpg.connect(self.listen_dsn)
+            conn = await asyncpg.connect(self.listen_dsn, timeout=5)
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
             return conn
         except (OSError, asyncpg.PostgresError) as exc:

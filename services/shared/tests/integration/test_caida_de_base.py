@@ -1,0 +1,141 @@
+"""A database that goes away and comes back loses nothing and poisons nothing.
+
+The service reaches PostgreSQL through a TCP proxy that the test cuts (refusing new connections
+and dropping open ones, as a restart does) and restores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+import aio_pika
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from sigexp_common import outbox
+from sigexp_common.broker import Broker
+from sigexp_common.consumer import EventConsumer
+from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker, transaction
+from sigexp_common.envelope import Envelope, Event
+from sigexp_common.relay import OutboxRelay
+from sigexp_common.testing.infra import TestInfra, free_port
+from sigexp_common.testing.tcp_proxy import TcpProxy
+from sigexp_common.testing.waiting import esperar
+
+
+class Anotado(Event):
+    event_type: ClassVar[str] = "sigexp.prueba.anotado.v1"
+    valor: str
+
+
+async def anotar(session: AsyncSession, envelope: Envelope) -> None:
+    await session.execute(
+        text("INSERT INTO efectos (event_id, valor) VALUES (:id, :valor)"),
+        {"id": envelope.id, "valor": envelope.data["valor"]},
+    )
+
+
+@pytest.fixture
+async def proxy(database_url: str) -> AsyncIterator[TcpProxy]:
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432, free_port())
+    await proxy.start()
+    yield proxy
+    await proxy.cut()
+
+
+@pytest.fixture
+async def por_el_proxy(
+    database_url: str, proxy: TcpProxy
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    url = make_url(database_url).set(host="127.0.0.1", port=proxy.port)
+    engine = make_engine(url.render_as_string(hide_password=False), pool_size=2)
+    yield make_sessionmaker(engine, "prueba")
+    await engine.dispose()
+
+
+async def _valores(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return [r[0] for r in await conn.execute(text("SELECT valor FROM efectos ORDER BY valor"))]
+
+
+async def test_consumidor_espera_a_la_base_sin_mandar_mensajes_a_la_dlq(
+    engine: AsyncEngine,
+    por_el_proxy: async_sessionmaker[AsyncSession],
+    proxy: TcpProxy,
+    broker: Broker,
+    infra: TestInfra,
+) -> None:
+    servicio = f"caida-{uuid.uuid4().hex[:8]}"
+    consumer = EventConsumer(por_el_proxy, {Anotado.event_type: anotar}, retry_seconds=0.2)
+    await broker.consume(servicio, consumer.routing_keys, consumer.on_message, delivery_limit=2)
+
+    await proxy.cut()
+    for i in range(5):
+        evento = Envelope(source="/sigexp/prueba", type=Anotado.event_type, data={"valor": f"v{i}"})
+        await broker.publish(evento.to_bytes(), evento.type, message_id=str(evento.id))
+    await asyncio.sleep(3)  # far longer than 2 redeliveries would take
+    assert await _valores(engine) == []
+
+    await proxy.start()
+
+    async def todos() -> bool:
+        return len(await _valores(engine)) == 5
+
+    await esperar(todos, timeout=60)
+    connection = await aio_pika.connect_robust(infra.amqp_url)
+    channel = await connection.channel()
+    dlq = await channel.declare_queue(f"{servicio}.dlq", passive=True)
+    assert dlq.declaration_result.message_count == 0
+    assert await _valores(engine) == [f"v{i}" for i in range(5)]
+    await connection.close()
+
+
+async def test_relay_vuelve_a_publicar_cuando_la_base_vuelve(
+    engine: AsyncEngine,
+    por_el_proxy: async_sessionmaker[AsyncSession],
+    proxy: TcpProxy,
+    broker: Broker,
+    infra: TestInfra,
+    database_url: str,
+) -> None:
+    connection = await aio_pika.connect_robust(infra.amqp_url)
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange(
+        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    cola = await channel.declare_queue(exclusive=True)
+    await cola.bind(exchange, Anotado.event_type)
+    proxy_dsn = asyncpg_dsn(
+        make_url(database_url).set(port=proxy.port).render_as_string(hide_password=False)
+    )
+    relay = OutboxRelay(por_el_proxy, broker, proxy_dsn, poll_seconds=0.3)
+    tarea = asyncio.create_task(relay.run())
+    try:
+        await proxy.cut()
+        directas = make_sessionmaker(engine, "prueba")  # the service's own writes go on elsewhere
+        async with transaction(directas) as session:
+            enviado = outbox.add(session, Anotado(valor="escrito-durante-la-caida"))
+        await asyncio.sleep(1.5)
+        assert await cola.get(no_ack=True, fail=False) is None
+
+        await proxy.start()
+        recibido = None
+
+        async def llego() -> bool:
+            nonlocal recibido
+            recibido = await cola.get(no_ack=True, fail=False)
+            return recibido is not None
+
+        await esperar(llego, timeout=30)
+        assert recibido is not None
+        assert recibido.message_id == str(enviado.id)
+    finally:
+        tarea.cancel()
+        await asyncio.gather(tarea, return_exceptions=True)
+        await connection.close()
