@@ -26,6 +26,7 @@ class Sistema:
     puertos: dict[str, int]
     logs: Path
     correo: Path
+    env: dict[str, str] = field(default_factory=dict)
     procesos: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, servicio: str) -> str:
@@ -33,6 +34,22 @@ class Sistema:
 
     def log(self, servicio: str) -> str:
         return (self.logs / f"{servicio}.log").read_text(errors="replace")
+
+    def arrancar(self, servicio: str) -> None:
+        with (self.logs / f"{servicio}.log").open("ab") as salida:
+            self.procesos[servicio] = subprocess.Popen(
+                [sys.executable, "-m", servicio, "serve", "--port", str(self.puertos[servicio])],
+                env=self.env,
+                cwd=ROOT,
+                stdout=salida,
+                stderr=subprocess.STDOUT,
+            )
+        _esperar_listo(self, servicio)
+
+    def detener(self, servicio: str) -> None:
+        proceso = self.procesos[servicio]
+        proceso.terminate()
+        proceso.wait(timeout=15)
 
 
 def _entorno(
@@ -91,22 +108,13 @@ def sistema(
     puertos = {servicio: free_port() for servicio in (*CON_BASE, "gateway")}
     env = _entorno(infra, s3, smtp, puertos)
     logs = tmp_path_factory.mktemp("logs")
-    sistema = Sistema(f"http://127.0.0.1:{puertos['gateway']}", puertos, logs, smtp[1])
+    sistema = Sistema(f"http://127.0.0.1:{puertos['gateway']}", puertos, logs, smtp[1], env)
     subprocess.run(
         [sys.executable, "-m", "auth", "demo"], env=env, cwd=ROOT, check=True, capture_output=True
     )
     try:
-        for servicio, puerto in puertos.items():
-            with (logs / f"{servicio}.log").open("wb") as salida:
-                sistema.procesos[servicio] = subprocess.Popen(
-                    [sys.executable, "-m", servicio, "serve", "--port", str(puerto)],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=salida,
-                    stderr=subprocess.STDOUT,
-                )
         for servicio in puertos:
-            _esperar_listo(sistema, servicio)
+            sistema.arrancar(servicio)
         yield sistema
     finally:
         for proceso in sistema.procesos.values():

@@ -110,3 +110,29 @@ def test_el_gateway_reenvia_sin_duplicar_cabeceras_y_con_request_id(sistema: Sis
     assert len(r.headers.get_list("date")) == 1
     assert len(r.headers.get_list("server")) == 1
     assert r.headers["x-request-id"] == "pedido-de-prueba-1"
+
+
+def test_con_pases_detenido_no_se_pierde_nada_y_se_pone_al_dia_al_volver(
+    sistema: Sistema,
+) -> None:
+    headers = _login(sistema, "mesa.cap")
+    sistema.detener("pases")
+    try:
+        altas = [
+            httpx.post(
+                sistema.gateway + "/api/v1/expedientes",
+                json={"extracto": f"Alta con pases detenido {i}"},
+                headers=headers,
+            )
+            for i in range(3)
+        ]
+        assert [r.status_code for r in altas] == [201] * 3  # the desk keeps working
+        detalle = httpx.get(
+            f"{sistema.gateway}/api/v1/expedientes/{altas[0].json()['id']}", headers=headers
+        ).json()
+        assert detalle["incompletos"] == ["pases", "archivos"]  # said, not hidden
+    finally:
+        sistema.arrancar("pases")
+    for alta in altas:
+        detalle = _detalle_completo(sistema, alta.json()["id"], headers)
+        assert detalle["tenencia"]["mesa_id"] == alta.json()["mesa_actual_id"]
