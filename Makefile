@@ -3,7 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: up test lint fmt bootstrap bench
+.PHONY: up test lint fmt bootstrap bench asyncapi
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -16,6 +16,9 @@ test: bootstrap
 
 bench: bootstrap
 	@$(RUN) python tests/bench/logins.py
+
+asyncapi: bootstrap
+	@$(RUN) python scripts/asyncapi.py
 
 lint: bootstrap
 	$(RUN) ruff check .

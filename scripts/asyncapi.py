@@ -1,0 +1,154 @@
+"""Writes docs/asyncapi.yaml: every event on the bus, who publishes it and who consumes it.
+
+The document is generated from the services' own event models (`<service>/events.py`) and their
+consumers' bindings (`<service>/consumers.py: HANDLERS`), so it cannot drift from the code;
+`tests/contracts/test_eventos.py` fails when the committed file is out of date.
+Run: `.venv/bin/python scripts/asyncapi.py` (or `make asyncapi`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sigexp_common.audit import AccesoRegistrado
+from sigexp_common.envelope import Envelope, Event
+
+ROOT = Path(__file__).resolve().parents[1]
+DESTINO = ROOT / "docs" / "asyncapi.yaml"
+SERVICIOS = ("auth", "expedientes", "pases", "archivos", "auditoria")
+
+
+def eventos_de(servicio: str) -> list[type[Event]]:
+    """The event models a service declares (published ones and its consumer copies)."""
+    try:
+        modulo = importlib.import_module(f"{servicio}.events")
+    except ModuleNotFoundError:
+        return []
+    return [
+        clase
+        for _, clase in inspect.getmembers(modulo, inspect.isclass)
+        if issubclass(clase, Event)
+        and clase.__module__ == modulo.__name__
+        and "event_type" in vars(clase)
+    ]
+
+
+def consumidos_por(servicio: str) -> list[str]:
+    try:
+        modulo = importlib.import_module(f"{servicio}.consumers")
+    except ModuleNotFoundError:
+        return []
+    return sorted(getattr(modulo, "HANDLERS", {}))
+
+
+def publicados() -> dict[str, tuple[type[Event], list[str]]]:
+    """event type -> (the producer's model, the services that publish it)."""
+    tabla: dict[str, tuple[type[Event], list[str]]] = {
+        AccesoRegistrado.event_type: (AccesoRegistrado, list(SERVICIOS))
+    }
+    for servicio in SERVICIOS:
+        propios = set(consumidos_por(servicio))
+        for clase in eventos_de(servicio):
+            if clase.event_type not in propios:
+                tabla.setdefault(clase.event_type, (clase, []))[1].append(servicio)
+    return dict(sorted(tabla.items()))
+
+
+def _nombre(tipo: str) -> str:
+    return "".join(parte.capitalize() for parte in tipo.split(".")[1:])
+
+
+def documento() -> dict[str, Any]:
+    eventos = publicados()
+    schemas: dict[str, Any] = {}
+    channels: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    for tipo, (clase, productores) in eventos.items():
+        nombre = _nombre(tipo)
+        datos = clase.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(datos.pop("$defs", {}))
+        schemas[nombre] = datos
+        messages[nombre] = {
+            "name": tipo,
+            "title": (clase.__doc__ or tipo).strip().splitlines()[0],
+            "contentType": "application/cloudevents+json",
+            "payload": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/CloudEvent"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": {"const": tipo},
+                            "data": {"$ref": f"#/components/schemas/{nombre}"},
+                        },
+                    },
+                ]
+            },
+        }
+        channels[nombre] = {
+            "address": tipo,
+            "messages": {nombre: {"$ref": f"#/components/messages/{nombre}"}},
+            "bindings": {
+                "amqp": {
+                    "is": "routingKey",
+                    "exchange": {"name": "sigexp.events", "type": "topic", "durable": True},
+                }
+            },
+        }
+        for productor in productores:
+            operations[f"{productor}.publica.{nombre}"] = {
+                "action": "send",
+                "channel": {"$ref": f"#/channels/{nombre}"},
+                "summary": f"{productor} publica {tipo} (outbox, publisher confirms)",
+            }
+    for servicio in SERVICIOS:
+        for clave in consumidos_por(servicio):
+            destinos = [_nombre(t) for t in eventos if clave in ("#", t)]
+            for nombre in destinos:
+                operations[f"{servicio}.consume.{nombre}"] = {
+                    "action": "receive",
+                    "channel": {"$ref": f"#/channels/{nombre}"},
+                    "summary": f"cola {servicio}.events (quorum, DLQ {servicio}.dlq)",
+                }
+    envelope = Envelope.model_json_schema()
+    envelope["properties"].pop("data", None)
+    envelope["properties"]["data"] = {"type": "object"}
+    schemas["CloudEvent"] = envelope
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "SIGEXP: eventos del bus",
+            "version": "1.0.0",
+            "description": (
+                "Every event is a CloudEvents 1.0 JSON envelope on the topic exchange "
+                "`sigexp.events`; routing key = `type` = `sigexp.<aggregate>.<event>.v<N>`, "
+                "`subject` = aggregate id, `id` = UUID (consumers deduplicate on it). "
+                "Generated by scripts/asyncapi.py from the services' event models."
+            ),
+        },
+        "defaultContentType": "application/cloudevents+json",
+        "servers": {"rabbitmq": {"host": "rabbitmq:5672", "protocol": "amqp"}},
+        "channels": channels,
+        "operations": dict(sorted(operations.items())),
+        "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},
+    }
+
+
+def texto() -> str:
+    return yaml.safe_dump(documento(), sort_keys=False, allow_unicode=True, width=100)
+
+
+def main() -> None:
+    DESTINO.write_text(texto(), encoding="utf-8")
+    print(f"written {DESTINO.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
