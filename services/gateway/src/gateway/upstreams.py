@@ -35,7 +35,6 @@ RULES = (
 PUBLIC = (
     ("POST", re.compile(r"^/api/v1/auth/(login|refresh|password/olvido|password/restablecer)$")),
     ("POST", re.compile(r"^/api/v1/auth/solicitudes-cuenta$")),
-    ("POST", re.compile(r"^/api/v1/solicitudes-cuenta$")),
     ("GET", re.compile(r"^/api/v1/remitos/verificar/[^/]+$")),
     ("GET", re.compile(r"^/\.well-known/jwks\.json$")),
 )

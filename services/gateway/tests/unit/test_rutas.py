@@ -58,3 +58,9 @@ def test_detras_de_un_ingress_confia_solo_en_lo_que_agrego_el_ingress() -> None:
     falsa_y_real = _request("6.6.6.6, 200.1.2.3", peer="10.0.0.2")  # the ingress appended .3
     assert client_address(falsa_y_real, trusted_proxies=1) == "200.1.2.3"
     assert client_address(_request(None, peer="10.0.0.2"), trusted_proxies=1) == "10.0.0.2"
+
+
+def test_las_solicitudes_de_cuenta_solo_se_presentan_sin_token_por_su_ruta_publica() -> None:
+    assert is_public("POST", "/api/v1/auth/solicitudes-cuenta")
+    assert not is_public("POST", "/api/v1/solicitudes-cuenta")
+    assert not is_public("GET", "/api/v1/solicitudes-cuenta")
