@@ -109,6 +109,14 @@ def sistema(
     env = _entorno(infra, s3, smtp, puertos)
     logs = tmp_path_factory.mktemp("logs")
     sistema = Sistema(f"http://127.0.0.1:{puertos['gateway']}", puertos, logs, smtp[1], env)
+    for servicio in CON_BASE:  # as `make up` does: schemas and queues before any event
+        subprocess.run(
+            [sys.executable, "-m", servicio, "migrate"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     subprocess.run(
         [sys.executable, "-m", "auth", "demo"], env=env, cwd=ROOT, check=True, capture_output=True
     )

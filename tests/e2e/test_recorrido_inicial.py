@@ -33,7 +33,8 @@ def _detalle_completo(sistema: Sistema, expediente_id: str, headers: dict[str, s
         r = httpx.get(f"{sistema.gateway}/api/v1/expedientes/{expediente_id}", headers=headers)
         assert r.status_code == 200, r.text
         detalle = r.json()
-        if "pases" not in detalle["incompletos"] or time.monotonic() > deadline:
+        completo = "pases" not in detalle["incompletos"] and detalle["expediente"]["mesa_actual"]
+        if completo or time.monotonic() > deadline:
             return detalle
         time.sleep(0.2)
 
@@ -55,6 +56,10 @@ def test_alta_por_el_gateway_y_detalle_compuesto_con_la_tenencia_de_pases(
     detalle = _detalle_completo(sistema, expediente["id"], headers)
     assert detalle["expediente"]["referencia"] == expediente["referencia"]
     assert detalle["expediente"]["mesa_actual_id"] == yo["mesa"]["id"]
+    assert detalle["expediente"]["mesa_actual"]["nombre"] == "CAP - Mesa de Entradas y Salidas"
+    assert detalle["expediente"]["mesa_actual"]["organismo"]["nombre"] == (
+        "CONSEJO AGRARIO PROVINCIAL (AUTÁRQUICO)"
+    )
     assert detalle["tenencia"]["mesa_id"] == yo["mesa"]["id"]  # learnt by pases from the bus
     assert detalle["tenencia"]["permiso"] == "ESCRITURA"
     assert detalle["pases"] == []

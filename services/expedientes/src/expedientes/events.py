@@ -1,4 +1,4 @@
-"""Events the expedientes service publishes (its own models; consumers keep their own copies)."""
+"""Events the expedientes service publishes, and its own copies of the ones it reads."""
 
 from __future__ import annotations
 
@@ -55,3 +55,28 @@ class ExpedienteIniciado(Event):
             iniciado_por=exp.iniciado_por,
             creado_en=exp.creado_en,
         )
+
+
+class MesaActualizada(Event):
+    """`sigexp.mesa.actualizada.v1` as expedientes needs it (auth's catalogue)."""
+
+    event_type: ClassVar[str] = "sigexp.mesa.actualizada.v1"
+
+    id: uuid.UUID
+    codigo: str
+    nombre: str
+    organismo_id: uuid.UUID
+    organismo_codigo: str
+    organismo_nombre: str
+    es_oficina: bool
+    activo: bool
+
+
+class OrganismoActualizado(Event):
+    """`sigexp.organismo.actualizado.v1` as expedientes needs it."""
+
+    event_type: ClassVar[str] = "sigexp.organismo.actualizado.v1"
+
+    id: uuid.UUID
+    codigo: str
+    nombre: str

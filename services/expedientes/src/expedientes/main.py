@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from expedientes.consumers import HANDLERS
 from expedientes.routes import router
 from expedientes.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
@@ -18,6 +19,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         migrations_dir=Path(__file__).parent / "migrations",
         routers=[router],
+        handlers=HANDLERS,
     )
 
 

@@ -5,9 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -44,6 +54,12 @@ class Expediente(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
+    mesa_actual: Mapped[Mesa | None] = relationship(
+        primaryjoin=lambda: foreign(Expediente.mesa_actual_id) == Mesa.id,
+        lazy="joined",
+        viewonly=True,
+    )
+
     @property
     def referencia(self) -> str:
         parts = [str(self.numero), self.letras, str(self.anio)]
@@ -69,3 +85,27 @@ class Serie(Base):
     letras: Mapped[str] = mapped_column(String(10), primary_key=True)
     anio: Mapped[int] = mapped_column(Integer, primary_key=True)
     ultimo: Mapped[int] = mapped_column(Integer)
+
+
+class Mesa(Base):
+    """This service's copy of auth's catalogue of desks (from `sigexp.mesa.actualizada.v1` and
+    `sigexp.organismo.actualizado.v1`), to name desks in its answers."""
+
+    __tablename__ = "mesas"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    codigo: Mapped[str] = mapped_column(String(40))
+    nombre: Mapped[str] = mapped_column(String(300))
+    organismo_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    organismo_codigo: Mapped[str] = mapped_column(String(20))
+    organismo_nombre: Mapped[str] = mapped_column(String(300))
+    es_oficina: Mapped[bool] = mapped_column(Boolean)
+    activo: Mapped[bool] = mapped_column(Boolean)
+
+    @property
+    def organismo(self) -> dict[str, object]:
+        return {
+            "id": self.organismo_id,
+            "codigo": self.organismo_codigo,
+            "nombre": self.organismo_nombre,
+        }

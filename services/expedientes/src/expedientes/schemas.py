@@ -41,6 +41,20 @@ class ExpedienteIn(BaseModel):
         return value.upper() if value else None
 
 
+class OrganismoRef(BaseModel):
+    id: uuid.UUID
+    codigo: str
+    nombre: str
+
+
+class MesaRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    nombre: str
+    organismo: OrganismoRef
+
+
 class ExpedienteOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -60,6 +74,7 @@ class ExpedienteOut(BaseModel):
     organismo_id: uuid.UUID | None
     mesa_inicio_id: uuid.UUID
     mesa_actual_id: uuid.UUID
+    mesa_actual: MesaRef | None = None  # None until the desk's catalogue event has arrived
     permiso_actual: str
     creado_en: datetime
     iniciado_por: uuid.UUID

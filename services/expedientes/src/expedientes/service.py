@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy import Select, and_, extract, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes.events import ExpedienteIniciado
-from expedientes.models import Expediente, MesaDelExpediente, Serie
+from expedientes.events import ExpedienteIniciado, MesaActualizada, OrganismoActualizado
+from expedientes.models import Expediente, Mesa, MesaDelExpediente, Serie
 from expedientes.schemas import Caracter, Estado, ExpedienteIn
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
@@ -61,6 +61,7 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
     db.add(expediente)
     db.add(MesaDelExpediente(expediente_id=expediente.id, mesa_id=por.mesa_id))
     await db.flush()
+    await db.refresh(expediente, ["mesa_actual"])
     outbox.add(db, ExpedienteIniciado.from_expediente(expediente))
     audit.registrar(
         db,
@@ -237,3 +238,21 @@ def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return datetime.fromisoformat(creado), uuid.UUID(ident)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PeticionInvalida("El cursor de paginación no es válido.") from exc
+
+
+async def registrar_mesa(db: AsyncSession, evento: MesaActualizada) -> None:
+    """Keep the copy of a desk current (state transfer: every event carries the whole entry)."""
+    valores = evento.model_dump(exclude={"id"})
+    await db.execute(
+        insert(Mesa)
+        .values(id=evento.id, **valores)
+        .on_conflict_do_update(index_elements=[Mesa.id], set_=valores)
+    )
+
+
+async def registrar_organismo(db: AsyncSession, evento: OrganismoActualizado) -> None:
+    await db.execute(
+        update(Mesa)
+        .where(Mesa.organismo_id == evento.id)
+        .values(organismo_codigo=evento.codigo, organismo_nombre=evento.nombre)
+    )

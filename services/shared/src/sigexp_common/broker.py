@@ -142,6 +142,18 @@ class Broker:
         queue = await self.declare_consumer_queue(channel, service, routing_keys, delivery_limit)
         await queue.consume(on_message)
 
+    async def declare_topology(
+        self, service: str, routing_keys: Sequence[str], delivery_limit: int = 5
+    ) -> None:
+        """Declare the service's queue, DLQ and bindings without consuming (idempotent)."""
+        if self._connection is None:
+            raise BrokerNoDisponible("broker not connected")
+        channel = await self._connection.channel()
+        try:
+            await self.declare_consumer_queue(channel, service, routing_keys, delivery_limit)
+        finally:
+            await channel.close()
+
     async def close(self) -> None:
         if self._connection is not None:
             await self._connection.close()

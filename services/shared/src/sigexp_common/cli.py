@@ -11,7 +11,7 @@ import uvicorn
 
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
-from sigexp_common.consumer import EventConsumer
+from sigexp_common.consumer import EventConsumer, routing_keys
 from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
@@ -29,6 +29,22 @@ async def _relay(spec: ServiceSpec) -> None:
     finally:
         await broker.close()
         await engine.dispose()
+
+
+async def _declare_queue(spec: ServiceSpec) -> None:
+    """Part of migrating: the service's queue and bindings exist before anything it reads is
+    published, so events sent before its first start (e.g. the catalogue) wait for it."""
+    if not spec.handlers:
+        return
+    settings = spec.settings
+    broker = Broker(settings.amqp_url, settings.exchange)
+    await broker.connect()
+    try:
+        await broker.declare_topology(
+            spec.name, routing_keys(spec.handlers), settings.delivery_limit
+        )
+    finally:
+        await broker.close()
 
 
 async def _consume(spec: ServiceSpec) -> None:
@@ -66,6 +82,7 @@ def main(
     setup_logging(spec.name, spec.settings.log_level)
     if args.command == "migrate":
         upgrade(spec.migrations_dir, spec.settings.database_url)
+        asyncio.run(_declare_queue(spec))
     elif args.command == "serve":
         uvicorn.run(create_app(spec), host=args.host, port=args.port, log_config=None)
     elif args.command in extra:

@@ -29,6 +29,11 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
 
 
+def routing_keys(handlers: Mapping[str, Handler]) -> list[str]:
+    """Binding keys: the handled types; a handler under `#` receives every event."""
+    return sorted(handlers)
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -47,8 +52,7 @@ class EventConsumer:
 
     @property
     def routing_keys(self) -> list[str]:
-        """Binding keys: the handled types; a handler under `#` receives every event."""
-        return sorted(self.handlers)
+        return routing_keys(self.handlers)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         async with self._in_order:
