@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -16,6 +17,8 @@ REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "ro
 LATENCY = Histogram("sigexp_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 ReadyCheck = Callable[[FastAPI], Awaitable[bool]]
+QUIET_PATHS = ("/health/", "/metrics")  # probes and scrapes would drown the access log
+access_log = logging.getLogger("sigexp.access")
 
 
 def install_request_context(app: FastAPI) -> None:
@@ -37,9 +40,18 @@ def install_request_context(app: FastAPI) -> None:
             context.client_address.reset(ip_token)
         route = request.scope.get("route")
         path = getattr(route, "path", "desconocida")
+        elapsed = time.perf_counter() - started
         REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
+        LATENCY.labels(request.method, path).observe(elapsed)
         response.headers["X-Request-ID"] = rid
+        if not request.url.path.startswith(QUIET_PATHS):
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.url.path,
+                response.status_code,
+                extra={"request_id": rid, "ms": round(elapsed * 1000, 1), "client": address},
+            )
         return response
 
 

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from sigexp_common.envelope import Envelope
 from sigexp_common.errors import Conflicto, install_error_handlers
+from sigexp_common.http import install_request_context
 from sigexp_common.settings import ServiceSettings
 
 
@@ -97,3 +98,20 @@ def test_el_env_propio_del_servicio_gana_sobre_sigexp_env(monkeypatch: pytest.Mo
     monkeypatch.setenv("SIGEXP_ENV", "production")
     monkeypatch.setenv("PASES_ENV", "development")
     assert PasesSettings().env == "development"
+
+
+def test_cada_pedido_deja_una_linea_de_acceso_con_su_request_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = _app()
+    install_request_context(app)
+    with caplog.at_level("INFO", logger="sigexp.access"):
+        r = TestClient(app).post(
+            "/alta", json={"extracto": "x"}, headers={"X-Request-ID": "pedido-42"}
+        )
+        TestClient(app).get("/health/live")  # probes stay out of the access log
+    lineas = [rec for rec in caplog.records if rec.name == "sigexp.access"]
+    assert r.headers["x-request-id"] == "pedido-42"
+    assert [(rec.getMessage(), rec.request_id) for rec in lineas] == [  # type: ignore[attr-defined]
+        ("POST /alta 422", "pedido-42")
+    ]
