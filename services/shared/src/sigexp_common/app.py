@@ -55,9 +55,13 @@ async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
     await broker.connect_forever()
     if spec.handlers and settings.run_consumers:
         consumer = EventConsumer(app.state.sessions, spec.handlers)
-        await broker.consume(
-            spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
-        )
+        try:
+            await broker.consume(
+                spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
+            )
+        except Exception:  # e.g. the queue exists with other arguments: say so, stay not-ready
+            log.exception("cannot consume from %s.events; /health/ready stays 503", spec.name)
+            raise
         log.info("consuming", extra={"routing_keys": consumer.routing_keys})
     app.state.messaging_ready.set()
 
