@@ -10,9 +10,10 @@ import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from gateway.proxy import ServicioNoDisponible, forward_headers
+from gateway.proxy import forward_headers
 from gateway.settings import Settings
 from gateway.upstreams import base_url
+from sigexp_common.errors import NoDisponible
 
 
 async def _get(
@@ -41,7 +42,7 @@ async def detalle_expediente(
         _get(client, base_url(settings, "archivos") + path + "/archivos", headers),
     )
     if expediente is None:
-        raise ServicioNoDisponible("El servicio de expedientes no responde en este momento.")
+        raise NoDisponible("El servicio de expedientes no responde en este momento.")
     if expediente.status_code != 200:
         return Response(
             expediente.content,

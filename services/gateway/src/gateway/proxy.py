@@ -8,7 +8,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from sigexp_common import context
-from sigexp_common.errors import ErrorDominio
+from sigexp_common.errors import NoDisponible
 
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
@@ -17,10 +17,6 @@ HOP_BY_HOP = {
 
 
 SET_BY_SERVER = {"date", "server"}  # the gateway's own server writes these
-
-
-class ServicioNoDisponible(ErrorDominio):
-    status, titulo, slug = 503, "Servicio no disponible", "servicio-no-disponible"
 
 
 def forward_headers(request: Request) -> dict[str, str]:
@@ -55,7 +51,7 @@ async def forward(client: httpx.AsyncClient, request: Request, url: str, service
     try:
         answer = await client.send(upstream, stream=True)
     except httpx.HTTPError as exc:
-        raise ServicioNoDisponible(
+        raise NoDisponible(
             f"El servicio de {service} no responde en este momento. Intente nuevamente."
         ) from exc
     headers = {

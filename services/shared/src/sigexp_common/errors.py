@@ -78,6 +78,10 @@ class DatoInvalido(ErrorDominio):
         return {"errors": [{"campo": e.campo, "mensaje": e.mensaje} for e in self.errores]}
 
 
+class NoDisponible(ErrorDominio):
+    status, titulo, slug = 503, "Servicio no disponible", "servicio-no-disponible"
+
+
 class DemasiadosIntentos(ErrorDominio):
     status, titulo, slug = 429, "Demasiados intentos", "demasiados-intentos"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ import httpx
 import jwt
 from fastapi import Depends, Request
 
-from sigexp_common.errors import NoAutenticado, SinPermiso
+from sigexp_common.errors import NoAutenticado, NoDisponible, SinPermiso
+
+log = logging.getLogger("sigexp.security")
 
 PERFILES = ("MESA_ENTRADA", "OFICINA", "CARGA", "CONSULTA", "AUTORIDAD", "ADMIN")
 
@@ -76,8 +79,10 @@ class JwksVerifier:
             response.raise_for_status()
             keys = {}
             for data in response.json().get("keys", []):
-                if data.get("kid"):
-                    keys[data["kid"]] = jwt.PyJWK(data, algorithm="ES256")
+                try:
+                    keys[str(data["kid"])] = jwt.PyJWK(data, algorithm="ES256")
+                except (KeyError, TypeError, jwt.PyJWTError):
+                    log.warning("ignoring an unusable key in the JWKS: %s", data.get("kid"))
             self._keys = keys
             self._fetched_at = time.monotonic()
 
@@ -88,8 +93,13 @@ class JwksVerifier:
         ):
             try:
                 await self.refresh()
-            except (httpx.HTTPError, ValueError):
-                return None
+            except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                log.warning("JWKS unavailable: %s", exc)
+                raise NoDisponible(
+                    "No se pudo verificar la sesión: el servicio de autenticación no responde. "
+                    "Intente nuevamente en unos segundos.",
+                    retry_after=5,
+                ) from exc
         return self._keys.get(kid)
 
     async def verify(self, token: str) -> dict[str, Any]:
