@@ -141,3 +141,13 @@ def test_con_pases_detenido_no_se_pierde_nada_y_se_pone_al_dia_al_volver(
     for alta in altas:
         detalle = _detalle_completo(sistema, alta.json()["id"], headers)
         assert detalle["tenencia"]["mesa_id"] == alta.json()["mesa_actual_id"]
+
+
+def test_reintento_por_el_gateway_con_idempotency_key_no_duplica(sistema: Sistema) -> None:
+    headers = {**_login(sistema, "mesa.sgg"), "Idempotency-Key": "alta-formulario-7f3a"}
+    cuerpo = {"extracto": "Alta reenviada tras un corte de red"}
+    primera = httpx.post(sistema.gateway + "/api/v1/expedientes", json=cuerpo, headers=headers)
+    segunda = httpx.post(sistema.gateway + "/api/v1/expedientes", json=cuerpo, headers=headers)
+    assert (primera.status_code, segunda.status_code) == (201, 201)
+    assert segunda.json()["id"] == primera.json()["id"]
+    assert segunda.headers["idempotent-replayed"] == "true"

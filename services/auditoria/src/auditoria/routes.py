@@ -12,9 +12,10 @@ from auditoria import service
 from auditoria.models import Registro
 from auditoria.schemas import RegistroOut, RegistrosOut, VerificacionOut
 from sigexp_common.db import Session
+from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser
 
-router = APIRouter(prefix="/api/v1", tags=["auditoria"])
+router = APIRouter(prefix="/api/v1", tags=["auditoria"], route_class=IdempotentRoute)
 
 
 @router.get("/auditoria", response_model=RegistrosOut)

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query
 from expedientes import service
 from expedientes.schemas import Caracter, Estado, ExpedienteIn, ExpedienteOut, ExpedientesOut
 from sigexp_common.db import Session
+from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser
 
-router = APIRouter(prefix="/api/v1", tags=["expedientes"])
+router = APIRouter(prefix="/api/v1", tags=["expedientes"], route_class=IdempotentRoute)
 
 
 @router.post("/expedientes", status_code=201, response_model=ExpedienteOut)

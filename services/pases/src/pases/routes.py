@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from pases import service
 from pases.schemas import PaseOut, RecorridoOut
 from sigexp_common.db import Session
+from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser
 
-router = APIRouter(prefix="/api/v1", tags=["pases"])
+router = APIRouter(prefix="/api/v1", tags=["pases"], route_class=IdempotentRoute)
 
 
 @router.get("/expedientes/{expediente_id}/pases", response_model=RecorridoOut)

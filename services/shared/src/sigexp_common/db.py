@@ -34,6 +34,10 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with transaction(sessions) as session:
+        request.state.session = session  # route wrappers may add to the same transaction
+        # Work that must commit with the request's effect (e.g. claiming an Idempotency-Key).
+        for first in getattr(request.state, "in_transaction", ()):
+            await first(session)
         yield session  # a refused commit is mapped to problem+json by `errors`
 
 

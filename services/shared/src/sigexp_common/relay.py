@@ -21,13 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn, transaction
 from sigexp_common.envelope import Envelope, utcnow
-from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
+from sigexp_common.messaging_tables import (
+    NOTIFY_CHANNEL,
+    InboxEntry,
+    OutboxMessage,
+    RespuestaGuardada,
+)
 from sigexp_common.settings import ServiceSettings
 
 log = logging.getLogger("sigexp.relay")
 
 PUBLISHED = Counter("sigexp_outbox_published_total", "Outbox rows published", ["type"])
 FAILED = Counter("sigexp_outbox_publish_failures_total", "Failed outbox publications", ["type"])
+IDEMPOTENCY = timedelta(days=1)  # how long a retried request still gets its first answer
 PENDING = Gauge("sigexp_outbox_pending", "Outbox rows committed but not yet published")
 
 
@@ -107,8 +113,8 @@ class OutboxRelay:
         return int(pending or 0)
 
     async def purge(self) -> tuple[int, int]:
-        """Forget published rows and old inbox ids. Unpublished rows are never removed; an inbox
-        id is kept far longer than any redelivery can take (the broker's delivery limit)."""
+        """Forget published rows, old inbox ids and day-old Idempotency-Key answers. Unpublished
+        rows are never removed; an inbox id is kept far longer than any redelivery can take."""
         now = utcnow()
         async with transaction(self.sessions) as session:
             outbox = await session.execute(
@@ -118,6 +124,9 @@ class OutboxRelay:
             )
             inbox = await session.execute(
                 delete(InboxEntry).where(InboxEntry.received_at < now - self.inbox_retention)
+            )
+            await session.execute(
+                delete(RespuestaGuardada).where(RespuestaGuardada.creado_en < now - IDEMPOTENCY)
             )
         return int(getattr(outbox, "rowcount", 0)), int(getattr(inbox, "rowcount", 0))
 

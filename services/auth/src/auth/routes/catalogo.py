@@ -12,9 +12,10 @@ from auth.schemas import DependenciaOut, ImportacionOut, Lista, MesaOut, Organis
 from auth.service import catalogo, importacion
 from sigexp_common.db import Session
 from sigexp_common.errors import DemasiadoGrande, PeticionInvalida, TipoNoAdmitido
+from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser, require_perfil
 
-router = APIRouter(tags=["catalogo"])
+router = APIRouter(tags=["catalogo"], route_class=IdempotentRoute)
 
 
 @router.get("/api/v1/catalogo/organismos", response_model=Lista[OrganismoOut])

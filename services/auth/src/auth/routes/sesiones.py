@@ -22,9 +22,10 @@ from auth.service import claves, credenciales, cuentas, sesiones, solicitudes
 from sigexp_common import context
 from sigexp_common.db import Session
 from sigexp_common.errors import ErrorDominio
+from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUserPendingPassword
 
-router = APIRouter(tags=["sesiones"])
+router = APIRouter(tags=["sesiones"], route_class=IdempotentRoute)
 
 
 @router.post("/api/v1/auth/login", response_model=TokensOut)

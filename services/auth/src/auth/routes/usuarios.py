@@ -23,9 +23,10 @@ from auth.schemas import (
 )
 from auth.service import cuentas, solicitudes
 from sigexp_common.db import Session
+from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser, require_perfil
 
-router = APIRouter(tags=["usuarios"])
+router = APIRouter(tags=["usuarios"], route_class=IdempotentRoute)
 
 
 @router.get("/api/v1/usuarios", response_model=UsuariosOut)
