@@ -1,6 +1,7 @@
-"""`python -m auth serve|migrate|relay|consume|demo|rotate-keys|importar-catalogo FILE`."""
+"""`python -m auth serve|migrate|relay|consume` and its own commands:
+`demo`, `rotate-keys`, `importar-catalogo FILE`, `republicar-catalogo`."""
 
-from auth.comandos import demo, importar_catalogo, rotate_keys
+from auth.comandos import demo, importar_catalogo, republicar_catalogo, rotate_keys
 from auth.main import build_spec
 from sigexp_common.cli import main
 
@@ -13,6 +14,7 @@ def run() -> None:
             "demo": demo,
             "rotate-keys": rotate_keys,
             "importar-catalogo": importar_catalogo,
+            "republicar-catalogo": republicar_catalogo,
         },
     )
 

@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import demo as demo_
+from auth.models import Cuenta
 from auth.service import catalogo, claves, importacion
 from auth.settings import Settings
 from sigexp_common.app import ServiceSpec
@@ -36,10 +37,17 @@ def _ejecutar(spec: ServiceSpec, trabajo: Callable[[AsyncSession], Awaitable[T]]
     return asyncio.run(_en_transaccion(spec, trabajo))
 
 
+async def _demo_y_catalogo(db: AsyncSession, settings: Settings) -> list[tuple[Cuenta, str]]:
+    usuarios = await demo_.cargar_demo(db, settings)
+    # Every start re-sends the catalogue: a service that began consuming it later gets a copy.
+    await catalogo.republicar(db, por=None)
+    return usuarios
+
+
 def demo(spec: ServiceSpec, argv: list[str]) -> None:
     settings = cast(Settings, spec.settings)
     try:
-        usuarios = _ejecutar(spec, lambda db: demo_.cargar_demo(db, settings))
+        usuarios = _ejecutar(spec, lambda db: _demo_y_catalogo(db, settings))
     except demo_.DemoEnProduccion as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
@@ -77,3 +85,9 @@ def importar_catalogo(spec: ServiceSpec, argv: list[str]) -> None:
         f"Catálogo importado: {resultado.creados} creados, {resultado.actualizados} "
         f"actualizados, {resultado.sin_cambios} sin cambios."
     )
+
+
+def republicar_catalogo(spec: ServiceSpec, argv: list[str]) -> None:
+    """Publish the whole catalogue again, for a consumer that starts keeping a copy."""
+    n = _ejecutar(spec, lambda db: catalogo.republicar(db, por=None))
+    print(f"Catálogo republicado: {n} eventos en la cola de salida.")

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 from auth_ayudas import nombre_unico, sesion_db
 
-from auth.comandos import importar_catalogo
+from auth.comandos import importar_catalogo, republicar_catalogo
 from auth.demo import DEMO_PASSWORD, USUARIOS_DEMO, DemoEnProduccion, cargar_demo
 from auth.main import build_spec
 
@@ -247,3 +247,11 @@ async def test_demo_se_niega_en_produccion(auth_settings):
     async with sesion_db(auth_settings) as db:
         with pytest.raises(DemoEnProduccion):
             await cargar_demo(db, produccion)
+
+
+async def test_comando_republicar_catalogo_envia_cada_mesa_otra_vez(api, auth_settings, escuchar):
+    escucha = await escuchar("sigexp.mesa.actualizada.v1")
+    await asyncio.to_thread(republicar_catalogo, build_spec(auth_settings), [])
+    eventos = await escucha(10, lambda ev: any(e["data"]["codigo"] == "CAP-MESA" for e in ev))
+    nombres = {e["data"]["nombre"] for e in eventos}
+    assert "CAP - Mesa de Entradas y Salidas" in nombres

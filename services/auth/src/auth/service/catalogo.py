@@ -174,7 +174,7 @@ async def importar(db: AsyncSession, catalogo: Catalogo, por: Usuario | None) ->
     return resultado
 
 
-async def republicar(db: AsyncSession, por: Usuario) -> int:
+async def republicar(db: AsyncSession, por: Usuario | None) -> int:
     """Publish the whole catalogue again (a new consumer builds its copy from these)."""
     n = 0
     organismos = {o.id: o for o in await db.scalars(select(Organismo))}
