@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -12,6 +14,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_common.errors import Conflicto, install_error_handlers
 from sigexp_common.http import install_request_context
 from sigexp_common.settings import ServiceSettings
+from sigexp_common.testing.infra import _stale
 
 
 def test_produccion_rechaza_las_credenciales_por_defecto() -> None:
@@ -115,3 +118,12 @@ def test_cada_pedido_deja_una_linea_de_acceso_con_su_request_id(
     assert [(rec.getMessage(), rec.request_id) for rec in lineas] == [  # type: ignore[attr-defined]
         ("POST /alta 422", "pedido-42")
     ]
+
+
+def test_solo_se_barren_bases_y_vhosts_de_sesiones_viejas() -> None:
+    viejo, reciente = int(time.time()) - 7 * 3600, int(time.time()) - 60
+    assert _stale(f"t{viejo}ab12_expedientes")
+    assert _stale(f"sigexp-t{viejo}ab12-devrun")
+    assert not _stale(f"t{reciente}ab12_expedientes")  # another session may be running now
+    assert not _stale("sigexp_expedientes")  # `make up`'s own data is never touched
+    assert not _stale("test")

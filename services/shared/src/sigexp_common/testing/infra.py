@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -68,7 +69,7 @@ class TestInfra:
 
     pg_admin_dsn: str  # a database to connect to for CREATE/DROP DATABASE
     amqp_url: str
-    prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}")
+    prefix: str = field(default_factory=lambda: f"t{int(time.time())}{uuid.uuid4().hex[:4]}")
     databases: list[str] = field(default_factory=list)
     vhosts: list[str] = field(default_factory=list)
     local: bool = False  # local servers (vhosts made with rabbitmqctl) or fresh containers
@@ -133,11 +134,43 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
+STALE_AFTER_SECONDS = 6 * 3600
+_SESSION_NAME = re.compile(r"^(?:sigexp-)?t(\d{10})[0-9a-f]{4}(?:[_-]|$)")
+
+
+def _stale(name: str) -> bool:
+    """A database or vhost of a test session that ended hours ago without cleaning up
+    (killed by a timeout, say)."""
+    found = _SESSION_NAME.match(name)
+    return found is not None and int(found.group(1)) < time.time() - STALE_AFTER_SECONDS
+
+
+async def _stale_databases(admin_dsn: str) -> list[str]:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        rows = await conn.fetch("SELECT datname FROM pg_database")
+    finally:
+        await conn.close()
+    return [row["datname"] for row in rows if _stale(row["datname"])]
+
+
+def sweep_stale_sessions(admin_dsn: str) -> None:
+    for db in asyncio.run(_stale_databases(admin_dsn)):
+        _run_blocking(_drop_database(admin_dsn, db))
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, timeout=60
+    )
+    for vhost in listed.stdout.split():
+        if _stale(vhost):
+            _rabbitmqctl("delete_vhost", vhost)
+
+
 def local_infra(stack: ExitStack) -> TestInfra:
     admin_dsn = os.environ.get(
         "SIGEXP_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     amqp_base = os.environ.get("SIGEXP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    sweep_stale_sessions(admin_dsn)
     infra = TestInfra(pg_admin_dsn=admin_dsn, amqp_url="", local=True)
     vhost = f"sigexp-{infra.prefix}"
     _rabbitmqctl("add_vhost", vhost)
