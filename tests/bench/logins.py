@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
 import httpx
 
-from auth.service.passwords import hasher
 from auth.settings import Settings
 from sigexp_common.testing.infra import free_port
 
@@ -33,21 +32,20 @@ PASSWORD = "Bench-Sigexp-Clave-2026"
 
 
 def baseline(segundos: float, hilos: int) -> float:
-    """Argon2id verifications per second, `hilos` at a time, with the service's parameters."""
-    h = hasher(Settings())
-    stored = h.hash(PASSWORD)
-
-    def trabajo(_: int) -> int:
-        n, fin = 0, time.perf_counter() + segundos
-        while time.perf_counter() < fin:
-            h.verify(PASSWORD, stored)
-            n += 1
-        return n
-
-    inicio = time.perf_counter()
-    with ThreadPoolExecutor(hilos) as pool:
-        total = sum(pool.map(trabajo, range(hilos)))
-    return total / (time.perf_counter() - inicio)
+    """Argon2id verifications per second, `hilos` at a time, with the service's parameters
+    (measured by auth's own parameter benchmark, services/auth/bench/argon2_logins.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "argon2_logins", ROOT / "services" / "auth" / "bench" / "argon2_logins.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    s = Settings()
+    medida: float = bench.medir(
+        s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism, hilos, segundos
+    )
+    return medida
 
 
 async def logins_http(url: str, segundos: float, concurrencia: int) -> tuple[float, list[float]]:
