@@ -25,7 +25,7 @@ import asyncpg
 import httpx
 
 from auth.settings import Settings
-from sigexp_common.testing.infra import free_port
+from sigexp_common.testing.infra import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Bench-Sigexp-Clave-2026"
@@ -75,20 +75,6 @@ async def _sql(dsn: str, sentencia: str) -> None:
         await conn.close()
 
 
-def _esperar_listo(url: str, proceso: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    fin = time.monotonic() + timeout
-    while time.monotonic() < fin:
-        if proceso.poll() is not None:
-            raise SystemExit("el servicio auth terminó al arrancar")
-        try:
-            if httpx.get(url + "/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("el servicio auth no quedó listo")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--segundos", type=float, default=8.0)
@@ -116,7 +102,7 @@ def main() -> None:
         [sys.executable, "-m", "auth", "serve", "--port", str(puerto)], env=env, cwd=ROOT
     )
     try:
-        _esperar_listo(url, proceso)
+        wait_until_ready(url, proceso, timeout=60)
         hilos = os.cpu_count() or 1
         referencia = baseline(args.segundos, hilos)
         por_segundo, latencias = asyncio.run(logins_http(url, args.segundos, args.concurrencia))

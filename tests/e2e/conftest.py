@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
-from sigexp_common.testing.infra import S3Server, TestInfra, free_port
+from sigexp_common.testing.infra import (
+    S3Server,
+    ServiceDidNotStart,
+    TestInfra,
+    free_port,
+    wait_until_ready,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CON_BASE = ("auth", "expedientes", "pases", "archivos", "auditoria")
@@ -83,19 +87,11 @@ def _entorno(
     return env
 
 
-def _esperar_listo(sistema: Sistema, servicio: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        proceso = sistema.procesos[servicio]
-        if proceso.poll() is not None:
-            raise RuntimeError(f"{servicio} terminó al arrancar:\n{sistema.log(servicio)[-3000:]}")
-        try:
-            if httpx.get(sistema.url(servicio) + "/health/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{servicio} no quedó listo:\n{sistema.log(servicio)[-3000:]}")
+def _esperar_listo(sistema: Sistema, servicio: str) -> None:
+    try:
+        wait_until_ready(sistema.url(servicio), sistema.procesos[servicio])
+    except ServiceDidNotStart as exc:
+        raise ServiceDidNotStart(f"{servicio}: {exc}\n{sistema.log(servicio)[-3000:]}") from exc
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sigexp_common import context, inbox
 from sigexp_common.db import transaction
 from sigexp_common.envelope import Envelope
+from sigexp_common.errors import sqlstate
 
 log = logging.getLogger("sigexp.consumer")
 
@@ -121,8 +122,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-        return sqlstate.startswith(_TRANSIENT_SQLSTATES) or isinstance(
+        return sqlstate(exc).startswith(_TRANSIENT_SQLSTATES) or isinstance(
             exc.orig, OSError | asyncpg.exceptions.ConnectionDoesNotExistError
         )
     return isinstance(

@@ -211,23 +211,28 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def sqlstate(exc: DBAPIError) -> str:
+    """PostgreSQL's SQLSTATE of a database error ("" when the driver gives none)."""
+    return str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+
+
 async def _base_de_datos(request: Request, exc: Exception) -> JSONResponse:
     """What the database refused: a value it cannot store, or a concurrent change."""
     assert isinstance(exc, DBAPIError)
-    sqlstate = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
-    if sqlstate.startswith("22"):  # data exception: NUL character, out of range, bad encoding
+    codigo = sqlstate(exc)
+    if codigo.startswith("22"):  # data exception: NUL character, out of range, bad encoding
         error: ErrorDominio = DatoInvalido(
             "Un dato enviado tiene un valor o un carácter que no se puede guardar "
             "(por ejemplo, un carácter nulo). Revíselo y vuelva a enviarlo."
         )
-    elif sqlstate[:2] in {"23", "40"}:  # integrity, serialization failure, deadlock
+    elif codigo[:2] in {"23", "40"}:  # integrity, serialization failure, deadlock
         error = Conflicto(
             "Otra operación cambió los mismos datos al mismo tiempo; intente nuevamente.",
             retry_after=1,
         )
     else:
         return await _inesperado(request, exc)
-    log.warning("database refused the request: %s", sqlstate, extra={"path": request.url.path})
+    log.warning("database refused the request: %s", codigo, extra={"path": request.url.path})
     return await _dominio(request, error)
 
 

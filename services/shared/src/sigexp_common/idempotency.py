@@ -30,6 +30,13 @@ HEADER = "idempotency-key"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def _en_curso() -> Conflicto:
+    return Conflicto(
+        "Esta misma solicitud ya se está procesando; consulte de nuevo en un momento.",
+        retry_after=1,
+    )
+
+
 @dataclass(frozen=True)
 class Pedido:
     usuario_id: uuid.UUID
@@ -46,10 +53,7 @@ async def reclamar(session: AsyncSession, pedido: Pedido) -> None:
         .returning(RespuestaGuardada.clave)
     )
     if nueva.scalar_one_or_none() is None:
-        raise Conflicto(
-            "Esta misma solicitud ya se está procesando; consulte de nuevo en un momento.",
-            retry_after=1,
-        )
+        raise _en_curso()
 
 
 async def _pedido(request: Request) -> Pedido | None:
@@ -137,10 +141,7 @@ def _repetir(anterior: RespuestaGuardada, pedido: Pedido) -> Response:
             "La Idempotency-Key ya se usó con otra solicitud; use una clave nueva para esta."
         )
     if anterior.estado is None:  # only for routes that own their transaction: still running
-        raise Conflicto(
-            "Esta misma solicitud ya se está procesando; consulte de nuevo en un momento.",
-            retry_after=1,
-        )
+        raise _en_curso()
     response = Response(anterior.cuerpo or b"", status_code=anterior.estado)
     if anterior.tipo:
         response.headers["content-type"] = anterior.tipo

@@ -102,14 +102,18 @@ class OutboxRelay:
                 row.published_at = utcnow()
                 published += 1
                 PUBLISHED.labels(row.type).inc()
+            PENDING.set(await self._pending(session))  # same pass, no extra transaction
         return published
 
     async def count_pending(self) -> int:
         async with transaction(self.sessions) as session:
-            pending = await session.scalar(
-                select(func.count()).where(OutboxMessage.published_at.is_(None))
-            )
-        PENDING.set(pending or 0)
+            return await self._pending(session)
+
+    @staticmethod
+    async def _pending(session: AsyncSession) -> int:
+        pending = await session.scalar(
+            select(func.count()).where(OutboxMessage.published_at.is_(None))
+        )
         return int(pending or 0)
 
     async def purge(self) -> tuple[int, int]:
@@ -152,7 +156,6 @@ class OutboxRelay:
                     listener = await self._listen()
                 try:
                     count = await self.publish_pending()
-                    await self.count_pending()
                     if asyncio.get_running_loop().time() >= next_purge:
                         removed = await self.purge()
                         log.info("purged outbox and inbox rows", extra={"removed": removed})

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 
 def free_port() -> int:
@@ -42,6 +43,25 @@ def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+class ServiceDidNotStart(RuntimeError):
+    """A service process exited or never answered /health/ready."""
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Wait until the service started as `process` answers 200 on `url`/health/ready."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServiceDidNotStart(f"exited with code {process.returncode} while starting")
+        try:
+            if httpx.get(url + "/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise ServiceDidNotStart(f"not ready after {timeout:.0f}s")
 
 
 def docker_available() -> bool:
@@ -82,10 +102,8 @@ class TestInfra:
         base, session_vhost = self.amqp_url.rsplit("/", 1)
         vhost = f"{session_vhost}-{suffix}"
         if vhost not in self.vhosts:
-            _rabbitmqctl("add_vhost", vhost)
+            _new_vhost(vhost, self.amqp_url)
             self.vhosts.append(vhost)
-            user = base.split("://", 1)[1].split(":", 1)[0]
-            _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
         return f"{base}/{vhost}"
 
     def delete_vhosts(self) -> None:
@@ -165,6 +183,13 @@ def sweep_stale_sessions(admin_dsn: str) -> None:
             _rabbitmqctl("delete_vhost", vhost)
 
 
+def _new_vhost(vhost: str, amqp_url: str) -> None:
+    """Create `vhost`, open to the user of `amqp_url`."""
+    user = amqp_url.split("://", 1)[1].split(":", 1)[0]
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+
+
 def local_infra(stack: ExitStack) -> TestInfra:
     admin_dsn = os.environ.get(
         "SIGEXP_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -173,10 +198,8 @@ def local_infra(stack: ExitStack) -> TestInfra:
     sweep_stale_sessions(admin_dsn)
     infra = TestInfra(pg_admin_dsn=admin_dsn, amqp_url="", local=True)
     vhost = f"sigexp-{infra.prefix}"
-    _rabbitmqctl("add_vhost", vhost)
+    _new_vhost(vhost, amqp_base)
     stack.callback(_rabbitmqctl, "delete_vhost", vhost)
-    user = amqp_base.split("://", 1)[1].split(":", 1)[0]
-    _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
     infra.amqp_url = amqp_base.rstrip("/") + "/" + vhost
     stack.callback(infra.delete_vhosts)
     stack.callback(infra.drop_databases)
