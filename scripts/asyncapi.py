@@ -44,7 +44,7 @@ def consumidos_por(servicio: str) -> list[str]:
         modulo = importlib.import_module(f"{servicio}.consumers")
     except ModuleNotFoundError:
         return []
-    return sorted(getattr(modulo, "HANDLERS", {}))
+    return sorted(modelo.event_type for modelo in getattr(modulo, "HANDLERS", {}))
 
 
 def publicados() -> dict[str, tuple[type[Event], list[str]]]:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from auditoria import service
 from auditoria.events import AccesoRegistrado
-from sigexp_common.consumer import Handler
-from sigexp_common.envelope import Envelope
+from sigexp_common.consumer import Handlers
+from sigexp_common.envelope import AnyEvent
 
-
-async def acceso_registrado(db: AsyncSession, envelope: Envelope) -> None:
-    acceso = AccesoRegistrado.model_validate(envelope.data)
-    await service.anexar_registro(db, envelope, acceso)
-
-
-async def cualquier_evento(db: AsyncSession, envelope: Envelope) -> None:
-    await service.guardar_evento(db, envelope)
-
-
-HANDLERS: dict[str, Handler] = {
-    AccesoRegistrado.event_type: acceso_registrado,
-    "#": cualquier_evento,
+HANDLERS: Handlers = {
+    AccesoRegistrado: service.anexar_registro,
+    AnyEvent: service.guardar_evento,
 }

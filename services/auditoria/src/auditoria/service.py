@@ -13,14 +13,15 @@ from auditoria.cadena import GENESIS, calcular_hash, contenido
 from auditoria.events import AccesoRegistrado
 from auditoria.models import EventoRecibido, Registro
 from sigexp_common import audit
-from sigexp_common.envelope import Envelope
+from sigexp_common.envelope import AnyEvent
 from sigexp_common.errors import PeticionInvalida
-from sigexp_common.security import Usuario, require_perfil
+from sigexp_common.security import Perfil, Usuario, require_perfil
 
 _CADENA_LOCK = 424242  # one appender at a time: each record needs its predecessor's hash
 
 
-async def anexar_registro(db: AsyncSession, envelope: Envelope, acceso: AccesoRegistrado) -> None:
+async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
+    envelope = acceso.envelope
     await db.execute(text(f"SELECT pg_advisory_xact_lock({_CADENA_LOCK})"))
     anterior = await db.scalar(select(Registro.hash).order_by(Registro.seq.desc()).limit(1))
     registro = Registro(
@@ -42,7 +43,8 @@ async def anexar_registro(db: AsyncSession, envelope: Envelope, acceso: AccesoRe
     db.add(registro)
 
 
-async def guardar_evento(db: AsyncSession, envelope: Envelope) -> None:
+async def guardar_evento(db: AsyncSession, evento: AnyEvent) -> None:
+    envelope = evento.envelope
     db.add(
         EventoRecibido(
             id=envelope.id,
@@ -70,7 +72,7 @@ async def consultar(
     db: AsyncSession, c: Consulta, por: Usuario
 ) -> tuple[list[Registro], str | None]:
     """Newest first; the cursor is the sequence number to continue below."""
-    require_perfil(por, "ADMIN", "AUTORIDAD")
+    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
     query = select(Registro)
     if c.expediente_id:
         query = query.where(Registro.expediente_id == c.expediente_id)
@@ -108,7 +110,7 @@ class Verificacion:
 
 async def verificar_cadena(db: AsyncSession, por: Usuario) -> Verificacion:
     """Recompute every hash in order: an edited row or a missing one breaks the chain."""
-    require_perfil(por, "ADMIN")
+    require_perfil(por, Perfil.ADMIN)
     anterior, total = GENESIS, 0
     result = await db.stream_scalars(select(Registro).order_by(Registro.seq))
     async for registro in result:

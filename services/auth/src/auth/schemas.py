@@ -8,8 +8,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Perfil = Literal["MESA_ENTRADA", "OFICINA", "CARGA", "CONSULTA", "AUTORIDAD", "ADMIN"]
-PERFILES_CON_MESA = ("MESA_ENTRADA", "OFICINA", "CARGA", "CONSULTA")
+from sigexp_common.security import Perfil
 
 Texto = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Email = Annotated[

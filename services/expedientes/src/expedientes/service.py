@@ -17,14 +17,14 @@ from expedientes.schemas import Caracter, Estado, ExpedienteIn
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import Conflicto, NoEncontrado, PeticionInvalida, SinPermiso
-from sigexp_common.security import Usuario, require_perfil
+from sigexp_common.security import Perfil, Usuario, require_perfil
 
 VEN_TODO = ("AUTORIDAD", "ADMIN")
 
 
 async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario) -> Expediente:
     """Alta at the user's desk; without `numero`, the next of its (codigo, letras, anio) series."""
-    require_perfil(por, "MESA_ENTRADA")
+    require_perfil(por, Perfil.MESA_ENTRADA)
     if por.mesa_id is None or not por.organismo_codigo:
         raise Conflicto(
             "Su usuario no tiene una mesa de entradas asignada; consulte al administrador."

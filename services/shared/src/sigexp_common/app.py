@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 
 from sigexp_common.broker import Broker
-from sigexp_common.consumer import EventConsumer, Handler
+from sigexp_common.consumer import EventConsumer, Handlers
 from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
@@ -41,7 +41,7 @@ class ServiceSpec:
     settings: ServiceSettings
     migrations_dir: Path
     routers: Sequence[APIRouter] = ()
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    handlers: Handlers = field(default_factory=dict)
     ready_checks: Mapping[str, ReadyCheck] = field(default_factory=dict)
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()

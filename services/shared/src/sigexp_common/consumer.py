@@ -1,8 +1,11 @@
 """Bus entrypoint: one transaction per message, inbox first, then the handler; ack after commit.
 
-A handler that raises is nacked and redelivered; after the queue's delivery limit RabbitMQ
-dead-letters the message to `<service>.dlq`. A body that is not a CloudEvent is dead-lettered
-at once. Messages behind a poison one keep flowing: it is requeued behind them.
+A service's consumers are a table, `HANDLERS = {EventModel: use_case}`: the message is parsed by
+the model bound to its type, and the use case receives the parsed event (its envelope at
+`event.envelope`). A body that is not a CloudEvent, or whose payload does not fit the model, is
+dead-lettered at once: redelivering it cannot help. A handler that raises is nacked and
+redelivered; after the queue's delivery limit RabbitMQ dead-letters it to `<service>.dlq`.
+Messages behind a poison one keep flowing: it is requeued behind them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
@@ -20,31 +24,37 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sigexp_common import context, inbox
 from sigexp_common.db import transaction
-from sigexp_common.envelope import Envelope
+from sigexp_common.envelope import Envelope, Event
 from sigexp_common.errors import sqlstate
 
 log = logging.getLogger("sigexp.consumer")
 
-Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+"""A use case applying one parsed event: `(db, event) -> None`; the consumer owns the commit."""
+Handlers = Mapping[type[Event], Handler]
 
 CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
 
 
-def routing_keys(handlers: Mapping[str, Handler]) -> list[str]:
-    """Binding keys: the handled types; a handler under `#` receives every event."""
-    return sorted(handlers)
+def routing_keys(handlers: Handlers) -> list[str]:
+    """Binding keys: the handled types; a handler for `AnyEvent` (`#`) receives every event."""
+    return sorted(model.event_type for model in handlers)
+
+
+class PayloadInvalido(Exception):
+    """The payload does not fit the model bound to its type: dead-letter it at once."""
 
 
 class EventConsumer:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        handlers: Mapping[str, Handler],
+        handlers: Handlers,
         retry_seconds: float = 0.5,
         max_retry_seconds: float = 15.0,
     ) -> None:
         self.sessions = sessions
-        self.handlers = dict(handlers)
+        self.handlers = {model.event_type: (model, handler) for model, handler in handlers.items()}
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
         # One message at a time, in queue order: prefetch keeps the next ones close at hand,
@@ -53,7 +63,7 @@ class EventConsumer:
 
     @property
     def routing_keys(self) -> list[str]:
-        return routing_keys(self.handlers)
+        return sorted(self.handlers)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         async with self._in_order:
@@ -71,6 +81,11 @@ class EventConsumer:
         request_token = context.request_id.set(envelope.requestid)
         try:
             outcome = await self._handle_through_outages(envelope)
+        except PayloadInvalido as exc:
+            log.error("payload does not fit %s, dead-lettering: %s", envelope.type, exc.__cause__)
+            CONSUMED.labels(envelope.type, "invalido").inc()
+            await message.reject(requeue=False)
+            return
         except Exception:
             log.exception(
                 "handler failed; message will be redelivered", extra={"type": envelope.type}
@@ -93,7 +108,7 @@ class EventConsumer:
             try:
                 return await self.handle(envelope)
             except Exception as exc:
-                if not is_transient(exc):
+                if isinstance(exc, PayloadInvalido) or not is_transient(exc):
                     raise
                 log.warning("database unavailable, retrying in %.1fs: %s", pause, exc)
                 CONSUMED.labels(envelope.type, "reintento").inc()
@@ -102,13 +117,19 @@ class EventConsumer:
 
     async def handle(self, envelope: Envelope) -> str:
         """Apply the event once: the inbox row and the handler's effect commit together."""
-        handler = self.handlers.get(envelope.type) or self.handlers.get("#")
+        bound = self.handlers.get(envelope.type) or self.handlers.get("#")
+        if bound is None:  # a binding left over from an older version of the service
+            return "ignorado"
+        model, handler = bound
+        try:
+            event = model.from_envelope(envelope)
+        except ValidationError as exc:
+            raise PayloadInvalido(envelope.type) from exc
         async with transaction(self.sessions) as session:
             if not await inbox.first_time(session, envelope):
                 return "duplicado"
-            if handler is not None:
-                await handler(session, envelope)
-        return "ok" if handler is not None else "ignorado"
+            await handler(session, event)
+        return "ok"
 
 
 _TRANSIENT_SQLSTATES = ("08", "40", "53", "57")  # connection, rollback, resources, shutdown

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from sigexp_common import outbox
+from sigexp_common.errors import ErrorDominio
+
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
@@ -32,13 +35,29 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the route returns; rolled back when it
+    raises, except for a refusal made by `audit.denegar`, whose audit record (and whatever the
+    use case kept before refusing) is committed before the error is answered."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with transaction(sessions) as session:
+    async with sessions() as session:
+        await session.begin()
         request.state.session = session  # route wrappers may add to the same transaction
-        # Work that must commit with the request's effect (e.g. claiming an Idempotency-Key).
-        for first in getattr(request.state, "in_transaction", ()):
-            await first(session)
-        yield session  # a refused commit is mapped to problem+json by `errors`
+        try:
+            # Work that must commit with the request's effect (e.g. claiming an Idempotency-Key).
+            for first in getattr(request.state, "in_transaction", ()):
+                await first(session)
+            yield session
+        except ErrorDominio as error:
+            if error.registro is None:
+                await session.rollback()
+                raise
+            outbox.add(session, error.registro)
+            await session.commit()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()  # a refused commit is mapped to problem+json by `errors`
 
 
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]

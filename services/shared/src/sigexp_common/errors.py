@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sigexp_common.envelope import Event
+
 log = logging.getLogger("sigexp.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -34,6 +36,9 @@ class ErrorDominio(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
+        # Set by `audit.denegar`: the request session commits this audit record (and the work
+        # done before the refusal) before the error is answered. See `db.Session`.
+        self.registro: Event | None = None
 
     def extra(self) -> dict[str, Any]:
         return {}

@@ -16,6 +16,7 @@ def add(session: AsyncSession, event: Event) -> Envelope:
         type=event.event_type,
         subject=event.subject(),
         requestid=context.request_id.get(),
+        sequence=event.sequence(),
         data=event.model_dump(mode="json"),
     )
     session.add(

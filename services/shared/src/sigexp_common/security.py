@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
 
 import httpx
@@ -17,7 +18,26 @@ from sigexp_common.errors import NoAutenticado, NoDisponible, SinPermiso
 
 log = logging.getLogger("sigexp.security")
 
-PERFILES = ("MESA_ENTRADA", "OFICINA", "CARGA", "CONSULTA", "AUTORIDAD", "ADMIN")
+
+class Perfil(StrEnum):
+    """The profiles of DESIGN.md; what each may do is decided by the service owning the data."""
+
+    MESA_ENTRADA = "MESA_ENTRADA"
+    OFICINA = "OFICINA"
+    CARGA = "CARGA"
+    CONSULTA = "CONSULTA"
+    AUTORIDAD = "AUTORIDAD"
+    ADMIN = "ADMIN"
+
+    @property
+    def ve_todo(self) -> bool:
+        """Sees every organismo's expedientes, whatever desks they reached."""
+        return self in (Perfil.AUTORIDAD, Perfil.ADMIN)
+
+    @property
+    def trabaja_en_mesa(self) -> bool:
+        """Belongs to a desk (its scope is that desk's)."""
+        return not self.ve_todo
 
 
 @dataclass(frozen=True)
@@ -26,7 +46,7 @@ class Usuario:
 
     id: uuid.UUID
     usuario: str
-    perfil: str
+    perfil: Perfil
     organismo_id: uuid.UUID | None
     organismo_codigo: str | None
     mesa_id: uuid.UUID | None
@@ -41,12 +61,16 @@ class Usuario:
         return cls(
             id=uuid.UUID(claims["sub"]),
             usuario=claims.get("usuario", ""),
-            perfil=claims["perfil"],
+            perfil=Perfil(claims["perfil"]),
             organismo_id=_uuid("organismo_id"),
             organismo_codigo=claims.get("organismo_codigo"),
             mesa_id=_uuid("mesa_id"),
             debe_cambiar_password=bool(claims.get("debe_cambiar_password", False)),
         )
+
+    @property
+    def ve_todo(self) -> bool:
+        return self.perfil.ve_todo
 
 
 class JwksVerifier:
@@ -167,6 +191,6 @@ CurrentUserPendingPassword = Annotated[Usuario, Depends(_usuario_del_token)]
 """The acting user, even while a password change is pending (for /me, /password, /logout)."""
 
 
-def require_perfil(usuario: Usuario, *perfiles: str) -> None:
+def require_perfil(usuario: Usuario, *perfiles: Perfil) -> None:
     if usuario.perfil not in perfiles:
         raise SinPermiso("Su perfil no permite realizar esta acción.")

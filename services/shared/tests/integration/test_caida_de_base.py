@@ -33,10 +33,10 @@ class Anotado(Event):
     valor: str
 
 
-async def anotar(session: AsyncSession, envelope: Envelope) -> None:
+async def anotar(session: AsyncSession, evento: Anotado) -> None:
     await session.execute(
         text("INSERT INTO efectos (event_id, valor) VALUES (:id, :valor)"),
-        {"id": envelope.id, "valor": envelope.data["valor"]},
+        {"id": evento.envelope.id, "valor": evento.valor},
     )
 
 
@@ -72,7 +72,7 @@ async def test_consumidor_espera_a_la_base_sin_mandar_mensajes_a_la_dlq(
     infra: TestInfra,
 ) -> None:
     servicio = f"caida-{uuid.uuid4().hex[:8]}"
-    consumer = EventConsumer(por_el_proxy, {Anotado.event_type: anotar}, retry_seconds=0.2)
+    consumer = EventConsumer(por_el_proxy, {Anotado: anotar}, retry_seconds=0.2)
     await broker.consume(servicio, consumer.routing_keys, consumer.on_message, delivery_limit=2)
 
     await proxy.cut()

@@ -20,7 +20,7 @@ from sigexp_common import outbox
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer
 from sigexp_common.db import make_engine, make_sessionmaker, transaction
-from sigexp_common.envelope import Envelope, Event
+from sigexp_common.envelope import Event
 from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_common.relay import OutboxRelay
 from sigexp_common.testing.infra import TestInfra
@@ -38,12 +38,12 @@ class Ocurrido(Event):
         return self.valor
 
 
-async def registrar_efecto(session: AsyncSession, envelope: Envelope) -> None:
-    if envelope.data["valor"].startswith("veneno"):
+async def registrar_efecto(session: AsyncSession, evento: Ocurrido) -> None:
+    if evento.valor.startswith("veneno"):
         raise ValueError("mensaje envenenado")
     await session.execute(
         text("INSERT INTO efectos (event_id, valor) VALUES (:id, :valor)"),
-        {"id": envelope.id, "valor": envelope.data["valor"]},
+        {"id": evento.envelope.id, "valor": evento.valor},
     )
 
 
@@ -100,7 +100,7 @@ class RelayQueMuereTrasPublicar(OutboxRelay):
 async def consumir(
     broker: Broker, sessions: async_sessionmaker[AsyncSession], servicio: str
 ) -> None:
-    consumer = EventConsumer(sessions, {TIPO: registrar_efecto})
+    consumer = EventConsumer(sessions, {Ocurrido: registrar_efecto})
     await broker.consume(servicio, consumer.routing_keys, consumer.on_message, delivery_limit=3)
 
 

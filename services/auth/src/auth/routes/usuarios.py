@@ -12,7 +12,6 @@ from auth.schemas import (
     AprobacionOut,
     AprobarSolicitudIn,
     Limite,
-    Perfil,
     RechazarSolicitudIn,
     SolicitudCuentaOut,
     SolicitudesOut,
@@ -24,7 +23,7 @@ from auth.schemas import (
 from auth.service import cuentas, solicitudes
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
-from sigexp_common.security import CurrentUser, require_perfil
+from sigexp_common.security import CurrentUser, Perfil, require_perfil
 
 router = APIRouter(tags=["usuarios"], route_class=IdempotentRoute)
 
@@ -40,7 +39,7 @@ async def listar(
     limit: Limite = 50,
     cursor: str | None = None,
 ) -> UsuariosOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     filas, siguiente = await cuentas.listar_usuarios(
         db, q=q, perfil=perfil, mesa_id=mesa_id, activo=activo, limit=limit, cursor=cursor
     )
@@ -49,7 +48,7 @@ async def listar(
 
 @router.post("/api/v1/usuarios", response_model=UsuarioOut, status_code=status.HTTP_201_CREATED)
 async def crear(body: UsuarioIn, user: CurrentUser, cfg: Config, tx: Propia) -> UsuarioOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     async with tx() as db:
         cuenta = await cuentas.crear_usuario(db, cfg, body, por=user)
         return UsuarioOut.model_validate(cuenta)
@@ -57,7 +56,7 @@ async def crear(body: UsuarioIn, user: CurrentUser, cfg: Config, tx: Propia) -> 
 
 @router.get("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
 async def ver(usuario_id: uuid.UUID, user: CurrentUser, db: Session) -> UsuarioOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     return UsuarioOut.model_validate(await cuentas.obtener_usuario(db, usuario_id))
 
 
@@ -65,7 +64,7 @@ async def ver(usuario_id: uuid.UUID, user: CurrentUser, db: Session) -> UsuarioO
 async def editar(
     usuario_id: uuid.UUID, body: UsuarioPatch, user: CurrentUser, db: Session
 ) -> UsuarioOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     cuenta = await cuentas.actualizar_usuario(db, usuario_id, body, por=user)
     return UsuarioOut.model_validate(cuenta)
 
@@ -76,7 +75,7 @@ async def listar_solicitudes(
     db: Session,
     estado: Literal["PENDIENTE", "APROBADA", "RECHAZADA"] | None = None,
 ) -> SolicitudesOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     filas = await solicitudes.listar_solicitudes(db, estado)
     return SolicitudesOut(items=[SolicitudCuentaOut.model_validate(f) for f in filas])
 
@@ -85,7 +84,7 @@ async def listar_solicitudes(
 async def aprobar(
     solicitud_id: uuid.UUID, body: AprobarSolicitudIn, user: CurrentUser, cfg: Config, tx: Propia
 ) -> AprobacionOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     async with tx() as db:
         solicitud, cuenta = await solicitudes.aprobar(db, cfg, solicitud_id, body, por=user)
         return AprobacionOut(
@@ -100,7 +99,7 @@ async def aprobar(
 async def rechazar(
     solicitud_id: uuid.UUID, body: RechazarSolicitudIn, user: CurrentUser, tx: Propia
 ) -> SolicitudCuentaOut:
-    require_perfil(user, "ADMIN")
+    require_perfil(user, Perfil.ADMIN)
     async with tx() as db:
         solicitud = await solicitudes.rechazar(db, solicitud_id, body.motivo, por=user)
         return SolicitudCuentaOut.model_validate(solicitud)

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import Cuenta
-from sigexp_common.security import Usuario
+from sigexp_common.security import Perfil, Usuario
 
 
 def sha256_hex(valor: str) -> str:
@@ -21,7 +21,7 @@ def usuario_de(cuenta: Cuenta) -> Usuario:
     return Usuario(
         id=cuenta.id,
         usuario=cuenta.usuario,
-        perfil=cuenta.perfil,
+        perfil=Perfil(cuenta.perfil),
         organismo_id=cuenta.organismo_id,
         organismo_codigo=cuenta.organismo.codigo if cuenta.organismo else None,
         mesa_id=cuenta.mesa_id,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import mail
 from auth.events import UsuarioActualizado, UsuarioCreado
 from auth.models import Cuenta, Mesa, Organismo
-from auth.schemas import PERFILES_CON_MESA, UsuarioIn, UsuarioPatch
+from auth.schemas import UsuarioIn, UsuarioPatch
 from auth.service import passwords, sesiones
 from auth.service.comun import cuenta_para_actualizar
 from auth.settings import Settings
@@ -24,7 +24,7 @@ from sigexp_common.errors import (
     NoAutenticado,
     NoEncontrado,
 )
-from sigexp_common.security import Usuario
+from sigexp_common.security import Perfil, Usuario
 
 
 async def _ubicacion(
@@ -32,7 +32,7 @@ async def _ubicacion(
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     """(mesa_id, organismo_id) for a profile: desk profiles need a desk; the desk decides."""
     if mesa_id is None:
-        if perfil in PERFILES_CON_MESA:
+        if Perfil(perfil).trabaja_en_mesa:
             raise DatoInvalido(
                 "El perfil elegido trabaja en una mesa de entradas: indique la mesa.",
                 [CampoInvalido("mesa_id", "Es obligatoria para este perfil.")],

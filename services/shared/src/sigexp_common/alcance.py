@@ -1,0 +1,68 @@
+"""The one scope rule (DESIGN.md, "own scope"): who may see an expediente.
+
+A user sees an expediente when its profile sees every organismo (AUTORIDAD, ADMIN) or when the
+user's desk is among the desks the expediente started at or reached. Those desks come from
+custody, which pases owns; every service keeps them in its read copy of custody as an array
+column (`mesas`) and asks this module, so the rule is written once. Out of scope, a RESERVADO
+expediente is refused exactly like a missing one (404); a PUBLICO one with 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+from sigexp_common import audit
+from sigexp_common.errors import NoEncontrado, SinPermiso
+from sigexp_common.security import Usuario
+
+RESERVADO = "RESERVADO"
+NO_EXISTE = "El expediente no existe."
+
+
+def ve(usuario: Usuario, mesas: Collection[uuid.UUID]) -> bool:
+    """True when `usuario` may see an expediente that reached `mesas`."""
+    return usuario.ve_todo or (usuario.mesa_id is not None and usuario.mesa_id in mesas)
+
+
+def filtro(usuario: Usuario, mesas: Any) -> ColumnElement[bool]:
+    """The same rule as a WHERE clause over an ARRAY(UUID) column (indexed with GIN)."""
+    if usuario.ve_todo:
+        return true()
+    if usuario.mesa_id is None:
+        return ~true()
+    return mesas.contains([usuario.mesa_id])  # type: ignore[no-any-return]
+
+
+def exigir(
+    usuario: Usuario,
+    mesas: Collection[uuid.UUID],
+    caracter: str,
+    accion: str,
+    expediente_id: uuid.UUID,
+    que: str = "verlo",
+) -> None:
+    """Refuse (recorded, through `audit.denegar`) unless `usuario` may see the expediente."""
+    if ve(usuario, mesas):
+        return
+    recurso = f"expediente/{expediente_id}"
+    if caracter == RESERVADO:
+        error: NoEncontrado | SinPermiso = NoEncontrado(NO_EXISTE)
+    else:
+        error = SinPermiso(f"El expediente no pasó por su mesa: no puede {que}.")
+    raise audit.denegar(error, usuario, accion, recurso, expediente_id=expediente_id)
+
+
+def no_existe(usuario: Usuario, accion: str, expediente_id: uuid.UUID) -> NoEncontrado:
+    """The refusal for a missing expediente: the same answer and the same recorded work as a
+    RESERVADO one out of scope."""
+    return audit.denegar(
+        NoEncontrado(NO_EXISTE),
+        usuario,
+        accion,
+        f"expediente/{expediente_id}",
+        expediente_id=expediente_id,
+    )

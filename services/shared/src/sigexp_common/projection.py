@@ -1,0 +1,48 @@
+"""Read copies of another service's state, kept from its events (event-carried state transfer).
+
+One rule for every copy: an event carries the whole state of its aggregate and the aggregate's
+version (`Envelope.sequence`); the copy takes it only if that version is newer than the one it
+holds. Older, repeated or reordered deliveries change nothing, so several consumer processes
+may apply events of one aggregate concurrently and in any order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class VersionedCopy:
+    """Mixin for a copy's table: the version of the aggregate the row reflects."""
+
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+async def apply_if_newer(
+    db: AsyncSession,
+    model: type[VersionedCopy],
+    key: dict[str, Any],
+    version: int,
+    values: dict[str, Any],
+) -> bool:
+    """Insert the row, or replace it if `version` is newer than the stored one.
+
+    True when the copy changed. A concurrent apply of the same key waits on the row lock and
+    then compares against the version that committed, so the newest version always wins.
+    """
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(**key, **values, version=version)
+        .on_conflict_do_update(
+            index_elements=list(key),
+            set_={**values, "version": version},
+            where=table.c.version < version,
+        )
+        .returning(table.c.version)
+    )
+    return (await db.execute(statement)).first() is not None
