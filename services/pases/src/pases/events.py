@@ -1,4 +1,4 @@
-"""Events the pases service reads: its own copies of other services' payloads."""
+"""Events the pases service publishes, and its own copies of the ones it reads."""
 
 from __future__ import annotations
 
@@ -6,7 +6,46 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
+from pydantic import PrivateAttr
+
+from pases.models import Tenencia
 from sigexp_common.envelope import Event
+
+
+class CustodiaActualizada(Event):
+    """Custody of an expediente after a change: the whole state (event-carried state transfer),
+    with custody's version as the envelope's `sequence`. Published on every change."""
+
+    event_type: ClassVar[str] = "sigexp.custodia.actualizada.v1"
+
+    expediente_id: uuid.UUID
+    mesa_id: uuid.UUID  # the holding desk, or the destination while en_transito
+    permiso: str
+    en_transito: bool
+    mesa_origen_id: uuid.UUID | None
+    mesas: list[uuid.UUID]  # every desk it started at or reached: the scope (sigexp_common.alcance)
+    desde: datetime
+    _version: int = PrivateAttr(default=0)
+
+    def subject(self) -> str:
+        return str(self.expediente_id)
+
+    def sequence(self) -> int:
+        return self._version
+
+    @classmethod
+    def de(cls, tenencia: Tenencia) -> CustodiaActualizada:
+        evento = cls(
+            expediente_id=tenencia.expediente_id,
+            mesa_id=tenencia.mesa_id,
+            permiso=tenencia.permiso,
+            en_transito=tenencia.en_transito,
+            mesa_origen_id=tenencia.mesa_origen_id,
+            mesas=list(tenencia.mesas),
+            desde=tenencia.desde,
+        )
+        evento._version = tenencia.version
+        return evento
 
 
 class ExpedienteIniciado(Event):
@@ -17,7 +56,6 @@ class ExpedienteIniciado(Event):
     expediente_id: uuid.UUID
     referencia: str
     caracter: str
-    estado: str
     tomos: int
     fojas: int
     organismo_id: uuid.UUID | None = None

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from pases.models import Tenencia
+
 
 class PaseOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -26,16 +28,30 @@ class PaseOut(BaseModel):
 
 
 class TenenciaOut(BaseModel):
+    """Custody now: `mesa_id` holds it (or it is on its way there while `en_transito`)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     expediente_id: uuid.UUID
     mesa_id: uuid.UUID
     permiso: str
-    estado: str
+    en_transito: bool
+    mesa_origen_id: uuid.UUID | None
+    mesas: list[uuid.UUID]
     fojas: int
     tomos: int
     desde: datetime
+    version: int
     tiempo_en_mesa_segundos: int
+
+    @classmethod
+    def de(cls, tenencia: Tenencia, ahora: datetime) -> TenenciaOut:
+        return cls.model_validate(
+            {
+                **{c: getattr(tenencia, c) for c in cls.model_fields if hasattr(tenencia, c)},
+                "tiempo_en_mesa_segundos": tenencia.tiempo_en_mesa(ahora),
+            }
+        )
 
 
 class RecorridoOut(BaseModel):

@@ -5,22 +5,33 @@ user's desk is among the desks the expediente started at or reached. Those desks
 custody, which pases owns; every service keeps them in its read copy of custody as an array
 column (`mesas`) and asks this module, so the rule is written once. Out of scope, a RESERVADO
 expediente is refused exactly like a missing one (404); a PUBLICO one with 403.
+
+A service that has not heard of an expediente yet asks `desconocido`: an id made in the last
+moments (expediente ids are UUIDv7, `sigexp_common.ids`) is news still on the bus (409 with
+`Retry-After`); any other is a missing expediente.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
 from sigexp_common import audit
-from sigexp_common.errors import NoEncontrado, SinPermiso
+from sigexp_common.envelope import utcnow
+from sigexp_common.errors import Conflicto, NoEncontrado, SinPermiso
+from sigexp_common.ids import instante
 from sigexp_common.security import Usuario
 
 RESERVADO = "RESERVADO"
 NO_EXISTE = "El expediente no existe."
+RECIENTE = timedelta(minutes=5)
+"""How long an expediente unknown here may still be on its way (the bus delivers within a
+second; this covers a consumer that was restarting or a broker that was briefly down)."""
+ESPERA = 1  # seconds a client waits before asking again for news still on the bus
 
 
 def ve(usuario: Usuario, mesas: Collection[uuid.UUID]) -> bool:
@@ -66,3 +77,17 @@ def no_existe(usuario: Usuario, accion: str, expediente_id: uuid.UUID) -> NoEnco
         f"expediente/{expediente_id}",
         expediente_id=expediente_id,
     )
+
+
+def desconocido(
+    usuario: Usuario, accion: str, expediente_id: uuid.UUID, reciente: timedelta = RECIENTE
+) -> Conflicto | NoEncontrado:
+    """The answer of a service that has not heard of `expediente_id`: 409 (ask again in a
+    second) when the id was made within `reciente`, else exactly the answer for a missing one."""
+    creado = instante(expediente_id)
+    if creado is not None and utcnow() - reciente <= creado <= utcnow() + timedelta(seconds=5):
+        return Conflicto(
+            "El expediente todavía no figura en este servicio; intente de nuevo en un momento.",
+            retry_after=ESPERA,
+        )
+    return no_existe(usuario, accion, expediente_id)

@@ -15,11 +15,23 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sigexp_common.consumer import PayloadInvalido
+from sigexp_common.envelope import Event
+
 
 class VersionedCopy:
     """Mixin for a copy's table: the version of the aggregate the row reflects."""
 
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+def version(event: Event) -> int:
+    """The aggregate's version an event carries (`sequence`); an event of a versioned aggregate
+    without one cannot be ordered, so it is dead-lettered at once."""
+    sequence = event.envelope.sequence
+    if sequence is None:
+        raise PayloadInvalido(f"{event.event_type} without the aggregate's version (sequence)")
+    return sequence
 
 
 async def apply_if_newer(
