@@ -6,14 +6,19 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 import pytest
 
 from expedientes.main import build_spec
 from expedientes.settings import Settings
+from sigexp_common.broker import Broker
+from sigexp_common.db import asyncpg_dsn
+from sigexp_common.envelope import Envelope
 from sigexp_common.testing.apps import running_app
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.tokens import TokenFactory
+from sigexp_common.testing.waiting import esperar
 
 
 @dataclass
@@ -64,3 +69,45 @@ def mesa(tokens: TokenFactory) -> Mesa:
 @pytest.fixture
 def otra_mesa(tokens: TokenFactory) -> Mesa:
     return _mesa(tokens)
+
+
+@dataclass
+class Bus:
+    """Events as other services would publish them, and a wait until this service consumed
+    them (their ids are in its inbox, whatever each one changed)."""
+
+    broker: Broker
+    database_url: str
+
+    async def publicar(
+        self, tipo: str, datos: dict[str, object], subject: object, sequence: int | None
+    ) -> Envelope:
+        fuente = "/sigexp/pases" if tipo.startswith("sigexp.custodia") else "/sigexp/auth"
+        evento = Envelope(
+            source=fuente, type=tipo, subject=str(subject), sequence=sequence, data=datos
+        )
+        await self.broker.publish(evento.to_bytes(), tipo, message_id=str(evento.id))
+        return evento
+
+    async def repetir(self, evento: Envelope) -> None:
+        await self.broker.publish(evento.to_bytes(), evento.type, message_id=str(evento.id))
+
+    async def consumidos(self, *eventos: Envelope) -> None:
+        ids = [e.id for e in eventos]
+        conexion = await asyncpg.connect(asyncpg_dsn(self.database_url))
+        try:
+
+            async def todos() -> bool:
+                n = await conexion.fetchval(
+                    "SELECT count(*) FROM inbox WHERE event_id = ANY($1::uuid[])", ids
+                )
+                return bool(n == len(set(ids)))
+
+            await esperar(todos)
+        finally:
+            await conexion.close()
+
+
+@pytest.fixture
+def eventos(bus: Broker, settings: Settings) -> Bus:
+    return Bus(bus, settings.database_url)

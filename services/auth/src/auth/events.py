@@ -1,13 +1,16 @@
 """Events the auth service publishes (it consumes none).
 
-Catalogue events carry the whole current state of the entry (state transfer), so a consumer
-keeps its copy by upserting on every `.actualizado`/`.actualizada`, whether it is new or not.
+Catalogue events carry the whole current state of the entry (state transfer) and the row's
+version as the envelope's `sequence`, so a consumer keeps its copy by applying each one only if
+it is newer (`sigexp_common.projection`), whatever order the bus delivers them in.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Self
+
+from pydantic import PrivateAttr
 
 from auth.models import Cuenta, Dependencia, Mesa, Organismo, TipoExpediente
 from sigexp_common.envelope import Event
@@ -48,7 +51,20 @@ class UsuarioActualizado(UsuarioEvento):
     event_type: ClassVar[str] = "sigexp.usuario.actualizado.v1"
 
 
-class OrganismoActualizado(Event):
+class CatalogoEvento(Event):
+    """A catalogue entry's event: its `sequence` is the row's version."""
+
+    _version: int = PrivateAttr(default=0)
+
+    def sequence(self) -> int:
+        return self._version
+
+    def con_version(self, version: int) -> Self:
+        self._version = version
+        return self
+
+
+class OrganismoActualizado(CatalogoEvento):
     event_type: ClassVar[str] = "sigexp.organismo.actualizado.v1"
 
     id: uuid.UUID
@@ -64,10 +80,10 @@ class OrganismoActualizado(Event):
     def de(cls, o: Organismo) -> OrganismoActualizado:
         return cls(
             id=o.id, codigo=o.codigo, nombre=o.nombre, nombre_corto=o.nombre_corto, activo=o.activo
-        )
+        ).con_version(o.version)
 
 
-class MesaActualizada(Event):
+class MesaActualizada(CatalogoEvento):
     event_type: ClassVar[str] = "sigexp.mesa.actualizada.v1"
 
     id: uuid.UUID
@@ -76,6 +92,7 @@ class MesaActualizada(Event):
     organismo_id: uuid.UUID
     organismo_codigo: str
     organismo_nombre: str
+    organismo_version: int  # the version of the organismo named here (its copies order by it)
     es_oficina: bool
     activo: bool
 
@@ -91,12 +108,13 @@ class MesaActualizada(Event):
             organismo_id=o.id,
             organismo_codigo=o.codigo,
             organismo_nombre=o.nombre,
+            organismo_version=o.version,
             es_oficina=m.es_oficina,
             activo=m.activo,
-        )
+        ).con_version(m.version)
 
 
-class DependenciaActualizada(Event):
+class DependenciaActualizada(CatalogoEvento):
     event_type: ClassVar[str] = "sigexp.dependencia.actualizada.v1"
 
     id: uuid.UUID
@@ -112,10 +130,10 @@ class DependenciaActualizada(Event):
     def de(cls, d: Dependencia) -> DependenciaActualizada:
         return cls(
             id=d.id, codigo=d.codigo, nombre=d.nombre, organismo_id=d.organismo_id, activo=d.activo
-        )
+        ).con_version(d.version)
 
 
-class TipoActualizado(Event):
+class TipoActualizado(CatalogoEvento):
     event_type: ClassVar[str] = "sigexp.tipo.actualizado.v1"
 
     codigo: str
@@ -127,4 +145,4 @@ class TipoActualizado(Event):
 
     @classmethod
     def de(cls, t: TipoExpediente) -> TipoActualizado:
-        return cls(codigo=t.codigo, nombre=t.nombre, activo=t.activo)
+        return cls(codigo=t.codigo, nombre=t.nombre, activo=t.activo).con_version(t.version)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -33,6 +34,13 @@ def _creado() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+def _version() -> Mapped[int]:
+    """The row's version: SQLAlchemy's version counter bumps it on every change (the mapper's
+    `version_id_col`); it travels as the `sequence` of the row's catalogue event, so copies
+    elsewhere apply only a newer one."""
+    return mapped_column(BigInteger, server_default=text("1"))
+
+
 class Organismo(Base):
     __tablename__ = "organismos"
 
@@ -41,7 +49,10 @@ class Organismo(Base):
     nombre: Mapped[str] = mapped_column(String(300))
     nombre_corto: Mapped[str | None] = mapped_column(String(60))
     activo: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = _version()
     creado_en: Mapped[datetime] = _creado()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by the mapper once)
 
 
 class Mesa(Base):
@@ -55,7 +66,10 @@ class Mesa(Base):
     organismo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organismos.id"), index=True)
     es_oficina: Mapped[bool] = mapped_column(Boolean, default=False)
     activo: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = _version()
     creado_en: Mapped[datetime] = _creado()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by the mapper once)
 
     organismo: Mapped[Organismo] = relationship(lazy="joined")
 
@@ -68,7 +82,10 @@ class Dependencia(Base):
     nombre: Mapped[str] = mapped_column(String(300))
     organismo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organismos.id"), index=True)
     activo: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = _version()
     creado_en: Mapped[datetime] = _creado()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by the mapper once)
 
     organismo: Mapped[Organismo] = relationship(lazy="joined")
 
@@ -79,7 +96,10 @@ class TipoExpediente(Base):
     codigo: Mapped[str] = mapped_column(String(40), primary_key=True)
     nombre: Mapped[str] = mapped_column(String(200))
     activo: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = _version()
     creado_en: Mapped[datetime] = _creado()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by the mapper once)
 
 
 class Cuenta(Base):

@@ -46,19 +46,35 @@ class ExpedienteIniciado(Event):
             extracto=exp.extracto,
             tipo=exp.tipo,
             caracter=exp.caracter,
-            estado=exp.estado,
+            estado=exp.ciclo,
             tomos=exp.tomos,
             fojas=exp.fojas,
             organismo_id=exp.organismo_id,
             mesa_id=exp.mesa_inicio_id,
-            permiso=exp.permiso_actual,
+            permiso=exp.custodia.permiso,
             iniciado_por=exp.iniciado_por,
             creado_en=exp.creado_en,
         )
 
 
+class CustodiaActualizada(Event):
+    """`sigexp.custodia.actualizada.v1` as expedientes needs it (pases' custody; its version
+    travels as the envelope's `sequence`)."""
+
+    event_type: ClassVar[str] = "sigexp.custodia.actualizada.v1"
+
+    expediente_id: uuid.UUID
+    mesa_id: uuid.UUID
+    permiso: str
+    en_transito: bool
+    mesa_origen_id: uuid.UUID | None = None
+    mesas: list[uuid.UUID]
+    desde: datetime
+
+
 class MesaActualizada(Event):
-    """`sigexp.mesa.actualizada.v1` as expedientes needs it (auth's catalogue)."""
+    """`sigexp.mesa.actualizada.v1` as expedientes needs it (auth's catalogue; the mesa's
+    version is the envelope's `sequence`, its organismo's is `organismo_version`)."""
 
     event_type: ClassVar[str] = "sigexp.mesa.actualizada.v1"
 
@@ -68,6 +84,7 @@ class MesaActualizada(Event):
     organismo_id: uuid.UUID
     organismo_codigo: str
     organismo_nombre: str
+    organismo_version: int
     es_oficina: bool
     activo: bool
 

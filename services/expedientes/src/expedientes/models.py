@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -16,12 +16,28 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
+
+from sigexp_common.ids import uuid7
+from sigexp_common.projection import VersionedCopy
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Ciclo(StrEnum):
+    """The expediente's lifecycle, owned here. Whether it is on its way to a desk is custody's
+    (pases'); the API's `estado` combines both (`Expediente.estado`)."""
+
+    EN_TRAMITE = "EN_TRAMITE"
+    EN_REVISION = "EN_REVISION"
+    ARCHIVADO = "ARCHIVADO"
+    ANULADO = "ANULADO"
+
+
+RECEPCION_PENDIENTE = "RECEPCION_PENDIENTE"
 
 
 class Expediente(Base):
@@ -31,7 +47,7 @@ class Expediente(Base):
         Index("ix_expedientes_creado_en", "creado_en", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     codigo: Mapped[str] = mapped_column(String(20))
     numero: Mapped[int] = mapped_column(Integer)
     letras: Mapped[str] = mapped_column(String(10), default="")  # "" when the series has none
@@ -42,11 +58,9 @@ class Expediente(Base):
     fojas: Mapped[int] = mapped_column(Integer)
     tipo: Mapped[str] = mapped_column(String(50))
     caracter: Mapped[str] = mapped_column(String(20))
-    estado: Mapped[str] = mapped_column(String(30))
+    ciclo: Mapped[str] = mapped_column(String(30))
     organismo_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     mesa_inicio_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    mesa_actual_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    permiso_actual: Mapped[str] = mapped_column(String(20))
     iniciado_por: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     iniciado_por_usuario: Mapped[str] = mapped_column(String(200))
     creado_en: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -54,9 +68,10 @@ class Expediente(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
-    mesa_actual: Mapped[Mesa | None] = relationship(
-        primaryjoin=lambda: foreign(Expediente.mesa_actual_id) == Mesa.id,
+    custodia: Mapped[Custodia] = relationship(
+        primaryjoin=lambda: Expediente.id == foreign(Custodia.expediente_id),
         lazy="joined",
+        innerjoin=True,
         viewonly=True,
     )
 
@@ -65,15 +80,46 @@ class Expediente(Base):
         parts = [str(self.numero), self.letras, str(self.anio)]
         return "-".join(part for part in parts if part)
 
+    @property
+    def estado(self) -> str:
+        """RECEPCION_PENDIENTE while on its way to a desk, else the lifecycle (DESIGN.md)."""
+        return RECEPCION_PENDIENTE if self.custodia.en_transito else self.ciclo
 
-class MesaDelExpediente(Base):
-    """Desks whose scope includes the expediente: the starting desk and every desk it reached."""
+    @property
+    def mesa_actual_id(self) -> uuid.UUID:
+        return self.custodia.mesa_id
 
-    __tablename__ = "expediente_mesas"
-    __table_args__ = (Index("ix_expediente_mesas_mesa", "mesa_id"),)
+    @property
+    def mesa_actual(self) -> Mesa | None:
+        return self.custodia.mesa
 
-    expediente_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expedientes.id"), primary_key=True)
-    mesa_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    @property
+    def permiso_actual(self) -> str:
+        return self.custodia.permiso
+
+
+class Custodia(VersionedCopy, Base):
+    """This service's copy of custody, which pases owns (`sigexp.custodia.actualizada.v1`):
+    who holds the expediente, with what permission, whether it is on its way, and every desk
+    it reached (`mesas`, the scope of `sigexp_common.alcance`). The alta seeds it as version 0
+    from what the alta itself decided; pases' first event (version 1) confirms it."""
+
+    __tablename__ = "custodias"
+    __table_args__ = (Index("ix_custodias_mesas", "mesas", postgresql_using="gin"),)
+
+    expediente_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    mesa_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    permiso: Mapped[str] = mapped_column(String(20))
+    en_transito: Mapped[bool] = mapped_column(Boolean)
+    mesa_origen_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    mesas: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    desde: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    mesa: Mapped[Mesa | None] = relationship(
+        primaryjoin=lambda: foreign(Custodia.mesa_id) == Mesa.id,
+        lazy="joined",
+        viewonly=True,
+    )
 
 
 class Serie(Base):
@@ -87,9 +133,20 @@ class Serie(Base):
     ultimo: Mapped[int] = mapped_column(Integer)
 
 
-class Mesa(Base):
-    """This service's copy of auth's catalogue of desks (from `sigexp.mesa.actualizada.v1` and
-    `sigexp.organismo.actualizado.v1`), to name desks in its answers."""
+class Organismo(VersionedCopy, Base):
+    """This service's copy of auth's organismos (each mesa event carries its organismo, with
+    the organismo's own version, and `sigexp.organismo.actualizado.v1` renames it)."""
+
+    __tablename__ = "organismos"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    codigo: Mapped[str] = mapped_column(String(20))
+    nombre: Mapped[str] = mapped_column(String(300))
+
+
+class Mesa(VersionedCopy, Base):
+    """This service's copy of auth's catalogue of desks (from `sigexp.mesa.actualizada.v1`), to
+    name desks in its answers; each row applies only a newer version of auth's row."""
 
     __tablename__ = "mesas"
 
@@ -97,15 +154,15 @@ class Mesa(Base):
     codigo: Mapped[str] = mapped_column(String(40))
     nombre: Mapped[str] = mapped_column(String(300))
     organismo_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
-    organismo_codigo: Mapped[str] = mapped_column(String(20))
-    organismo_nombre: Mapped[str] = mapped_column(String(300))
     es_oficina: Mapped[bool] = mapped_column(Boolean)
     activo: Mapped[bool] = mapped_column(Boolean)
 
+    organismo_copia: Mapped[Organismo | None] = relationship(
+        primaryjoin=lambda: foreign(Mesa.organismo_id) == Organismo.id,
+        lazy="joined",
+        viewonly=True,
+    )
+
     @property
-    def organismo(self) -> dict[str, object]:
-        return {
-            "id": self.organismo_id,
-            "codigo": self.organismo_codigo,
-            "nombre": self.organismo_nombre,
-        }
+    def organismo(self) -> Organismo | None:
+        return self.organismo_copia

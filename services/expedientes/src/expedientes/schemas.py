@@ -42,6 +42,8 @@ class ExpedienteIn(BaseModel):
 
 
 class OrganismoRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     codigo: str
     nombre: str
@@ -52,7 +54,7 @@ class MesaRef(BaseModel):
 
     id: uuid.UUID
     nombre: str
-    organismo: OrganismoRef
+    organismo: OrganismoRef | None = None
 
 
 class ExpedienteOut(BaseModel):
@@ -73,6 +75,7 @@ class ExpedienteOut(BaseModel):
     estado: Estado
     organismo_id: uuid.UUID | None
     mesa_inicio_id: uuid.UUID
+    # Custody, from this service's copy of pases' (seeded by the alta itself):
     mesa_actual_id: uuid.UUID
     mesa_actual: MesaRef | None = None  # None until the desk's catalogue event has arrived
     permiso_actual: str

@@ -7,19 +7,26 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, extract, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
-from expedientes.events import ExpedienteIniciado, MesaActualizada, OrganismoActualizado
-from expedientes.models import Expediente, Mesa, MesaDelExpediente, Serie
+from expedientes.events import (
+    CustodiaActualizada,
+    ExpedienteIniciado,
+    MesaActualizada,
+    OrganismoActualizado,
+)
+from expedientes.models import Ciclo, Custodia, Expediente, Mesa, Organismo, Serie
 from expedientes.schemas import Caracter, Estado, ExpedienteIn
-from sigexp_common import audit, outbox
+from sigexp_common import alcance, audit, outbox, projection
 from sigexp_common.envelope import utcnow
-from sigexp_common.errors import Conflicto, NoEncontrado, PeticionInvalida, SinPermiso
+from sigexp_common.errors import Conflicto, PeticionInvalida
+from sigexp_common.ids import uuid7
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
-VEN_TODO = ("AUTORIDAD", "ADMIN")
+ESCRITURA = "ESCRITURA"
 
 
 async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario) -> Expediente:
@@ -37,8 +44,9 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
         numero = datos.numero
         await _ya_existe(db, codigo, numero, letras, anio)
         await _registrar_numero(db, codigo, letras, anio, numero)
+    creado_en = utcnow()
     expediente = Expediente(
-        id=uuid.uuid4(),
+        id=uuid7(),  # says when it was made: see sigexp_common.alcance.desconocido
         codigo=codigo,
         numero=numero,
         letras=letras,
@@ -49,19 +57,30 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
         fojas=datos.fojas,
         tipo=datos.tipo,
         caracter=datos.caracter.value,
-        estado=Estado.EN_TRAMITE.value,
+        ciclo=Ciclo.EN_TRAMITE.value,
         organismo_id=por.organismo_id,
         mesa_inicio_id=por.mesa_id,
-        mesa_actual_id=por.mesa_id,
-        permiso_actual="ESCRITURA",
         iniciado_por=por.id,
         iniciado_por_usuario=por.usuario,
-        creado_en=utcnow(),
+        creado_en=creado_en,
     )
     db.add(expediente)
-    db.add(MesaDelExpediente(expediente_id=expediente.id, mesa_id=por.mesa_id))
+    # Custody is pases'; until its first event arrives, the copy holds what this alta decided
+    # (version 0), so the clerk sees the new file at once; pases' version 1 confirms it.
+    db.add(
+        Custodia(
+            expediente_id=expediente.id,
+            mesa_id=por.mesa_id,
+            permiso=ESCRITURA,
+            en_transito=False,
+            mesa_origen_id=None,
+            mesas=[por.mesa_id],
+            desde=creado_en,
+            version=0,
+        )
+    )
     await db.flush()
-    await db.refresh(expediente, ["mesa_actual"])
+    await db.refresh(expediente, ["custodia"])
     outbox.add(db, ExpedienteIniciado.from_expediente(expediente))
     audit.registrar(
         db,
@@ -119,31 +138,13 @@ async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, an
 
 
 async def ver_expediente(db: AsyncSession, expediente_id: uuid.UUID, por: Usuario) -> Expediente:
+    accion = "expediente.ver"
     expediente = await db.get(Expediente, expediente_id)
     if expediente is None:
-        raise NoEncontrado("El expediente no existe.")
-    if not await _en_alcance(db, expediente, por):
-        if expediente.caracter == Caracter.RESERVADO:
-            raise NoEncontrado("El expediente no existe.")
-        raise SinPermiso("El expediente no pasó por su mesa: no puede verlo.")
-    audit.registrar(
-        db, por, "expediente.ver", f"expediente/{expediente.id}", expediente_id=expediente.id
-    )
+        raise alcance.no_existe(por, accion, expediente_id)
+    alcance.exigir(por, expediente.custodia.mesas, expediente.caracter, accion, expediente_id)
+    audit.registrar(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
     return expediente
-
-
-async def _en_alcance(db: AsyncSession, expediente: Expediente, por: Usuario) -> bool:
-    if por.perfil in VEN_TODO:
-        return True
-    if por.mesa_id is None:
-        return False
-    found = await db.scalar(
-        select(MesaDelExpediente.mesa_id).where(
-            MesaDelExpediente.expediente_id == expediente.id,
-            MesaDelExpediente.mesa_id == por.mesa_id,
-        )
-    )
-    return found is not None
 
 
 @dataclass
@@ -163,7 +164,12 @@ async def buscar_expedientes(
     db: AsyncSession, filtros: Filtros, por: Usuario
 ) -> tuple[list[Expediente], str | None]:
     """Newest first, within the user's scope, paged by an opaque cursor."""
-    query = _en_alcance_de(select(Expediente), por)
+    query = (
+        select(Expediente)
+        .join(Expediente.custodia)
+        .options(contains_eager(Expediente.custodia))
+        .where(alcance.filtro(por, Custodia.mesas))
+    )
     query = _filtrar(query, filtros)
     if filtros.cursor:
         creado, ident = _leer_cursor(filtros.cursor)
@@ -188,16 +194,6 @@ async def buscar_expedientes(
     return rows[: filtros.limit], siguiente
 
 
-def _en_alcance_de(query: Select[Expediente], por: Usuario) -> Select[Expediente]:
-    if por.perfil in VEN_TODO:
-        return query
-    return query.where(
-        Expediente.id.in_(
-            select(MesaDelExpediente.expediente_id).where(MesaDelExpediente.mesa_id == por.mesa_id)
-        )
-    )
-
-
 def _filtrar(query: Select[Expediente], f: Filtros) -> Select[Expediente]:
     if f.q:
         for palabra in f.q.split():
@@ -212,8 +208,9 @@ def _filtrar(query: Select[Expediente], f: Filtros) -> Select[Expediente]:
                     referencia.ilike(pattern),
                 )
             )
+    if f.estado is not None:
+        query = query.where(_estado_es(f.estado))
     exact = {
-        Expediente.estado: f.estado.value if f.estado else None,
         Expediente.caracter: f.caracter.value if f.caracter else None,
         Expediente.tipo: f.tipo,
         Expediente.codigo: f.codigo,
@@ -225,6 +222,13 @@ def _filtrar(query: Select[Expediente], f: Filtros) -> Select[Expediente]:
     if f.mes is not None:
         query = query.where(extract("month", Expediente.creado_en) == f.mes)
     return query
+
+
+def _estado_es(estado: Estado) -> ColumnElement[bool]:
+    """The API's estado as a condition: RECEPCION_PENDIENTE is custody's, the rest lifecycle."""
+    if estado is Estado.RECEPCION_PENDIENTE:
+        return Custodia.en_transito.is_(True)
+    return and_(Custodia.en_transito.is_(False), Expediente.ciclo == estado.value)
 
 
 def _cursor(expediente: Expediente) -> str:
@@ -240,19 +244,41 @@ def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise PeticionInvalida("El cursor de paginación no es válido.") from exc
 
 
+async def registrar_custodia(db: AsyncSession, evento: CustodiaActualizada) -> None:
+    """Keep the copy of pases' custody: only a newer version replaces it (reordered, repeated
+    or older deliveries change nothing)."""
+    await projection.apply_if_newer(
+        db,
+        Custodia,
+        {"expediente_id": evento.expediente_id},
+        projection.version(evento),
+        evento.model_dump(exclude={"expediente_id"}),
+    )
+
+
 async def registrar_mesa(db: AsyncSession, evento: MesaActualizada) -> None:
-    """Keep the copy of a desk current (state transfer: every event carries the whole entry)."""
-    valores = evento.model_dump(exclude={"id"})
-    await db.execute(
-        insert(Mesa)
-        .values(id=evento.id, **valores)
-        .on_conflict_do_update(index_elements=[Mesa.id], set_=valores)
+    """Keep the copy of a desk and of its organismo, each only from a newer version of it."""
+    await projection.apply_if_newer(
+        db,
+        Mesa,
+        {"id": evento.id},
+        projection.version(evento),
+        evento.model_dump(include={"codigo", "nombre", "organismo_id", "es_oficina", "activo"}),
+    )
+    await projection.apply_if_newer(
+        db,
+        Organismo,
+        {"id": evento.organismo_id},
+        evento.organismo_version,
+        {"codigo": evento.organismo_codigo, "nombre": evento.organismo_nombre},
     )
 
 
 async def registrar_organismo(db: AsyncSession, evento: OrganismoActualizado) -> None:
-    await db.execute(
-        update(Mesa)
-        .where(Mesa.organismo_id == evento.id)
-        .values(organismo_codigo=evento.codigo, organismo_nombre=evento.nombre)
+    await projection.apply_if_newer(
+        db,
+        Organismo,
+        {"id": evento.id},
+        projection.version(evento),
+        {"codigo": evento.codigo, "nombre": evento.nombre},
     )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aio_pika
 import httpx
+
+from sigexp_common.ids import uuid7
+from sigexp_common.testing.infra import TestInfra
 
 DATOS = {"extracto": "Licitación de maquinaria vial", "tomos": 2, "fojas": 40, "tipo": "LICITACION"}
 
@@ -20,16 +30,80 @@ async def test_la_mesa_que_lo_inicio_ve_el_detalle(cliente: httpx.AsyncClient, m
     assert r.json()["extracto"] == DATOS["extracto"]
 
 
-async def test_publico_fuera_de_alcance_es_403_y_reservado_es_404(
-    cliente: httpx.AsyncClient, mesa, otra_mesa
-) -> None:
+async def test_publico_fuera_de_alcance_es_403(cliente: httpx.AsyncClient, mesa, otra_mesa) -> None:
     publico = await _alta(cliente, mesa)
-    reservado = await _alta(cliente, mesa, caracter="RESERVADO")
-    r_pub = await cliente.get(f"/api/v1/expedientes/{publico['id']}", headers=otra_mesa.headers())
-    r_res = await cliente.get(f"/api/v1/expedientes/{reservado['id']}", headers=otra_mesa.headers())
-    assert r_pub.status_code == 403
-    assert r_res.status_code == 404
-    assert r_res.json()["detail"] == "El expediente no existe."  # same as a missing one
+    r = await cliente.get(f"/api/v1/expedientes/{publico['id']}", headers=otra_mesa.headers())
+    assert r.status_code == 403
+    assert r.json()["detail"] == "El expediente no pasó por su mesa: no puede verlo."
+
+
+async def test_reservado_fuera_de_alcance_responde_y_se_audita_igual_que_uno_inexistente(
+    cliente: httpx.AsyncClient, mesa, otra_mesa, tokens, infra: TestInfra
+) -> None:
+    reservado = await _alta(cliente, mesa, caracter="RESERVADO", extracto="Sumario reservado")
+    inexistente = str(uuid7())
+    usuario_id = uuid.uuid4()
+    ajeno = {
+        "Authorization": "Bearer "
+        + tokens.token("MESA_ENTRADA", usuario_id=usuario_id, mesa_id=otra_mesa.id)
+    }
+    async with _registros_de(infra, usuario_id) as registros:
+        respuestas = {
+            ident: await cliente.get(f"/api/v1/expedientes/{ident}", headers=ajeno)
+            for ident in (reservado["id"], inexistente)
+        }
+        listado = await cliente.get("/api/v1/expedientes", params={"q": "Sumario"}, headers=ajeno)
+        de_cada_uno = await registros({reservado["id"], inexistente})
+
+    assert _sin_id(respuestas[reservado["id"]], reservado["id"]) == _sin_id(
+        respuestas[inexistente], inexistente
+    )
+    assert respuestas[inexistente].status_code == 404
+    assert respuestas[inexistente].json()["detail"] == "El expediente no existe."
+    assert de_cada_uno[reservado["id"]] == de_cada_uno[inexistente]
+    assert de_cada_uno[inexistente]["resultado"] == "DENEGADO"
+    assert listado.json()["items"] == []  # the listing never shows it either
+
+
+def _sin_id(respuesta: httpx.Response, ident: str) -> tuple[int, str, dict]:
+    cuerpo = respuesta.json()
+    assert cuerpo.pop("instance") == f"/api/v1/expedientes/{ident}"
+    return respuesta.status_code, respuesta.headers["content-type"], cuerpo
+
+
+@contextlib.asynccontextmanager
+async def _registros_de(
+    infra: TestInfra, usuario_id: uuid.UUID
+) -> AsyncIterator[Callable[[set[str]], Awaitable[dict[str, dict]]]]:
+    """The audit records of one user's expediente reads, by expediente, without what differs
+    between any two records (time, ids, request)."""
+    connection = await aio_pika.connect_robust(infra.amqp_url)
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange(
+        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, "sigexp.acceso.registrado.v1")
+
+    async def recoger(expedientes: set[str]) -> dict[str, dict]:
+        vistos: dict[str, dict] = {}
+        async with asyncio.timeout(15), queue.iterator() as messages:
+            async for message in messages:
+                await message.ack()
+                datos = json.loads(message.body)["data"]
+                if datos["usuario_id"] == str(usuario_id) and datos["expediente_id"]:
+                    propios = {"en", "expediente_id", "recurso", "request_id"}
+                    vistos[datos["expediente_id"]] = {
+                        k: v for k, v in datos.items() if k not in propios
+                    }
+                if set(vistos) >= expedientes:
+                    return vistos
+        return vistos
+
+    try:
+        yield recoger
+    finally:
+        await connection.close()
 
 
 async def test_autoridad_ve_expedientes_de_todos_los_organismos(
