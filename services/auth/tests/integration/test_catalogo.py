@@ -94,6 +94,40 @@ async def test_importar_csv_crea_y_reimportar_no_cambia_nada(api, escuchar):
     assert (r.json()["creados"], r.json()["actualizados"]) == (0, 1)
 
 
+async def test_cada_cambio_del_catalogo_sube_la_version_que_viaja_en_sus_eventos(api, escuchar):
+    escucha = await escuchar("sigexp.organismo.#", "sigexp.mesa.#")
+    org = _codigo_nuevo()
+    csv = CSV_OK.format(org=org)
+    assert (await _importar(api, "catalogo.csv", csv)).status_code == 200
+    renombrada = csv.replace(f"Mesa de Entradas {org}", f"Mesa de Entradas Renombrada {org}")
+    assert (await _importar(api, "catalogo.csv", renombrada)).status_code == 200
+    assert (await _importar(api, "catalogo.csv", renombrada)).status_code == 200  # no change
+    otro_nombre = renombrada.replace(f"ORGANISMO DE PRUEBA {org}", f"ORGANISMO RENOMBRADO {org}")
+    assert (await _importar(api, "catalogo.csv", otro_nombre)).status_code == 200
+
+    def de_la_mesa(eventos):
+        return [
+            e
+            for e in eventos
+            if e["type"] == "sigexp.mesa.actualizada.v1" and e["data"]["codigo"] == f"M-{org}"
+        ]
+
+    def del_organismo(eventos):
+        return [
+            e
+            for e in eventos
+            if e["type"] == "sigexp.organismo.actualizado.v1" and e["data"]["codigo"] == org
+        ]
+
+    eventos = await escucha(10, lambda ev: len(de_la_mesa(ev)) >= 2 and len(del_organismo(ev)) >= 2)
+    assert [(e["sequence"], e["data"]["organismo_version"]) for e in de_la_mesa(eventos)] == [
+        (1, 1),
+        (2, 1),
+    ]
+    assert [e["sequence"] for e in del_organismo(eventos)] == [1, 2]
+    assert del_organismo(eventos)[1]["data"]["nombre"].startswith(f"ORGANISMO RENOMBRADO {org}")
+
+
 async def test_importar_yaml_con_punto_y_coma_y_mismos_conteos(api, client):
     org = _codigo_nuevo()
     yaml_texto = textwrap.dedent(
