@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from archivos.consumers import HANDLERS
 from archivos.settings import Settings
 from archivos.storage import open_storage, storage_ready
 from sigexp_common.app import ServiceSpec, create_app
@@ -17,6 +18,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         title="SIGEXP archivos",
         settings=settings or Settings(),
         migrations_dir=Path(__file__).parent / "migrations",
+        handlers=HANDLERS,
         ready_checks={"storage": storage_ready},
         on_startup=[open_storage],
     )
