@@ -52,6 +52,10 @@ def test_hay_copias_de_consumidor_que_verificar() -> None:
     assert {(s, c.event_type) for s, c in COPIAS} >= {
         ("pases", "sigexp.expediente.iniciado.v1"),
         ("auditoria", "sigexp.acceso.registrado.v1"),
+        ("expedientes", "sigexp.custodia.actualizada.v1"),
+        ("archivos", "sigexp.custodia.actualizada.v1"),
+        ("archivos", "sigexp.expediente.iniciado.v1"),
+        ("expedientes", "sigexp.mesa.actualizada.v1"),
     }
 
 
