@@ -30,8 +30,6 @@ class PaseOut(BaseModel):
 class TenenciaOut(BaseModel):
     """Custody now: `mesa_id` holds it (or it is on its way there while `en_transito`)."""
 
-    model_config = ConfigDict(from_attributes=True)
-
     expediente_id: uuid.UUID
     mesa_id: uuid.UUID
     permiso: str
@@ -46,11 +44,18 @@ class TenenciaOut(BaseModel):
 
     @classmethod
     def de(cls, tenencia: Tenencia, ahora: datetime) -> TenenciaOut:
-        return cls.model_validate(
-            {
-                **{c: getattr(tenencia, c) for c in cls.model_fields if hasattr(tenencia, c)},
-                "tiempo_en_mesa_segundos": tenencia.tiempo_en_mesa(ahora),
-            }
+        return cls(
+            expediente_id=tenencia.expediente_id,
+            mesa_id=tenencia.mesa_id,
+            permiso=tenencia.permiso,
+            en_transito=tenencia.en_transito,
+            mesa_origen_id=tenencia.mesa_origen_id,
+            mesas=tenencia.mesas,
+            fojas=tenencia.fojas,
+            tomos=tenencia.tomos,
+            desde=tenencia.desde,
+            version=tenencia.version,
+            tiempo_en_mesa_segundos=tenencia.tiempo_en_mesa(ahora),
         )
 
 
