@@ -13,21 +13,48 @@ import hashlib
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, func, select
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
 
 from sigexp_common.db import transaction
 from sigexp_common.errors import Conflicto, DatoInvalido, ErrorDominio, PeticionInvalida
-from sigexp_common.messaging_tables import RespuestaGuardada
+from sigexp_common.messaging_tables import MessagingBase
 from sigexp_common.security import JwksVerifier, bearer_token
 
 HEADER = "idempotency-key"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+RETENTION = timedelta(days=1)  # how long a retried request still gets its first answer
+
+
+class IdempotencyKey(MessagingBase):
+    """The first answer to an `Idempotency-Key` of one user (schema: the shared branch)."""
+
+    __tablename__ = "idempotencia"
+
+    user_id: Mapped[uuid.UUID] = mapped_column("usuario_id", UUID(as_uuid=True), primary_key=True)
+    key: Mapped[str] = mapped_column("clave", String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column("huella", String(64))
+    status_code: Mapped[int | None] = mapped_column("estado", Integer)
+    content_type: Mapped[str | None] = mapped_column("tipo", String(200))
+    body: Mapped[bytes | None] = mapped_column("cuerpo", LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(
+        "creado_en", DateTime(timezone=True), server_default=func.now()
+    )
+
+
+async def purge(session: AsyncSession, now: datetime) -> int:
+    """Forget answers older than `RETENTION` (run by the relay's periodic purge)."""
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < now - RETENTION)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 def _en_curso() -> Conflicto:
@@ -47,10 +74,10 @@ class Pedido:
 async def reclamar(session: AsyncSession, pedido: Pedido) -> None:
     """Claim the key inside the request's transaction (run by `db.Session` when it opens)."""
     nueva = await session.execute(
-        insert(RespuestaGuardada)
-        .values(usuario_id=pedido.usuario_id, clave=pedido.clave, huella=pedido.huella)
+        insert(IdempotencyKey)
+        .values(user_id=pedido.usuario_id, key=pedido.clave, fingerprint=pedido.huella)
         .on_conflict_do_nothing()
-        .returning(RespuestaGuardada.clave)
+        .returning(IdempotencyKey.key)
     )
     if nueva.scalar_one_or_none() is None:
         raise _en_curso()
@@ -77,26 +104,26 @@ async def _pedido(request: Request) -> Pedido | None:
 async def _guardada(sessions: async_sessionmaker[AsyncSession], pedido: Pedido) -> Any:
     async with transaction(sessions) as session:
         return await session.scalar(
-            select(RespuestaGuardada).where(
-                RespuestaGuardada.usuario_id == pedido.usuario_id,
-                RespuestaGuardada.clave == pedido.clave,
+            select(IdempotencyKey).where(
+                IdempotencyKey.user_id == pedido.usuario_id,
+                IdempotencyKey.key == pedido.clave,
             )
         )
 
 
 async def _guardar(session: AsyncSession, pedido: Pedido, response: Response) -> None:
     valores = {
-        "huella": pedido.huella,
-        "estado": response.status_code,
-        "tipo": response.headers.get("content-type"),
-        "cuerpo": bytes(response.body),
+        "fingerprint": pedido.huella,
+        "status_code": response.status_code,
+        "content_type": response.headers.get("content-type"),
+        "body": bytes(response.body),
     }
     await session.execute(
-        insert(RespuestaGuardada)
-        .values(usuario_id=pedido.usuario_id, clave=pedido.clave, **valores)
+        insert(IdempotencyKey)
+        .values(user_id=pedido.usuario_id, key=pedido.clave, **valores)
         .on_conflict_do_update(
-            index_elements=[RespuestaGuardada.usuario_id, RespuestaGuardada.clave],
-            set_=valores,
+            index_elements=[IdempotencyKey.user_id, IdempotencyKey.key],
+            set_={getattr(IdempotencyKey, k).name: v for k, v in valores.items()},
         )
     )
 
@@ -135,15 +162,15 @@ class IdempotentRoute(APIRoute):
         return route
 
 
-def _repetir(anterior: RespuestaGuardada, pedido: Pedido) -> Response:
-    if anterior.huella != pedido.huella:
+def _repetir(anterior: IdempotencyKey, pedido: Pedido) -> Response:
+    if anterior.fingerprint != pedido.huella:
         raise DatoInvalido(
             "La Idempotency-Key ya se usó con otra solicitud; use una clave nueva para esta."
         )
-    if anterior.estado is None:  # only for routes that own their transaction: still running
+    if anterior.status_code is None:  # only for routes that own their transaction: still running
         raise _en_curso()
-    response = Response(anterior.cuerpo or b"", status_code=anterior.estado)
-    if anterior.tipo:
-        response.headers["content-type"] = anterior.tipo
+    response = Response(anterior.body or b"", status_code=anterior.status_code)
+    if anterior.content_type:
+        response.headers["content-type"] = anterior.content_type
     response.headers["Idempotent-Replayed"] = "true"
     return response
