@@ -8,8 +8,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from alembic import command
 
-from sigexp_common.migrations import check, upgrade
+from sigexp_common.migrations import alembic_config, check, upgrade
 from sigexp_common.testing.infra import TestInfra
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,7 @@ CREATE TABLE idempotencia (
     estado INTEGER, tipo VARCHAR(200), cuerpo BYTEA,
     creado_en TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL, PRIMARY KEY (usuario_id, clave));
 """
+USUARIO = "00000000-0000-0000-0000-0000000000aa"
 OLD_HEADS = {"auth": "0002", "expedientes": "0003"}  # the others: "0002"
 
 SCHEMA = """
@@ -83,21 +85,24 @@ def test_una_base_anterior_a_la_rama_compartida_se_actualiza_sin_perder_nada(
     nueva = infra.database_url(f"nueva_{service}")
     upgrade(_migrations(service), nueva)
 
-    # The old state: the service's tables, the shared ones as the old code created them, and one
-    # row in alembic_version (the service's old head). Rows in flight must survive the upgrade.
+    # The old state: the service's tables at its old head, the shared ones as the old code
+    # created them, one row in alembic_version. What they hold must survive the upgrade.
+    old_head = OLD_HEADS.get(service, "0002")
     vieja = infra.database_url(f"vieja_{service}")
-    upgrade(_migrations(service), vieja)
+    command.upgrade(alembic_config(_migrations(service), vieja), old_head)
     _run(vieja, "DROP TABLE outbox, inbox, idempotencia; DROP FUNCTION outbox_notify()")
     _run(vieja, OLD_SHARED_TABLES)
-    _run(
-        vieja,
-        f"DELETE FROM alembic_version; INSERT INTO alembic_version "
-        f"VALUES ('{OLD_HEADS.get(service, '0002')}')",
-    )
+    _run(vieja, f"DELETE FROM alembic_version; INSERT INTO alembic_version VALUES ('{old_head}')")
     _run(
         vieja,
         "INSERT INTO outbox (id, type, envelope) VALUES "
         "('00000000-0000-0000-0000-000000000001', 'sigexp.prueba.v1', '{}')",
+    )
+    _run(
+        vieja,
+        "INSERT INTO idempotencia (usuario_id, clave, huella, estado, tipo, cuerpo) VALUES "
+        f"('{USUARIO}', 'respondida', 'h', 201, 'application/json', '{{}}'), "
+        f"('{USUARIO}', 'trabada', 'h', NULL, NULL, NULL)",
     )
 
     upgrade(_migrations(service), vieja)
@@ -109,4 +114,6 @@ def test_una_base_anterior_a_la_rama_compartida_se_actualiza_sin_perder_nada(
     assert _run(vieja, "SELECT version_num FROM alembic_version ORDER BY 1") == _run(
         nueva, "SELECT version_num FROM alembic_version ORDER BY 1"
     )
+    # The answered key is still answered; the one the old mechanism left "in progress" is freed.
+    assert _run(vieja, "SELECT key, status_code FROM idempotency_keys") == [("respondida", 201)]
     check(_migrations(service), vieja)
