@@ -25,7 +25,6 @@ _MIGRATION_LOCK = 727274  # pg_advisory_lock key: replicas starting together mig
 SHARED_METADATA = MessagingBase.metadata
 SHARED_MIGRATIONS = Path(__file__).parent / "shared_migrations"
 SHARED_VERSIONS = SHARED_MIGRATIONS / "versions"
-SHARED_BRANCH = "sigexp_common"
 
 
 def _targets(metadata: MetaData) -> list[MetaData]:
