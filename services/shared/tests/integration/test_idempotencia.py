@@ -17,8 +17,9 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sigexp_common import audit
 from sigexp_common.db import Session, make_sessionmaker
-from sigexp_common.errors import install_error_handlers
+from sigexp_common.errors import SinPermiso, install_error_handlers
 from sigexp_common.idempotency import MAX_STORED, IdempotentRoute
 from sigexp_common.security import CurrentUser, JwksVerifier
 from sigexp_common.testing.tokens import TokenFactory
@@ -63,6 +64,11 @@ async def app(engine: AsyncEngine, tokens: TokenFactory, tmp_path: Path) -> Fast
     async def falla(user: CurrentUser, db: Session) -> Response:
         n = await hecho(db, "falla")
         return JSONResponse({"n": n}, status_code=503 if n == 1 else 200)
+
+    @router.post("/negado")
+    async def negado(user: CurrentUser, db: Session) -> None:
+        await hecho(db, "negado")  # kept with the refusal's record, as a failed login's counter
+        raise audit.denegar(SinPermiso("No."), user, "prueba.negar", "prueba")
 
     @router.post("/pdf")
     async def pdf(user: CurrentUser, db: Session, kb: int = 4) -> StreamingResponse:
@@ -170,6 +176,21 @@ async def test_un_5xx_libera_la_clave_y_el_reintento_se_ejecuta_de_nuevo(
     otra_vez = await cliente.post("/falla", headers=cabeceras)
     assert otra_vez.json() == {"n": 2}
     assert otra_vez.headers["idempotent-replayed"] == "true"
+
+
+async def test_una_negativa_registrada_se_confirma_sin_gastar_la_clave(
+    cliente: httpx.AsyncClient, cabeceras: dict[str, str], engine: AsyncEngine
+) -> None:
+    primera = await cliente.post("/negado", headers=cabeceras)
+    segunda = await cliente.post("/negado", headers=cabeceras)
+    assert (primera.status_code, segunda.status_code) == (403, 403)
+    assert "idempotent-replayed" not in segunda.headers  # ran again, not stuck "in progress"
+    assert await _hechos(engine, "negado") == 2
+    async with engine.connect() as conn:
+        registros = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE type = 'sigexp.acceso.registrado.v1'")
+        )
+    assert registros == 2  # both refusals were recorded
 
 
 async def test_una_respuesta_en_flujo_se_guarda_y_el_reintento_la_recibe_entera(
