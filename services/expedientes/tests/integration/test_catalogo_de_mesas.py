@@ -6,7 +6,7 @@ import httpx
 
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 DATOS = {"extracto": "Pedido de informe", "tomos": 1, "fojas": 1}
 
@@ -42,7 +42,7 @@ async def test_el_expediente_nombra_su_mesa_actual_y_sigue_los_cambios_del_catal
         r = await cliente.get(url, headers=mesa.headers())
         return r.json()["mesa_actual"] is not None
 
-    await esperar(nombrada)
+    await wait_until(nombrada)
     alta = await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
     assert alta.json()["mesa_actual"] == {
         "id": str(mesa.id),
@@ -64,4 +64,4 @@ async def test_el_expediente_nombra_su_mesa_actual_y_sigue_los_cambios_del_catal
         r = await cliente.get(url, headers=mesa.headers())
         return r.json()["mesa_actual"]["organismo"]["nombre"] == "ORGANISMO RENOMBRADO"
 
-    await esperar(renombrado)
+    await wait_until(renombrado)

@@ -10,7 +10,7 @@ import httpx
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope
 from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 
 def _iniciado(mesa_id: uuid.UUID, caracter: str = "PUBLICO") -> Envelope:
@@ -54,7 +54,7 @@ async def test_expediente_iniciado_deja_a_la_mesa_de_inicio_como_tenedora(
     async def registrado() -> bool:
         return (await cliente.get(url, headers=headers)).status_code == 200
 
-    await esperar(registrado)
+    await wait_until(registrado)
     recorrido = (await cliente.get(url, headers=headers)).json()
     assert recorrido["items"] == []
     assert recorrido["tenencia"]["mesa_id"] == str(mesa)
@@ -89,7 +89,7 @@ async def test_recorrido_de_otra_mesa_es_403_y_de_reservado_ajeno_404(
                 return False
         return True
 
-    await esperar(ambos)
+    await wait_until(ambos)
     otra = _auth(tokens, "MESA_ENTRADA", ajena)
     r_pub = await cliente.get(f"/api/v1/expedientes/{publico.subject}/pases", headers=otra)
     r_res = await cliente.get(f"/api/v1/expedientes/{reservado.subject}/pases", headers=otra)

@@ -17,9 +17,10 @@ from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
     ReadyCheck,
-    broker_ready,
+    broker_probe,
     database_ready,
     install_request_context,
+    jwks_probe,
     operations_router,
 )
 from sigexp_common.logs import setup_logging
@@ -60,7 +61,7 @@ async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
                 spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
             )
         except Exception:  # e.g. the queue exists with other arguments: say so, stay not-ready
-            log.exception("cannot consume from %s.events; /health/ready stays 503", spec.name)
+            log.exception("cannot consume from %s.events; no consumer runs", spec.name)
             raise
         log.info("consuming", extra={"routing_keys": consumer.routing_keys})
     app.state.messaging_ready.set()
@@ -109,9 +110,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app = FastAPI(title=spec.title or f"SIGEXP {spec.name}", lifespan=_lifespan(spec))
     install_error_handlers(app)
     install_request_context(app)
-    checks: dict[str, ReadyCheck] = {"database": database_ready, "broker": broker_ready}
-    checks.update(spec.ready_checks)
-    app.include_router(operations_router(checks))
+    # Ready = can serve: the database and the service's own checks, never the broker.
+    checks: dict[str, ReadyCheck] = {"database": database_ready, **spec.ready_checks}
+    app.include_router(operations_router(checks, probes=(broker_probe, jwks_probe)))
     for router in spec.routers:
         app.include_router(router)
     return app
