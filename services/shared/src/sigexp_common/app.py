@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from prometheus_client import Gauge
 
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handlers
@@ -17,7 +18,6 @@ from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
     ReadyCheck,
-    broker_probe,
     database_ready,
     install_request_context,
     jwks_probe,
@@ -32,6 +32,21 @@ from sigexp_common.settings import ServiceSettings
 log = logging.getLogger("sigexp.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+
+# Here, not in `http`: a process without a broker (the gateway) must not report one as down.
+BROKER_CONNECTED = Gauge(
+    "sigexp_broker_connected", "1 while this process has an open connection and channel to RabbitMQ"
+)
+CONSUMERS_STARTED = Gauge(
+    "sigexp_consumers_started",
+    "1 once this process reached the broker and started its consumers (if it has any)",
+)
+
+
+def broker_probe(app: FastAPI) -> None:
+    """What readiness leaves out, for /metrics: the outbox lets writes go on meanwhile."""
+    BROKER_CONNECTED.set(1 if app.state.broker.is_ready else 0)
+    CONSUMERS_STARTED.set(1 if app.state.messaging_ready.is_set() else 0)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Readiness (`/health/ready`) says "this process can serve": its database (and whatever the
 service itself needs to answer, e.g. storage). The broker is not part of it: the outbox keeps
 writes going while RabbitMQ is down. What readiness leaves out, `/metrics` shows: gauges that
-`MetricProbe`s set from the app's state at every scrape.
+`MetricProbe`s set from the app's state at every scrape (`app.broker_probe`, `jwks_probe`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,6 @@ from sigexp_common import context
 REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("sigexp_http_request_seconds", "HTTP request latency", ["method", "route"])
 
-BROKER_CONNECTED = Gauge(
-    "sigexp_broker_connected", "1 while this process has an open connection and channel to RabbitMQ"
-)
-CONSUMERS_STARTED = Gauge(
-    "sigexp_consumers_started",
-    "1 once this process reached the broker and started its consumers (if it has any)",
-)
 JWKS_AGE = Gauge(
     "sigexp_jwks_age_seconds",
     "Seconds since this process fetched auth's signing keys (NaN: not fetched yet)",
@@ -79,11 +72,6 @@ async def database_ready(app: FastAPI) -> bool:
     async with app.state.engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
     return True
-
-
-def broker_probe(app: FastAPI) -> None:
-    BROKER_CONNECTED.set(1 if app.state.broker.is_ready else 0)
-    CONSUMERS_STARTED.set(1 if app.state.messaging_ready.is_set() else 0)
 
 
 def jwks_probe(app: FastAPI) -> None:
