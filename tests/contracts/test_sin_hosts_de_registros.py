@@ -23,10 +23,19 @@ _HOSTS = [
     ("quay", "io"),
     ("gcr", "io"),
     ("pkg", "dev"),
+    ("registry", "k8s", "io"),  # Kubernetes' own images (pause, ingress-nginx, ...)
     ("deb", "debian", "org"),
     ("security", "debian", "org"),
+    ("ftp", "debian", "org"),
+    ("httpredir", "debian", "org"),
     ("archive", "ubuntu", "com"),
+    ("security", "ubuntu", "com"),
+    ("ports", "ubuntu", "com"),
+    ("dl-cdn", "alpinelinux", "org"),
     ("registry", "npmjs", "org"),
+    ("registry", "yarnpkg", "com"),
+    ("proxy", "golang", "org"),
+    ("registry", "gitlab", "com"),
     ("mcr", "microsoft", "com"),
     ("public", "ecr", "aws"),
 ]
@@ -57,19 +66,40 @@ def test_el_patron_reconoce_hosts_de_registros_y_no_nombres_parecidos():
     assert not REGISTRY_HOST.search("docker.iox pypi.organic")
 
 
+def offenses(data: bytes) -> list[tuple[int, str]]:
+    """(line, host) for each registry host a file names. Any text counts, whatever its
+    encoding (a Latin-1 note names a host as well as a UTF-8 one); only binaries are skipped."""
+    if b"\0" in data:
+        return []  # an image or a font: nobody reads it, no installer follows it
+    text = data.decode("utf-8", errors="replace")
+    return [
+        (number, match.group(0))
+        for number, line in enumerate(text.splitlines(), start=1)
+        for match in REGISTRY_HOST.finditer(line)
+    ]
+
+
+def test_un_archivo_que_no_es_utf8_tambien_se_revisa():
+    host = ".".join(_HOSTS[0])
+    nota = f"Instalación:\nréplica de {host} en la oficina\n".encode("latin-1")
+    assert offenses(nota) == [(2, host)]
+    assert offenses(f"{host} y {'.'.join(_HOSTS[2])}".encode()) == [
+        (1, host),
+        (1, ".".join(_HOSTS[2])),
+    ]
+    assert offenses(b"\x89PNG\r\n\x1a\n\0" + host.encode()) == []  # binary
+
+
 def test_ningun_archivo_del_repositorio_nombra_un_registro():
     files = _repository_files()
-    assert any(path.name == "docker-compose.yml" for path in files)
-    offenders = []
-    for path in files:
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            match = REGISTRY_HOST.search(line)
-            if match:
-                offenders.append(f"{path.relative_to(ROOT)}:{number}: {match.group(0)}")
+    names = {path.relative_to(ROOT).as_posix() for path in files}
+    # The scan covers what installers read: compose, manifests, Dockerfiles, pyprojects.
+    assert {"docker-compose.yml", "pyproject.toml", "services/pases/pyproject.toml"} <= names
+    assert any(name.startswith("deploy/") for name in names)
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {host}"
+        for path in files
+        if path.is_file()
+        for number, host in offenses(path.read_bytes())
+    ]
     assert not offenders, "registry host names in files:\n" + "\n".join(offenders)

@@ -1,14 +1,24 @@
-"""The whole system as separate processes on free ports, over the session's real servers."""
+"""The whole system as separate processes on free ports, over the session's real servers.
+
+Started with as few interpreters as possible and everything independent at once: each service
+migrates its own database when it starts (`serve` does), so all of them but auth start together
+while `auth demo` migrates auth and loads the demo users and catalogue; auth starts once the
+others consume, so the catalogue it sends finds their queues. Python start-up is most of the
+cost on a 2-core machine: no separate `migrate` process per service.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sigexp_common.testing.infra import (
@@ -20,51 +30,74 @@ from sigexp_common.testing.infra import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-CON_BASE = ("auth", "expedientes", "pases", "archivos", "auditoria")
+WITH_DATABASE = ("auth", "expedientes", "pases", "archivos", "auditoria")
 ADMIN = ("admin", "Admin-Prueba-E2E-2026")
+CONSUMERS_STARTED = re.compile(r"^sigexp_consumers_started 1\.0$", re.MULTILINE)
 
 
 @dataclass
 class Sistema:
     gateway: str
-    puertos: dict[str, int]
+    ports: dict[str, int]
     logs: Path
-    correo: Path
+    mail_dir: Path
     env: dict[str, str] = field(default_factory=dict)
-    procesos: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def url(self, servicio: str) -> str:
-        return f"http://127.0.0.1:{self.puertos[servicio]}"
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
 
-    def log(self, servicio: str) -> str:
-        return (self.logs / f"{servicio}.log").read_text(errors="replace")
+    def log(self, service: str) -> str:
+        return (self.logs / f"{service}.log").read_text(errors="replace")
 
-    def arrancar(self, servicio: str) -> None:
-        with (self.logs / f"{servicio}.log").open("ab") as salida:
-            self.procesos[servicio] = subprocess.Popen(
-                [sys.executable, "-m", servicio, "serve", "--port", str(self.puertos[servicio])],
+    def launch(self, service: str) -> None:
+        with (self.logs / f"{service}.log").open("ab") as output:
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", service, "serve", "--port", str(self.ports[service])],
                 env=self.env,
                 cwd=ROOT,
-                stdout=salida,
+                stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        _esperar_listo(self, servicio)
 
-    def detener(self, servicio: str) -> None:
-        proceso = self.procesos[servicio]
-        proceso.terminate()
-        proceso.wait(timeout=15)
+    def wait_serving(self, service: str) -> None:
+        """Ready (it answers) and, for a service, consuming: readiness leaves the broker out,
+        but these tests publish and expect effects from the first request."""
+        try:
+            wait_until_ready(self.url(service), self.processes[service])
+            if service != "gateway":
+                self._wait_consumers(service)
+        except ServiceDidNotStart as exc:
+            raise ServiceDidNotStart(f"{service}: {exc}\n{self.log(service)[-3000:]}") from exc
+
+    def _wait_consumers(self, service: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            metrics = httpx.get(self.url(service) + "/metrics", timeout=2).text
+            if CONSUMERS_STARTED.search(metrics):
+                return
+            time.sleep(0.2)
+        raise ServiceDidNotStart(f"its consumers did not start in {timeout:.0f}s")
+
+    def start(self, service: str) -> None:
+        self.launch(service)
+        self.wait_serving(service)
+
+    def stop(self, service: str) -> None:
+        process = self.processes[service]
+        process.terminate()
+        process.wait(timeout=15)
 
 
-def _entorno(
-    infra: TestInfra, s3: S3Server, smtp: tuple[int, Path], puertos: dict[str, int]
+def _environment(
+    infra: TestInfra, s3: S3Server, smtp: tuple[int, Path], ports: dict[str, int]
 ) -> dict[str, str]:
     amqp = infra.amqp_vhost("e2e")
-    jwks = f"http://127.0.0.1:{puertos['auth']}/.well-known/jwks.json"
+    jwks = f"http://127.0.0.1:{ports['auth']}/.well-known/jwks.json"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for servicio in CON_BASE:
-        prefix = servicio.upper() + "_"
-        env[prefix + "DATABASE_URL"] = infra.database_url(f"e2e_{servicio}")
+    for service in WITH_DATABASE:
+        prefix = service.upper() + "_"
+        env[prefix + "DATABASE_URL"] = infra.database_url(f"e2e_{service}")
         env[prefix + "AMQP_URL"] = amqp
         env[prefix + "JWKS_URL"] = jwks
         env[prefix + "RELAY_POLL_SECONDS"] = "0.5"
@@ -72,7 +105,7 @@ def _entorno(
         {
             "AUTH_SMTP_HOST": "127.0.0.1",
             "AUTH_SMTP_PORT": str(smtp[0]),
-            "AUTH_PUBLIC_URL": f"http://127.0.0.1:{puertos['gateway']}",
+            "AUTH_PUBLIC_URL": f"http://127.0.0.1:{ports['gateway']}",
             "SIGEXP_ADMIN_USUARIO": ADMIN[0],
             "SIGEXP_ADMIN_PASSWORD": ADMIN[1],
             "ARCHIVOS_S3_ENDPOINT": s3.endpoint,
@@ -82,16 +115,19 @@ def _entorno(
             "GATEWAY_JWKS_URL": jwks,
         }
     )
-    for servicio in CON_BASE:
-        env[f"GATEWAY_{servicio.upper()}_URL"] = f"http://127.0.0.1:{puertos[servicio]}"
+    for service in WITH_DATABASE:
+        env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
     return env
 
 
-def _esperar_listo(sistema: Sistema, servicio: str) -> None:
-    try:
-        wait_until_ready(sistema.url(servicio), sistema.procesos[servicio])
-    except ServiceDidNotStart as exc:
-        raise ServiceDidNotStart(f"{servicio}: {exc}\n{sistema.log(servicio)[-3000:]}") from exc
+def _command(env: dict[str, str], service: str, command: str) -> None:
+    """Run `python -m <service> <command>`; fail with its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", service, command], env=env, cwd=ROOT, capture_output=True
+    )
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).decode(errors="replace")[-3000:]
+        raise ServiceDidNotStart(f"`{service} {command}` exited {done.returncode}:\n{output}")
 
 
 @pytest.fixture(scope="session")
@@ -101,30 +137,24 @@ def sistema(
     smtp: tuple[int, Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Sistema]:
-    puertos = {servicio: free_port() for servicio in (*CON_BASE, "gateway")}
-    env = _entorno(infra, s3, smtp, puertos)
+    ports = {service: free_port() for service in (*WITH_DATABASE, "gateway")}
+    env = _environment(infra, s3, smtp, ports)
     logs = tmp_path_factory.mktemp("logs")
-    sistema = Sistema(f"http://127.0.0.1:{puertos['gateway']}", puertos, logs, smtp[1], env)
-    for servicio in CON_BASE:  # as `make up` does: schemas and queues before any event
-        subprocess.run(
-            [sys.executable, "-m", servicio, "migrate"],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-    subprocess.run(
-        [sys.executable, "-m", "auth", "demo"], env=env, cwd=ROOT, check=True, capture_output=True
-    )
+    sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
     try:
-        for servicio in puertos:
-            sistema.arrancar(servicio)
+        first = [service for service in ports if service != "auth"]
+        for service in first:
+            sistema.launch(service)
+        _command(env, "auth", "demo")  # meanwhile: auth's schema, demo users and catalogue
+        for service in first:
+            sistema.wait_serving(service)
+        sistema.start("auth")
         yield sistema
     finally:
-        for proceso in sistema.procesos.values():
-            proceso.terminate()
-        for proceso in sistema.procesos.values():
+        for process in sistema.processes.values():
+            process.terminate()
+        for process in sistema.processes.values():
             try:
-                proceso.wait(timeout=15)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                proceso.kill()
+                process.kill()

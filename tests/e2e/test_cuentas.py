@@ -25,7 +25,7 @@ def _token(sistema: Sistema, usuario: str, password: str) -> httpx.Response:
 def _correo_con_password(sistema: Sistema, email: str) -> str:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        for mensaje in read_mails(sistema.correo, to=email):
+        for mensaje in read_mails(sistema.mail_dir, to=email):
             encontrada = re.search(r"contraseña provisoria es: (\S+)", body_text(mensaje))
             if encontrada:
                 return encontrada.group(1)

@@ -121,7 +121,7 @@ def test_con_pases_detenido_no_se_pierde_nada_y_se_pone_al_dia_al_volver(
     sistema: Sistema,
 ) -> None:
     headers = _login(sistema, "mesa.cap")
-    sistema.detener("pases")
+    sistema.stop("pases")
     try:
         altas = [
             httpx.post(
@@ -137,7 +137,7 @@ def test_con_pases_detenido_no_se_pierde_nada_y_se_pone_al_dia_al_volver(
         ).json()
         assert detalle["incompletos"] == ["pases", "archivos"]  # said, not hidden
     finally:
-        sistema.arrancar("pases")
+        sistema.start("pases")
     for alta in altas:
         detalle = _detalle_completo(sistema, alta.json()["id"], headers)
         assert detalle["tenencia"]["mesa_id"] == alta.json()["mesa_actual_id"]

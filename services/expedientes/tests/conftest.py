@@ -18,7 +18,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_common.testing.apps import running_app
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Bus:
                 )
                 return bool(n == len(set(ids)))
 
-            await esperar(todos)
+            await wait_until(todos)
         finally:
             await conexion.close()
 

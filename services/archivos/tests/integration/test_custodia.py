@@ -18,7 +18,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_common.errors import Conflicto, ErrorDominio, NoEncontrado, SinPermiso
 from sigexp_common.ids import uuid7
 from sigexp_common.security import Perfil, Usuario
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 ACCION = "archivo.listar"
 
@@ -71,7 +71,7 @@ async def _consumidos(servicio: FastAPI, *eventos: Envelope) -> None:
             )
         return n == len(set(ids))
 
-    await esperar(todos)
+    await wait_until(todos)
 
 
 async def _visible(servicio: FastAPI, ident: uuid.UUID, por: Usuario):

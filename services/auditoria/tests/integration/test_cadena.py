@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope
 from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 
 def _acceso(expediente_id: uuid.UUID, accion: str = "expediente.ver") -> Envelope:
@@ -59,7 +59,7 @@ async def _publicar_y_esperar(
         )
         return len(_de_la_prueba(r.json()["items"])) == n
 
-    await esperar(llegaron)
+    await wait_until(llegaron)
     return expediente_id
 
 

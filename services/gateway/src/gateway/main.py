@@ -13,16 +13,11 @@ from fastapi.responses import FileResponse
 from gateway.routes import router
 from gateway.settings import Settings
 from sigexp_common.errors import install_error_handlers
-from sigexp_common.http import install_request_context, operations_router
+from sigexp_common.http import install_request_context, jwks_probe, operations_router
 from sigexp_common.logs import setup_logging
 from sigexp_common.security import JwksVerifier
 
 STATIC = Path(__file__).parent / "static"
-
-
-async def _auth_ready(app: FastAPI) -> bool:
-    await app.state.verifier.refresh()
-    return True
 
 
 def create_gateway(settings: Settings | None = None) -> FastAPI:
@@ -48,7 +43,9 @@ def create_gateway(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="SIGEXP gateway", lifespan=lifespan)
     install_error_handlers(app)
     install_request_context(app)
-    app.include_router(operations_router({"auth": _auth_ready}))
+    # Ready = this process can serve: auth being down is a 503 per request (no keys), not a
+    # reason to pull every gateway out of the load balancer; the keys' age is on /metrics.
+    app.include_router(operations_router({}, probes=(jwks_probe,)))
     app.include_router(router)
 
     @app.get("/", include_in_schema=False)

@@ -16,7 +16,7 @@ from sigexp_common.security import JwksVerifier, bearer_token
 router = APIRouter()
 
 
-async def _verificar_token(request: Request) -> None:
+async def _verify_token(request: Request) -> None:
     """The first wall: a request without a valid token never reaches a service."""
     if is_public(request.method, request.url.path):
         return
@@ -26,7 +26,7 @@ async def _verificar_token(request: Request) -> None:
 
 @router.get("/api/v1/expedientes/{expediente_id}", include_in_schema=False)
 async def detalle_expediente(expediente_id: uuid.UUID, request: Request) -> Response:
-    await _verificar_token(request)
+    await _verify_token(request)
     return await compose.detalle_expediente(
         request.app.state.http, request.app.state.settings, request, expediente_id
     )
@@ -37,19 +37,19 @@ async def detalle_expediente(expediente_id: uuid.UUID, request: Request) -> Resp
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
-async def reenviar(path: str, request: Request) -> Response:
-    return await _reenviar(request)
+async def any_other_api_path(path: str, request: Request) -> Response:
+    return await _forward_to_owner(request)
 
 
 @router.get("/.well-known/jwks.json", include_in_schema=False)
 async def jwks(request: Request) -> Response:
-    return await _reenviar(request)
+    return await _forward_to_owner(request)
 
 
-async def _reenviar(request: Request) -> Response:
+async def _forward_to_owner(request: Request) -> Response:
     service = service_for(request.url.path)
     if service is None:
         raise NoEncontrado("La dirección solicitada no existe en la API.")
-    await _verificar_token(request)
+    await _verify_token(request)
     url = base_url(request.app.state.settings, service) + request.url.path
     return await forward(request.app.state.http, request, url, service)

@@ -18,7 +18,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_common.ids import uuid7
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 
 def _iniciado(
@@ -91,7 +91,7 @@ async def _recorrido_cuando_llegue(
     async def registrado() -> bool:
         return (await cliente.get(url, headers=headers)).status_code == 200
 
-    await esperar(registrado)
+    await wait_until(registrado)
     return (await cliente.get(url, headers=headers)).json()
 
 

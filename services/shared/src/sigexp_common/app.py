@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from prometheus_client import Gauge
 
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handlers
@@ -17,9 +18,9 @@ from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
     ReadyCheck,
-    broker_ready,
     database_ready,
     install_request_context,
+    jwks_probe,
     operations_router,
 )
 from sigexp_common.logs import setup_logging
@@ -31,6 +32,21 @@ from sigexp_common.settings import ServiceSettings
 log = logging.getLogger("sigexp.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+
+# Here, not in `http`: a process without a broker (the gateway) must not report one as down.
+BROKER_CONNECTED = Gauge(
+    "sigexp_broker_connected", "1 while this process has an open connection and channel to RabbitMQ"
+)
+CONSUMERS_STARTED = Gauge(
+    "sigexp_consumers_started",
+    "1 once this process reached the broker and started its consumers (if it has any)",
+)
+
+
+def broker_probe(app: FastAPI) -> None:
+    """What readiness leaves out, for /metrics: the outbox lets writes go on meanwhile."""
+    BROKER_CONNECTED.set(1 if app.state.broker.is_ready else 0)
+    CONSUMERS_STARTED.set(1 if app.state.messaging_ready.is_set() else 0)
 
 
 @dataclass
@@ -60,7 +76,7 @@ async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
                 spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
             )
         except Exception:  # e.g. the queue exists with other arguments: say so, stay not-ready
-            log.exception("cannot consume from %s.events; /health/ready stays 503", spec.name)
+            log.exception("cannot consume from %s.events; no consumer runs", spec.name)
             raise
         log.info("consuming", extra={"routing_keys": consumer.routing_keys})
     app.state.messaging_ready.set()
@@ -109,9 +125,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app = FastAPI(title=spec.title or f"SIGEXP {spec.name}", lifespan=_lifespan(spec))
     install_error_handlers(app)
     install_request_context(app)
-    checks: dict[str, ReadyCheck] = {"database": database_ready, "broker": broker_ready}
-    checks.update(spec.ready_checks)
-    app.include_router(operations_router(checks))
+    # Ready = can serve: the database and the service's own checks, never the broker.
+    checks: dict[str, ReadyCheck] = {"database": database_ready, **spec.ready_checks}
+    app.include_router(operations_router(checks, probes=(broker_probe, jwks_probe)))
     for router in spec.routers:
         app.include_router(router)
     return app

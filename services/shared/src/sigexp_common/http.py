@@ -1,14 +1,20 @@
-"""HTTP plumbing shared by every service: request id, client address, metrics, health."""
+"""HTTP plumbing shared by every service: request id, client address, metrics, health.
+
+Readiness (`/health/ready`) says "this process can serve": its database (and whatever the
+service itself needs to answer, e.g. storage). The broker is not part of it: the outbox keeps
+writes going while RabbitMQ is down. What readiness leaves out, `/metrics` shows: gauges that
+`MetricProbe`s set from the app's state at every scrape (`app.broker_probe`, `jwks_probe`).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
 from sigexp_common import context
@@ -16,7 +22,14 @@ from sigexp_common import context
 REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("sigexp_http_request_seconds", "HTTP request latency", ["method", "route"])
 
+JWKS_AGE = Gauge(
+    "sigexp_jwks_age_seconds",
+    "Seconds since this process fetched auth's signing keys (NaN: not fetched yet)",
+)
+JWKS_KEYS = Gauge("sigexp_jwks_keys", "Signing keys this process holds to verify tokens")
+
 ReadyCheck = Callable[[FastAPI], Awaitable[bool]]
+MetricProbe = Callable[[FastAPI], None]
 QUIET_PATHS = ("/health/", "/metrics")  # probes and scrapes would drown the access log
 access_log = logging.getLogger("sigexp.access")
 
@@ -61,11 +74,21 @@ async def database_ready(app: FastAPI) -> bool:
     return True
 
 
-async def broker_ready(app: FastAPI) -> bool:
-    return bool(app.state.broker.is_ready and app.state.messaging_ready.is_set())
+def jwks_probe(app: FastAPI) -> None:
+    verifier = app.state.verifier
+    age = verifier.age_seconds
+    JWKS_AGE.set(float("nan") if age is None else age)
+    JWKS_KEYS.set(verifier.key_count)
 
 
-def operations_router(checks: dict[str, ReadyCheck]) -> APIRouter:
+def operations_router(
+    checks: Mapping[str, ReadyCheck], probes: Sequence[MetricProbe] = ()
+) -> APIRouter:
+    """`/health/live`, `/health/ready` (every check in `checks`) and `/metrics`.
+
+    The registry is the process's; several apps may share a process (tests), so each scrape
+    sets the gauges from the scraped app's own state just before rendering.
+    """
     router = APIRouter(tags=["operaciones"], include_in_schema=False)
 
     @router.get("/health/live")
@@ -87,7 +110,9 @@ def operations_router(checks: dict[str, ReadyCheck]) -> APIRouter:
         )
 
     @router.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        for probe in probes:
+            probe(request.app)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

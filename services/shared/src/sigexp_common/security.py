@@ -94,8 +94,17 @@ class JwksVerifier:
         self.min_refresh_seconds = min_refresh_seconds
         self._client = client or httpx.AsyncClient(timeout=5.0)
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = 0.0
+        self._fetched_at: float | None = None  # monotonic time of the last successful fetch
         self._lock = asyncio.Lock()
+
+    @property
+    def age_seconds(self) -> float | None:
+        """Seconds since the keys were fetched; None while they never were (a metric)."""
+        return None if self._fetched_at is None else time.monotonic() - self._fetched_at
+
+    @property
+    def key_count(self) -> int:
+        return len(self._keys)
 
     async def refresh(self) -> None:
         async with self._lock:
@@ -111,10 +120,8 @@ class JwksVerifier:
             self._fetched_at = time.monotonic()
 
     async def _key_for(self, kid: str) -> jwt.PyJWK | None:
-        if (
-            kid not in self._keys
-            and time.monotonic() - self._fetched_at >= self.min_refresh_seconds
-        ):
+        age = self.age_seconds
+        if kid not in self._keys and (age is None or age >= self.min_refresh_seconds):
             try:
                 await self.refresh()
             except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -163,19 +170,17 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def _usuario_del_token(request: Request) -> Usuario:
+async def _token_user(request: Request) -> Usuario:
     verifier: JwksVerifier = request.app.state.verifier
     claims = await verifier.verify(bearer_token(request))
     try:
-        usuario = Usuario.from_claims(claims)
+        return Usuario.from_claims(claims)
     except (KeyError, ValueError) as exc:
         raise NoAutenticado("El token de acceso no es válido.") from exc
-    request.state.usuario = usuario
-    return usuario
 
 
-async def _usuario_habilitado(
-    usuario: Annotated[Usuario, Depends(_usuario_del_token)],
+async def _cleared_user(
+    usuario: Annotated[Usuario, Depends(_token_user)],
 ) -> Usuario:
     if usuario.debe_cambiar_password:
         raise SinPermiso(
@@ -184,10 +189,10 @@ async def _usuario_habilitado(
     return usuario
 
 
-CurrentUser = Annotated[Usuario, Depends(_usuario_habilitado)]
+CurrentUser = Annotated[Usuario, Depends(_cleared_user)]
 """The acting user; refuses with 403 while the provisional password has not been changed."""
 
-CurrentUserPendingPassword = Annotated[Usuario, Depends(_usuario_del_token)]
+CurrentUserPendingPassword = Annotated[Usuario, Depends(_token_user)]
 """The acting user, even while a password change is pending (for /me, /password, /logout)."""
 
 

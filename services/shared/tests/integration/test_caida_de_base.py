@@ -25,7 +25,7 @@ from sigexp_common.envelope import Envelope, Event
 from sigexp_common.relay import OutboxRelay
 from sigexp_common.testing.infra import TestInfra, free_port
 from sigexp_common.testing.tcp_proxy import TcpProxy
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 
 class Anotado(Event):
@@ -87,7 +87,7 @@ async def test_consumidor_espera_a_la_base_sin_mandar_mensajes_a_la_dlq(
     async def todos() -> bool:
         return len(await _valores(engine)) == 5
 
-    await esperar(todos, timeout=60)
+    await wait_until(todos, timeout=60)
     connection = await aio_pika.connect_robust(infra.amqp_url)
     channel = await connection.channel()
     dlq = await channel.declare_queue(f"{servicio}.dlq", passive=True)
@@ -132,7 +132,7 @@ async def test_relay_vuelve_a_publicar_cuando_la_base_vuelve(
             recibido = await cola.get(no_ack=True, fail=False)
             return recibido is not None
 
-        await esperar(llego, timeout=30)
+        await wait_until(llego, timeout=30)
         assert recibido is not None
         assert recibido.message_id == str(enviado.id)
     finally:

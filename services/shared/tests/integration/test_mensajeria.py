@@ -25,7 +25,7 @@ from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_common.relay import OutboxRelay
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.private_broker import PrivateBroker
-from sigexp_common.testing.waiting import esperar
+from sigexp_common.testing.waiting import wait_until
 
 
 class Ocurrido(Event):
@@ -171,7 +171,7 @@ async def test_confirmada_publica_y_un_relay_que_muere_antes_de_marcar_no_duplic
     assert await OutboxRelay(sessions, broker, listen_dsn=None).publish_pending() == 1
 
     assert await contar(cola) == [str(enviado.id), str(enviado.id)]  # two copies on the bus
-    await esperar(lambda: _hay(engine, 1))
+    await wait_until(lambda: _hay(engine, 1))
     await asyncio.sleep(1.0)  # give the duplicate time to be (not) applied
     assert await efectos(engine) == ["una-vez"]  # ... and one effect
     await conexion.close()
@@ -204,7 +204,7 @@ async def test_con_el_broker_detenido_los_commits_siguen_y_los_eventos_llegan_al
         assert await efectos(engine) == []
 
         broker_propio.start()
-        await esperar(lambda: _hay(engine, 5), timeout=60)
+        await wait_until(lambda: _hay(engine, 5), timeout=60)
         await asyncio.sleep(1.0)
         assert await efectos(engine) == [f"durante-la-caida-{i}" for i in range(5)]
         assert await publicados(engine) == 5
@@ -232,7 +232,7 @@ async def test_mensaje_envenenado_va_a_la_dlq_y_los_siguientes_siguen_fluyendo(
     assert await OutboxRelay(sessions, broker, listen_dsn=None).publish_pending() == 6
     await broker.publish(b"esto no es un CloudEvent", TIPO, message_id="basura")
 
-    await esperar(lambda: _hay(engine, 5))
+    await wait_until(lambda: _hay(engine, 5))
     assert await efectos(engine) == [f"sano-{i}" for i in range(5)]
 
     connection = await _conexion(broker)
@@ -246,7 +246,7 @@ async def test_mensaje_envenenado_va_a_la_dlq_y_los_siguientes_siguen_fluyendo(
             muertos.append(message.body)
         return len(muertos) >= 2
 
-    await esperar(en_dlq, timeout=30)
+    await wait_until(en_dlq, timeout=30)
     assert any(b'"veneno"' in body for body in muertos)
     assert b"esto no es un CloudEvent" in muertos
     cola = await channel.declare_queue(f"{servicio}.events", passive=True)

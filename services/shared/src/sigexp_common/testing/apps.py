@@ -15,14 +15,17 @@ from sigexp_common.security import JwksVerifier
 
 @asynccontextmanager
 async def running_app(
-    spec: ServiceSpec, verifier: JwksVerifier | None = None, wait_broker: bool = True
+    spec: ServiceSpec, verifier: JwksVerifier | None = None, wait_consumers: bool = True
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app and a client of it. With `wait_consumers` (the default) it yields only once the
+    broker answered and the consumers run: readiness does not wait for the broker, tests that
+    publish and expect an effect do."""
     app = create_app(spec)
     async with app.router.lifespan_context(app):
         if verifier is not None:
             await app.state.verifier.aclose()
             app.state.verifier = verifier
-        if wait_broker:
+        if wait_consumers:
             await asyncio.wait_for(app.state.messaging_ready.wait(), timeout=30)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Coroutine
@@ -195,7 +196,10 @@ def local_infra(stack: ExitStack) -> TestInfra:
         "SIGEXP_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     amqp_base = os.environ.get("SIGEXP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    sweep_stale_sessions(admin_dsn)
+    # Leftovers of killed sessions are swept meanwhile: nothing of this session waits for it.
+    sweeper = threading.Thread(target=sweep_stale_sessions, args=(admin_dsn,), name="sweep")
+    sweeper.start()
+    stack.callback(sweeper.join)
     infra = TestInfra(pg_admin_dsn=admin_dsn, amqp_url="", local=True)
     vhost = f"sigexp-{infra.prefix}"
     _new_vhost(vhost, amqp_base)

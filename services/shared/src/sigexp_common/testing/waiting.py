@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 
-async def esperar(condicion: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    """Return as soon as `condicion()` is true; fail with TimeoutError after `timeout` seconds."""
+async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    """Return as soon as `condition()` is true; fail with TimeoutError after `timeout` seconds."""
     async with asyncio.timeout(timeout):
-        while not await condicion():  # noqa: ASYNC110 - polling a database or a queue
+        while not await condition():  # noqa: ASYNC110 - polling a database or a queue
             await asyncio.sleep(0.1)

@@ -1,0 +1,85 @@
+"""The gateway is ready while auth is down; the age of auth's keys shows on /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+
+from gateway.main import create_gateway
+from gateway.settings import Settings
+from sigexp_common.security import JwksVerifier
+from sigexp_common.testing.infra import free_port
+from sigexp_common.testing.tokens import TokenFactory
+
+
+@asynccontextmanager
+async def gateway_sin_servicios(
+    verifier: JwksVerifier | None = None,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """A gateway whose auth and upstreams are all closed ports."""
+    caido = f"http://127.0.0.1:{free_port()}"
+    settings = Settings(
+        auth_url=caido,
+        expedientes_url=caido,
+        pases_url=caido,
+        archivos_url=caido,
+        auditoria_url=caido,
+        jwks_url=caido + "/.well-known/jwks.json",
+        upstream_timeout_seconds=2,
+    )
+    app = create_gateway(settings)
+    async with app.router.lifespan_context(app):
+        if verifier is not None:
+            await app.state.verifier.aclose()
+            app.state.verifier = verifier
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield app, client
+
+
+async def metricas(client: httpx.AsyncClient) -> dict[str, float]:
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(r.text)
+        for sample in family.samples
+    }
+
+
+async def test_el_gateway_esta_listo_con_auth_caido(tokens: TokenFactory) -> None:
+    async with gateway_sin_servicios() as (_, client):
+        listo = await client.get("/health/ready")
+        pedido = await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens.token()}"}
+        )
+        vistas = await metricas(client)
+    assert listo.status_code == 200, listo.text
+    assert listo.json()["status"] == "ok"
+    # Each request that needs auth's keys says auth does not answer, readiness does not.
+    assert pedido.status_code == 503
+    assert pedido.headers["retry-after"] == "5"
+    assert "autenticación no responde" in pedido.json()["detail"]
+    assert math.isnan(vistas["sigexp_jwks_age_seconds"])
+    assert vistas["sigexp_jwks_keys"] == 0
+
+
+async def test_la_edad_de_las_claves_se_ve_en_metrics_y_crece(tokens: TokenFactory) -> None:
+    async with gateway_sin_servicios(verifier=tokens.verifier()) as (_, client):
+        r = await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens.token()}"}
+        )
+        recien = await metricas(client)
+        await asyncio.sleep(1.0)
+        luego = await metricas(client)
+    assert r.status_code == 503  # the token was good; the upstream (auth) is what is down
+    assert "auth no responde" in r.json()["detail"]
+    assert recien["sigexp_jwks_keys"] == 1
+    assert 0 <= recien["sigexp_jwks_age_seconds"] < 1
+    assert luego["sigexp_jwks_age_seconds"] >= recien["sigexp_jwks_age_seconds"] + 1
