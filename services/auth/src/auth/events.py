@@ -128,3 +128,15 @@ class TipoActualizado(Event):
     @classmethod
     def de(cls, t: TipoExpediente) -> TipoActualizado:
         return cls(codigo=t.codigo, nombre=t.nombre, activo=t.activo)
+
+
+# Events this service publishes (besides the audit record every service emits): the
+# AsyncAPI document is generated from this list and `outbox.add` refuses any other.
+PUBLICA: list[type[Event]] = [
+    UsuarioCreado,
+    UsuarioActualizado,
+    OrganismoActualizado,
+    MesaActualizada,
+    DependenciaActualizada,
+    TipoActualizado,
+]
