@@ -89,12 +89,11 @@ async def migrations_at_head(service: str, database_url: str) -> bool:
 
 
 def _script_heads(service: str) -> set[str]:
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
+
+    from sigexp_common.migrations import alembic_config
 
     folder = package_dir(service)
     if folder is None:
         return set()
-    config = Config()
-    config.set_main_option("script_location", str(folder / "migrations"))
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return set(ScriptDirectory.from_config(alembic_config(folder / "migrations")).get_heads())

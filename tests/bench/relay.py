@@ -1,6 +1,6 @@
 """Outbox relay throughput: rows published (and confirmed) per second through a real broker.
 
-Creates a scratch database and vhost-free exclusive queue on the local servers, commits
+Creates a scratch database and an exclusive queue on the local servers, commits
 `--rows` outbox rows, and times relay passes until every row is published.
 Run: `.tools/bin/uv run --frozen python tests/bench/relay.py [--rows 3000] [--batch 100]`.
 """
@@ -20,7 +20,7 @@ from sigexp_common import outbox
 from sigexp_common.broker import Broker
 from sigexp_common.db import make_engine, make_sessionmaker, transaction
 from sigexp_common.envelope import Event
-from sigexp_common.messaging_tables import create_messaging_tables
+from sigexp_common.migrations import SHARED_MIGRATIONS, upgrade
 from sigexp_common.relay import OutboxRelay
 
 PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -36,12 +36,12 @@ async def medir(rows: int, batch: int) -> float:
     name = f"bench_relay_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(PG)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    await asyncio.to_thread(upgrade, SHARED_MIGRATIONS, url)  # outbox, inbox (shared branch)
+    engine = make_engine(url)
     connection = await aio_pika.connect_robust(AMQP)
     broker = Broker(AMQP)
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(create_messaging_tables)
         sessions = make_sessionmaker(engine, "bench")
         async with transaction(sessions) as db:
             for i in range(rows):

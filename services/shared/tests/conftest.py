@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common.broker import Broker
 from sigexp_common.db import make_engine, make_sessionmaker
-from sigexp_common.messaging_tables import create_idempotency_table, create_messaging_tables
+from sigexp_common.migrations import SHARED_MIGRATIONS, upgrade
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.private_broker import PrivateBroker, start_private_broker
 
@@ -22,11 +22,11 @@ from sigexp_common.testing.private_broker import PrivateBroker, start_private_br
 def database_url(infra: TestInfra) -> str:
     url = infra.database_url("mensajeria")
 
+    upgrade(SHARED_MIGRATIONS, url)  # the shared branch alone: outbox, inbox, idempotency
+
     async def create() -> None:
         engine = make_engine(url)
         async with engine.begin() as conn:
-            await conn.run_sync(create_messaging_tables)
-            await conn.run_sync(create_idempotency_table)
             await conn.execute(
                 text("CREATE TABLE efectos (event_id uuid NOT NULL, valor text NOT NULL)")
             )

@@ -47,11 +47,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session:
         await session.begin()
-        request.state.session = session  # route wrappers may add to the same transaction
         try:
-            # Work that must commit with the request's effect (e.g. claiming an Idempotency-Key).
-            for first in getattr(request.state, "in_transaction", ()):
-                await first(session)
             yield session
         except ErrorDominio as error:
             if error.registro is None:

@@ -22,23 +22,18 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sigexp_common import idempotency
 from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn, transaction
 from sigexp_common.delivery import DeliveryLoop, DeliveryTable
 from sigexp_common.envelope import utcnow
-from sigexp_common.messaging_tables import (
-    NOTIFY_CHANNEL,
-    InboxEntry,
-    OutboxMessage,
-    RespuestaGuardada,
-)
+from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
 from sigexp_common.settings import ServiceSettings
 
 log = logging.getLogger("sigexp.relay")
 
 PUBLISHED = Counter("sigexp_outbox_published_total", "Outbox rows published", ["type"])
 FAILED = Counter("sigexp_outbox_publish_failures_total", "Failed outbox publications", ["type"])
-IDEMPOTENCY = timedelta(days=1)  # how long a retried request still gets its first answer
 PENDING = Gauge("sigexp_outbox_pending", "Outbox rows committed but not yet published")
 DEAD = Gauge("sigexp_outbox_dead", "Outbox rows that failed too often and are no longer tried")
 
@@ -152,9 +147,7 @@ class OutboxRelay:
             inbox = await session.execute(
                 delete(InboxEntry).where(InboxEntry.received_at < now - self.inbox_retention)
             )
-            await session.execute(
-                delete(RespuestaGuardada).where(RespuestaGuardada.creado_en < now - IDEMPOTENCY)
-            )
+            await idempotency.purge(session, now)
         return int(getattr(outbox, "rowcount", 0)), int(getattr(inbox, "rowcount", 0))
 
     async def _deliver(self, row: OutboxMessage) -> None:

@@ -1,4 +1,4 @@
-"""Idempotency-Key support: the first answer to each (user, key)
+"""Idempotency-Key support (the table itself is the shared branch's sigexp_0002)
 
 Revision ID: 0002
 Revises: 0001
@@ -6,19 +6,15 @@ Revises: 0001
 
 from collections.abc import Sequence
 
-from alembic import op
-
-from sigexp_common.messaging_tables import create_idempotency_table, drop_idempotency_table
-
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "sigexp_0002"
 
 
 def upgrade() -> None:
-    create_idempotency_table(op.get_bind())
+    pass  # databases made before the shared branch got the table here
 
 
 def downgrade() -> None:
-    drop_idempotency_table(op.get_bind())
+    pass

@@ -11,16 +11,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from sigexp_common.messaging_tables import create_messaging_tables, drop_messaging_tables
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "sigexp_0001"  # outbox and inbox: the shared branch
 
 
 def upgrade() -> None:
-    create_messaging_tables(op.get_bind())
     op.create_table(
         "bloqueos",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -287,4 +284,3 @@ def downgrade() -> None:
     op.drop_table("claves_firma")
     op.drop_index(op.f("ix_bloqueos_clave"), table_name="bloqueos")
     op.drop_table("bloqueos")
-    drop_messaging_tables(op.get_bind())
