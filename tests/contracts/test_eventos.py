@@ -111,3 +111,18 @@ def _tipos(schema: dict, campo: str) -> set[str]:
     propiedad = schema["properties"][campo]
     opciones = propiedad.get("anyOf", [propiedad])
     return {o.get("type", "object") for o in opciones}
+
+
+def test_nadie_declara_el_exchange_de_eventos_con_sus_propios_argumentos() -> None:
+    """`sigexp.events` may carry an alternate exchange: a declaration with other arguments is
+    refused by the broker (PRECONDITION_FAILED). Everyone goes through the one helper."""
+    propia = re.compile(r"declare_exchange\(\s*[\"']sigexp\.events[\"']")
+    # It makes the exchange as brokers older than the alternate exchange have it, on purpose.
+    viejo = "services/shared/tests/integration/test_sin_destino_y_filas_muertas.py"
+    culpables = [
+        str(ruta.relative_to(ROOT))
+        for carpeta in ("services", "tests", "scripts")
+        for ruta in (ROOT / carpeta).rglob("*.py")
+        if propia.search(ruta.read_text(encoding="utf-8")) and str(ruta.relative_to(ROOT)) != viejo
+    ]
+    assert not culpables, f"use broker.declare_events_exchange(connection, channel) in {culpables}"
