@@ -134,3 +134,44 @@ async def test_fila_que_siempre_falla_muere_sin_frenar_a_las_demas_y_se_reintent
     assert await OutboxRelay(sessions, broker, None).publish_pending() == 1
     assert await relay.count_pending() == 0
     assert REGISTRY.get_sample_value("sigexp_outbox_dead") == 0
+
+
+async def test_con_el_broker_caido_el_relay_no_gasta_intentos(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], infra: TestInfra
+) -> None:
+    async with transaction(sessions) as session:
+        outbox.add(session, Escuchado(valor="espera"))
+    sin_conexion = Broker(infra.amqp_url)  # never connected: as during an outage
+    relay = OutboxRelay(sessions, sin_conexion, None, max_attempts=1)
+    assert await relay.publish_pending() == 0
+    async with engine.connect() as conn:
+        fila = (await conn.execute(text("SELECT attempts, dead_at FROM outbox"))).one()
+    assert (fila.attempts, fila.dead_at) == (0, None)  # an outage never kills a row
+
+
+class RelayLento(OutboxRelay):
+    """Publishing takes until the test lets it go on."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.publicando = asyncio.Event()
+        self.seguir = asyncio.Event()
+
+    async def _publish(self, row: OutboxMessage) -> None:
+        self.publicando.set()
+        await self.seguir.wait()
+        await super()._publish(row)
+
+
+async def test_mientras_el_broker_confirma_el_relay_no_retiene_bloqueos_de_filas(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], broker: Broker
+) -> None:
+    async with transaction(sessions) as session:
+        outbox.add(session, Escuchado(valor="lento"))
+    relay = RelayLento(sessions, broker, None)
+    pasada = asyncio.create_task(relay.publish_pending())
+    await asyncio.wait_for(relay.publicando.wait(), 10)
+    async with engine.begin() as conn:  # NOWAIT: fails at once if the row were locked
+        await conn.execute(text("SELECT id FROM outbox FOR UPDATE NOWAIT"))
+    relay.seguir.set()
+    assert await pasada == 1
