@@ -1,7 +1,8 @@
 """Writes docs/asyncapi.yaml: every event on the bus, who publishes it and who consumes it.
 
-The document is generated from the services' own event models (`<service>/events.py`) and their
-consumers' bindings (`<service>/consumers.py: HANDLERS`), so it cannot drift from the code;
+The document is generated from what each service declares: the events it publishes
+(`<service>/events.py: PUBLICA`, which `outbox.add` enforces at run time) and the ones it reads
+(`<service>/consumers.py: HANDLERS`), so it cannot drift from the code;
 `tests/contracts/test_eventos.py` fails when the committed file is out of date.
 Run: `.venv/bin/python scripts/asyncapi.py` (or `make asyncapi`).
 """
@@ -24,8 +25,17 @@ DESTINO = ROOT / "docs" / "asyncapi.yaml"
 SERVICIOS = ("auth", "expedientes", "pases", "archivos", "auditoria")
 
 
+def publica(servicio: str) -> list[type[Event]]:
+    """The events a service declares it publishes (besides the audit record)."""
+    try:
+        modulo = importlib.import_module(f"{servicio}.events")
+    except ModuleNotFoundError:
+        return []  # a service without events of its own publishes only audit records
+    return list(modulo.PUBLICA)
+
+
 def eventos_de(servicio: str) -> list[type[Event]]:
-    """The event models a service declares (published ones and its consumer copies)."""
+    """Every event model in a service's events.py (published ones and its consumer copies)."""
     try:
         modulo = importlib.import_module(f"{servicio}.events")
     except ModuleNotFoundError:
@@ -53,10 +63,8 @@ def publicados() -> dict[str, tuple[type[Event], list[str]]]:
         AccesoRegistrado.event_type: (AccesoRegistrado, list(SERVICIOS))
     }
     for servicio in SERVICIOS:
-        propios = set(consumidos_por(servicio))
-        for clase in eventos_de(servicio):
-            if clase.event_type not in propios:
-                tabla.setdefault(clase.event_type, (clase, []))[1].append(servicio)
+        for clase in publica(servicio):
+            tabla.setdefault(clase.event_type, (clase, []))[1].append(servicio)
     return dict(sorted(tabla.items()))
 
 

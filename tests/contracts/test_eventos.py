@@ -3,6 +3,7 @@ consumer's own copy of an event still matching what its producer sends."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 from pathlib import Path
@@ -41,11 +42,44 @@ def test_todo_tipo_de_evento_sigue_la_convencion() -> None:
         assert re.fullmatch(r"sigexp\.[a-z_]+\.[a-z_]+\.v[0-9]+", tipo), tipo
 
 
+# Published events that no service reads yet, each with its reason. auditoria's catch-all `#`
+# (its log of the whole bus) is no consumer: an event only it gets is parked knowledge nobody
+# uses. A new event must get a real consumer or an entry here saying why not.
+SIN_CONSUMIDOR = {
+    "sigexp.usuario.creado.v1": "for ministries' subscribers and the future notifications "
+    "service; services read the user from the token",
+    "sigexp.usuario.actualizado.v1": "same as usuario.creado; token revocation travels apart",
+    "sigexp.dependencia.actualizada.v1": "pases will validate a pase's dependencia against it; "
+    "until then the destination desk is enough",
+    "sigexp.tipo.actualizado.v1": "expedientes checks tipo codes against its own list today; "
+    "the catalogue copy comes with the tipo editor",
+}
+
+
+def _consumidos() -> set[str]:
+    return {c for s in asyncapi.SERVICIOS for c in asyncapi.consumidos_por(s) if c != "#"}
+
+
 def test_todo_evento_publicado_tiene_quien_lo_consuma() -> None:
-    """The relay publishes with the mandatory flag: an event no queue binds is an error."""
-    claves = {c for s in asyncapi.SERVICIOS for c in asyncapi.consumidos_por(s)}
-    for tipo in asyncapi.publicados():
-        assert tipo in claves or "#" in claves, f"nobody consumes {tipo}"
+    sin_consumidor = set(asyncapi.publicados()) - _consumidos() - set(SIN_CONSUMIDOR)
+    assert not sin_consumidor, (
+        f"nobody but auditoria's log reads {sorted(sin_consumidor)}: add a consumer or list it "
+        "in SIN_CONSUMIDOR with the reason"
+    )
+
+
+def test_la_lista_de_eventos_sin_consumidor_no_envejece() -> None:
+    publicados = set(asyncapi.publicados())
+    for tipo in SIN_CONSUMIDOR:
+        assert tipo in publicados, f"{tipo} is no longer published: drop it from SIN_CONSUMIDOR"
+        assert tipo not in _consumidos(), f"{tipo} has a consumer now: drop it from SIN_CONSUMIDOR"
+
+
+@pytest.mark.parametrize("servicio", asyncapi.SERVICIOS)
+def test_cada_servicio_entrega_a_su_spec_lo_que_declara_publicar(servicio: str) -> None:
+    """`outbox.add` enforces the spec's list: it must be the one the document is made from."""
+    spec = importlib.import_module(f"{servicio}.main").build_spec()
+    assert list(spec.publica) == asyncapi.publica(servicio)
 
 
 def test_hay_copias_de_consumidor_que_verificar() -> None:
@@ -81,3 +115,18 @@ def _tipos(schema: dict, campo: str) -> set[str]:
     propiedad = schema["properties"][campo]
     opciones = propiedad.get("anyOf", [propiedad])
     return {o.get("type", "object") for o in opciones}
+
+
+def test_nadie_declara_el_exchange_de_eventos_con_sus_propios_argumentos() -> None:
+    """`sigexp.events` may carry an alternate exchange: a declaration with other arguments is
+    refused by the broker (PRECONDITION_FAILED). Everyone goes through the one helper."""
+    propia = re.compile(r"declare_exchange\(\s*[\"']sigexp\.events[\"']")
+    # It makes the exchange as brokers older than the alternate exchange have it, on purpose.
+    viejo = "services/shared/tests/integration/test_sin_destino_y_filas_muertas.py"
+    culpables = [
+        str(ruta.relative_to(ROOT))
+        for carpeta in ("services", "tests", "scripts")
+        for ruta in (ROOT / carpeta).rglob("*.py")
+        if propia.search(ruta.read_text(encoding="utf-8")) and str(ruta.relative_to(ROOT)) != viejo
+    ]
+    assert not culpables, f"use broker.declare_events_exchange(connection, channel) in {culpables}"

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from auth.main import build_spec
 from auth.settings import Settings
+from sigexp_common.broker import declare_events_exchange
 from sigexp_common.testing.apps import running_app
 from sigexp_common.testing.infra import TestInfra
 
@@ -42,18 +43,6 @@ def auth_settings(infra: TestInfra, smtp: tuple[int, Path]) -> Settings:
 async def auth_app(
     auth_settings: Settings, infra: TestInfra
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    # A bounded sink bound to every key: with nobody else consuming in this vhost the relay
-    # would otherwise see NO_ROUTE and back off, delaying the events the tests read.
-    connection = await aio_pika.connect_robust(infra.amqp_url)
-    channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
-    sink = await channel.declare_queue(
-        "auth-tests.sink", arguments={"x-max-length": 1000, "x-overflow": "drop-head"}
-    )
-    await sink.bind(exchange, "#")
-    await connection.close()
     async with running_app(build_spec(auth_settings)) as running:
         yield running
 
@@ -87,9 +76,7 @@ async def escuchar(infra: TestInfra) -> AsyncIterator[Callable[..., Any]]:
     channel = await connection.channel()
 
     async def escuchar_(*routing_keys: str) -> Escucha:
-        exchange = await channel.declare_exchange(
-            "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        exchange = await declare_events_exchange(connection, channel)
         queue = await channel.declare_queue(exclusive=True, auto_delete=True)
         for key in routing_keys:
             await queue.bind(exchange, key)

@@ -31,3 +31,8 @@ class ExpedienteIniciado(Event):
 
     expediente_id: uuid.UUID
     caracter: str
+
+
+# Events this service publishes (besides the audit record every service emits): the
+# AsyncAPI document is generated from this list and `outbox.add` refuses any other.
+PUBLICA: list[type[Event]] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from archivos.consumers import HANDLERS
+from archivos.events import PUBLICA
 from archivos.settings import Settings
 from archivos.storage import open_storage, storage_ready
 from sigexp_common.app import ServiceSpec, create_app
@@ -19,6 +20,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         migrations_dir=Path(__file__).parent / "migrations",
         handlers=HANDLERS,
+        publica=PUBLICA,
         ready_checks={"storage": storage_ready},
         on_startup=[open_storage],
     )

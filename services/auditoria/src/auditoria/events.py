@@ -24,3 +24,8 @@ class AccesoRegistrado(Event):
     expediente_id: uuid.UUID | None = None
     resultado: str = "ok"
     detalle: dict[str, Any] = Field(default_factory=dict)
+
+
+# Events this service publishes (besides the audit record every service emits): the
+# AsyncAPI document is generated from this list and `outbox.add` refuses any other.
+PUBLICA: list[type[Event]] = []

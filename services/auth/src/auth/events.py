@@ -146,3 +146,15 @@ class TipoActualizado(CatalogoEvento):
     @classmethod
     def de(cls, t: TipoExpediente) -> TipoActualizado:
         return cls(codigo=t.codigo, nombre=t.nombre, activo=t.activo).con_version(t.version)
+
+
+# Events this service publishes (besides the audit record every service emits): the
+# AsyncAPI document is generated from this list and `outbox.add` refuses any other.
+PUBLICA: list[type[Event]] = [
+    UsuarioCreado,
+    UsuarioActualizado,
+    OrganismoActualizado,
+    MesaActualizada,
+    DependenciaActualizada,
+    TipoActualizado,
+]

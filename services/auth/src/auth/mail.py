@@ -2,28 +2,20 @@
 
 A mail is a row of `correos` written together with what caused it (a reset token, a new
 account), so nothing is sent for a rolled-back change and nothing is lost if SMTP is down:
-the sender retries with backoff. Once sent, the body (which may hold a secret link or a
-provisional password) is blanked.
+the sender (the shared delivery loop of `sigexp_common.delivery`) retries with backoff. Once
+sent, the body (which may hold a secret link or a provisional password) is blanked.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from datetime import timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.models import CorreoPendiente
 from auth.settings import Settings
-from sigexp_common.db import transaction
-from sigexp_common.envelope import utcnow
-
-log = logging.getLogger("sigexp.auth.mail")
+from sigexp_common.delivery import DeliveryLoop, DeliveryTable
 
 _MAX_BACKOFF_SECONDS = 300
 
@@ -50,55 +42,50 @@ async def enviar_smtp(settings: Settings, para: str, asunto: str, cuerpo: str) -
     )
 
 
+CORREOS = DeliveryTable(
+    model=CorreoPendiente,
+    id=CorreoPendiente.id,
+    created_at=CorreoPendiente.creado_en,
+    delivered_at=CorreoPendiente.enviado_en,
+    attempts=CorreoPendiente.intentos,
+    next_attempt_at=CorreoPendiente.proximo_intento_en,
+    last_error=CorreoPendiente.ultimo_error,
+    on_delivered={"cuerpo": ""},  # the body may hold a secret link or a provisional password
+)
+
+
+def _espera(intentos: int) -> float:
+    return float(min(2**intentos, _MAX_BACKOFF_SECONDS))
+
+
 class EnviadorCorreos:
-    """Sends queued mail; several replicas may run (rows are claimed with SKIP LOCKED)."""
+    """Sends queued mail through the shared delivery loop (the outbox relay's): due rows are
+    leased with SKIP LOCKED, sent concurrently, then marked sent or postponed, so several
+    replicas may run and an SMTP server that is down delays mail without losing any."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-        self.sessions = sessions
         self.settings = settings
-        self._wake = asyncio.Event()
+        self.entregas = DeliveryLoop(
+            sessions,
+            CORREOS,
+            self._enviar,
+            _espera,
+            name="correos",
+            batch_size=20,
+            lease_seconds=max(60.0, 2 * settings.smtp_timeout_seconds),
+            poll_seconds=settings.mail_poll_seconds,
+        )
 
     def despertar(self) -> None:
-        self._wake.set()
+        """Send now (called after the commit that queued a mail)."""
+        self.entregas.wake()
 
-    async def enviar_pendientes(self, lote: int = 20) -> int:
-        enviados = 0
-        async with transaction(self.sessions) as db:
-            filas = (
-                await db.scalars(
-                    select(CorreoPendiente)
-                    .where(
-                        CorreoPendiente.enviado_en.is_(None),
-                        CorreoPendiente.proximo_intento_en <= utcnow(),
-                    )
-                    .order_by(CorreoPendiente.creado_en)
-                    .limit(lote)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            for correo in filas:
-                try:
-                    await enviar_smtp(self.settings, correo.para, correo.asunto, correo.cuerpo)
-                except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                    correo.intentos += 1
-                    espera = min(2**correo.intentos, _MAX_BACKOFF_SECONDS)
-                    correo.proximo_intento_en = utcnow() + timedelta(seconds=espera)
-                    correo.ultimo_error = str(exc)[:500]
-                    log.warning("mail not sent, will retry: %s", exc)
-                    continue
-                correo.enviado_en = utcnow()
-                correo.cuerpo = ""
-                enviados += 1
-        return enviados
+    async def enviar_pendientes(self) -> int:
+        """One pass; the number of mails sent."""
+        return (await self.entregas.deliver_due()).delivered
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.enviar_pendientes()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("mail sender pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.mail_poll_seconds)
-            self._wake.clear()
+        await self.entregas.run()
+
+    async def _enviar(self, correo: CorreoPendiente) -> None:
+        await enviar_smtp(self.settings, correo.para, correo.asunto, correo.cuerpo)

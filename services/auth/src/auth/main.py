@@ -9,6 +9,7 @@ from typing import cast
 
 from fastapi import FastAPI
 
+from auth.events import PUBLICA
 from auth.mail import EnviadorCorreos
 from auth.routes import routers
 from auth.service import arranque
@@ -46,6 +47,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         settings=settings or Settings(),
         migrations_dir=MIGRATIONS,
         routers=routers,
+        publica=PUBLICA,
         on_startup=[_al_iniciar],
         on_shutdown=[_al_detener],
         title="SIGEXP auth: cuentas, perfiles, catálogo y claves",

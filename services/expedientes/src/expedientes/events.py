@@ -97,3 +97,10 @@ class OrganismoActualizado(Event):
     id: uuid.UUID
     codigo: str
     nombre: str
+
+
+# Events this service publishes (besides the audit record every service emits): the
+# AsyncAPI document is generated from this list and `outbox.add` refuses any other.
+PUBLICA: list[type[Event]] = [
+    ExpedienteIniciado,
+]

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from expedientes.consumers import HANDLERS
+from expedientes.events import PUBLICA
 from expedientes.routes import router
 from expedientes.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
@@ -20,6 +21,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         migrations_dir=Path(__file__).parent / "migrations",
         routers=[router],
         handlers=HANDLERS,
+        publica=PUBLICA,
     )
 
 

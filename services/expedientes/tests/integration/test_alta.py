@@ -9,6 +9,7 @@ import uuid
 import aio_pika
 import httpx
 
+from sigexp_common.broker import declare_events_exchange
 from sigexp_common.testing.infra import TestInfra
 from sigexp_common.testing.tokens import TokenFactory
 
@@ -131,9 +132,7 @@ async def test_alta_publica_expediente_iniciado_y_su_registro_de_auditoria(
 ) -> None:
     connection = await aio_pika.connect_robust(infra.amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(connection, channel)
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, "sigexp.expediente.iniciado.v1")
     await queue.bind(exchange, "sigexp.acceso.registrado.v1")

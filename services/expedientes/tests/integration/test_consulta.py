@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aio_pika
 import httpx
 
+from sigexp_common.broker import declare_events_exchange
 from sigexp_common.ids import uuid7
 from sigexp_common.testing.infra import TestInfra
 
@@ -79,9 +80,7 @@ async def _registros_de(
     between any two records (time, ids, request)."""
     connection = await aio_pika.connect_robust(infra.amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(connection, channel)
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, "sigexp.acceso.registrado.v1")
 

@@ -62,3 +62,8 @@ class ExpedienteIniciado(Event):
     mesa_id: uuid.UUID
     permiso: str = "ESCRITURA"
     creado_en: datetime
+
+
+# Events this service publishes (besides the audit record every service emits): the
+# AsyncAPI document is generated from this list and `outbox.add` refuses any other.
+PUBLICA: list[type[Event]] = [CustodiaActualizada]

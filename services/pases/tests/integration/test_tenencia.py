@@ -13,7 +13,7 @@ import aio_pika
 import httpx
 import pytest
 
-from sigexp_common.broker import Broker
+from sigexp_common.broker import Broker, declare_events_exchange
 from sigexp_common.envelope import Envelope
 from sigexp_common.ids import uuid7
 from sigexp_common.testing.infra import TestInfra
@@ -58,9 +58,7 @@ async def escuchar(infra: TestInfra) -> AsyncIterator[Callable[..., object]]:
     (as JSON) until `condicion(eventos)` holds."""
     connection = await aio_pika.connect_robust(infra.amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(connection, channel)
 
     async def enlazar(*tipos: str) -> Callable[..., object]:
         queue = await channel.declare_queue(exclusive=True)

@@ -11,10 +11,13 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import Gauge
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handlers
 from sigexp_common.db import make_engine, make_sessionmaker
+from sigexp_common.envelope import Event
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
     ReadyCheck,
@@ -58,10 +61,19 @@ class ServiceSpec:
     migrations_dir: Path
     routers: Sequence[APIRouter] = ()
     handlers: Handlers = field(default_factory=dict)
+    publica: Sequence[type[Event]] = ()  # the events it publishes (`events.PUBLICA`)
     ready_checks: Mapping[str, ReadyCheck] = field(default_factory=dict)
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
     title: str = ""
+
+    @property
+    def published_types(self) -> frozenset[str]:
+        """What `outbox.add` accepts from this service: its `publica` and the audit record."""
+        return frozenset({AccesoRegistrado.event_type, *(e.event_type for e in self.publica)})
+
+    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return make_sessionmaker(engine, self.name, self.published_types)
 
 
 async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
@@ -70,7 +82,7 @@ async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
     broker: Broker = app.state.broker
     await broker.connect_forever()
     if spec.handlers and settings.run_consumers:
-        consumer = EventConsumer(app.state.sessions, spec.handlers)
+        consumer = EventConsumer(app.state.sessions, spec.handlers)  # at most `prefetch` at once
         try:
             await broker.consume(
                 spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
@@ -94,7 +106,7 @@ def _lifespan(
             await asyncio.to_thread(upgrade, spec.migrations_dir, settings.database_url)
         app.state.settings = settings
         app.state.engine = make_engine(settings.database_url)
-        app.state.sessions = make_sessionmaker(app.state.engine, spec.name)
+        app.state.sessions = spec.sessions(app.state.engine)
         app.state.verifier = JwksVerifier(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )

@@ -3,6 +3,11 @@
 Topology: a durable topic exchange (`sigexp.events`); one durable quorum queue per consuming
 service (`<service>.events`) bound to the routing keys it reads, with a bounded redelivery
 (`x-delivery-limit`) after which RabbitMQ dead-letters to `<service>.dlq` through `sigexp.dlx`.
+
+An event no queue binds is parked in the queue `sigexp.unrouted` (visible, nothing stalls): on a
+broker where `sigexp.events` is created by this code, through its alternate exchange; on one
+where it already existed without that argument (it cannot be changed without deleting the
+exchange and every binding), the publisher parks the message the broker returns as unroutable.
 """
 
 from __future__ import annotations
@@ -14,21 +19,74 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
     AbstractExchange,
     AbstractIncomingMessage,
     AbstractQueue,
     AbstractRobustChannel,
     AbstractRobustConnection,
 )
+from aiormq.exceptions import (
+    AMQPConnectionError,
+    ChannelClosed,
+    ChannelInvalidStateError,
+    ChannelPreconditionFailed,
+    PublishError,
+)
+
+from sigexp_common.delivery import NoDisponible
 
 log = logging.getLogger("sigexp.broker")
 
 DLX = "sigexp.dlx"
+UNROUTED = "sigexp.unrouted"  # alternate exchange (fanout) and its parking queue
 CONTENT_TYPE = "application/cloudevents+json"
 
 
-class BrokerNoDisponible(Exception):
-    """The broker cannot be reached right now."""
+class BrokerNoDisponible(NoDisponible):
+    """The broker cannot be reached right now (no fault of the message being published)."""
+
+
+async def declare_events_exchange(
+    connection: AbstractConnection, channel: AbstractChannel, name: str = "sigexp.events"
+) -> AbstractExchange:
+    """Declare the events exchange on `channel` with the arguments it has or will have. Every
+    declarer must use this: declaring with other arguments than the existing ones fails."""
+    arguments = await _events_exchange_arguments(connection, name)
+    return await channel.declare_exchange(
+        name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=arguments
+    )
+
+
+async def _events_exchange_arguments(connection: AbstractConnection, name: str) -> dict[str, Any]:
+    """A fresh broker gets the exchange with `alternate-exchange` = `sigexp.unrouted`. One that
+    exists without it answers PRECONDITION_FAILED (which closes the channel, hence a channel of
+    its own for the probe) and keeps its arguments."""
+    probe = await connection.channel()
+    try:
+        await _declare_parking(probe)
+        await probe.declare_exchange(
+            name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=_WITH_PARKING
+        )
+        return _WITH_PARKING
+    except ChannelPreconditionFailed:
+        return {}
+    finally:
+        if not probe.is_closed:
+            await probe.close()
+
+
+_WITH_PARKING: dict[str, Any] = {"alternate-exchange": UNROUTED}
+
+
+async def _declare_parking(channel: AbstractChannel) -> AbstractExchange:
+    parking = await channel.declare_exchange(UNROUTED, aio_pika.ExchangeType.FANOUT, durable=True)
+    queue = await channel.declare_queue(
+        UNROUTED, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await queue.bind(parking)
+    return parking
 
 
 class Broker:
@@ -39,18 +97,26 @@ class Broker:
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._connected = asyncio.Event()
+        self._parking: AbstractExchange | None = None
+        self.parks_itself = False  # the exchange has no alternate exchange: park returns here
 
     async def connect(self) -> None:
         """Connect once; afterwards aio-pika reconnects and restores topology by itself."""
         connection = await aio_pika.connect_robust(self.url, reconnect_interval=1.0)
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         assert isinstance(channel, AbstractRobustChannel)
+        arguments = await _events_exchange_arguments(connection, self.exchange_name)
         self._exchange = await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=arguments
         )
+        self._parking = await _declare_parking(channel)
+        self.parks_itself = not arguments
+        if self.parks_itself:
+            log.warning(
+                "%s has no alternate exchange; unroutable events are parked by the publisher",
+                self.exchange_name,
+            )
         self._connection, self._publish_channel = connection, channel
-        self._connected.set()
 
     async def connect_forever(self, retry_seconds: float = 1.0) -> None:
         """Keep trying until the broker answers (services start even with the broker down)."""
@@ -62,9 +128,6 @@ class Broker:
             except (OSError, aio_pika.exceptions.AMQPError) as exc:
                 log.warning("broker unreachable, retrying: %s", exc)
                 await asyncio.sleep(retry_seconds)
-
-    async def wait_connected(self, timeout: float | None = None) -> None:
-        await asyncio.wait_for(self._connected.wait(), timeout)
 
     @property
     def is_ready(self) -> bool:
@@ -83,8 +146,9 @@ class Broker:
         headers: dict[str, Any] | None = None,
         timeout: float = 10.0,
     ) -> None:
-        """Publish persistently and wait for the broker's confirm; unroutable raises."""
-        if self._exchange is None or not self.is_ready:
+        """Publish persistently and wait for the broker's confirm. An event no queue binds is
+        parked in `sigexp.unrouted`; a nack or a timeout raises (the caller retries later)."""
+        if self._exchange is None or self._parking is None or not self.is_ready:
             raise BrokerNoDisponible("broker not connected")
         message = aio_pika.Message(
             body,
@@ -94,7 +158,14 @@ class Broker:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers=headers or {},
         )
-        await self._exchange.publish(message, routing_key, mandatory=True, timeout=timeout)
+        try:
+            try:
+                await self._exchange.publish(message, routing_key, mandatory=True, timeout=timeout)
+            except PublishError:  # returned as unroutable: only without an alternate exchange
+                log.warning("no queue binds %s: parked in %s", routing_key, UNROUTED)
+                await self._parking.publish(message, routing_key, timeout=timeout)
+        except (AMQPConnectionError, ChannelClosed, ChannelInvalidStateError) as exc:
+            raise BrokerNoDisponible(str(exc)) from exc
 
     async def declare_consumer_queue(
         self,
@@ -103,9 +174,8 @@ class Broker:
         routing_keys: Sequence[str],
         delivery_limit: int,
     ) -> AbstractQueue:
-        exchange = await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
+        assert self._connection is not None
+        exchange = await declare_events_exchange(self._connection, channel, self.exchange_name)
         dlx = await channel.declare_exchange(DLX, aio_pika.ExchangeType.DIRECT, durable=True)
         dlq = await channel.declare_queue(
             f"{service}.dlq", durable=True, arguments={"x-queue-type": "quorum"}
@@ -158,4 +228,3 @@ class Broker:
         if self._connection is not None:
             await self._connection.close()
         self._connection = None
-        self._connected.clear()

@@ -1,10 +1,12 @@
-"""`python -m <service> serve|migrate|relay|consume`: one entrypoint per service process kind."""
+"""`python -m <service> serve|migrate|relay|consume|outbox-reintentar`: one entrypoint per
+service process kind, plus the operator's command that gives dead outbox rows another chance."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Callable
 
 import uvicorn
@@ -12,10 +14,11 @@ import uvicorn
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, routing_keys
-from sigexp_common.db import make_engine, make_sessionmaker
+from sigexp_common.db import make_engine
+from sigexp_common.delivery import revive
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
-from sigexp_common.relay import OutboxRelay
+from sigexp_common.relay import OUTBOX, OutboxRelay
 
 
 async def _relay(spec: ServiceSpec) -> None:
@@ -23,7 +26,7 @@ async def _relay(spec: ServiceSpec) -> None:
     engine = make_engine(settings.database_url, pool_size=2)
     broker = Broker(settings.amqp_url, settings.exchange)
     await broker.connect_forever()
-    relay = OutboxRelay.from_settings(settings, make_sessionmaker(engine, spec.name), broker)
+    relay = OutboxRelay.from_settings(settings, spec.sessions(engine), broker)
     try:
         await relay.run()
     finally:
@@ -49,10 +52,11 @@ async def _declare_queue(spec: ServiceSpec) -> None:
 
 async def _consume(spec: ServiceSpec) -> None:
     settings = spec.settings
-    engine = make_engine(settings.database_url, pool_size=4)
+    # Up to `prefetch` messages are handled at once, each holding a connection while it commits.
+    engine = make_engine(settings.database_url, pool_size=settings.prefetch)
     broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
     await broker.connect_forever()
-    consumer = EventConsumer(make_sessionmaker(engine, spec.name), spec.handlers)
+    consumer = EventConsumer(spec.sessions(engine), spec.handlers)
     await broker.consume(
         spec.name, consumer.routing_keys, consumer.on_message, settings.delivery_limit
     )
@@ -61,6 +65,20 @@ async def _consume(spec: ServiceSpec) -> None:
     finally:
         await broker.close()
         await engine.dispose()
+
+
+async def _revive_outbox(spec: ServiceSpec, ids: list[str]) -> int:
+    engine = make_engine(spec.settings.database_url, pool_size=1)
+    try:
+        return await revive(spec.sessions(engine), OUTBOX, [uuid.UUID(i) for i in ids])
+    finally:
+        await engine.dispose()
+
+
+def outbox_reintentar(spec: ServiceSpec, args: list[str]) -> None:
+    """`outbox-reintentar [ID ...]`: dead outbox rows (all, or the given ids) are tried again."""
+    revived = asyncio.run(_revive_outbox(spec, args))
+    print(f"{revived} evento(s) del outbox vuelven a intentarse")
 
 
 ExtraCommand = Callable[[ServiceSpec, list[str]], None]
@@ -72,7 +90,7 @@ def main(
     extra_commands: dict[str, ExtraCommand] | None = None,
 ) -> None:
     """Dispatch `serve|migrate|relay|consume` and the service's own commands (with their args)."""
-    extra = extra_commands or {}
+    extra = {"outbox-reintentar": outbox_reintentar, **(extra_commands or {})}
     parser = argparse.ArgumentParser(description="SIGEXP service runner")
     parser.add_argument("command", choices=["serve", "migrate", "relay", "consume", *extra])
     parser.add_argument("--host", default="127.0.0.1")

@@ -6,6 +6,13 @@ the model bound to its type, and the use case receives the parsed event (its env
 dead-lettered at once: redelivering it cannot help. A handler that raises is nacked and
 redelivered; after the queue's delivery limit RabbitMQ dead-letters it to `<service>.dlq`.
 Messages behind a poison one keep flowing: it is requeued behind them.
+
+Messages are handled concurrently: aio-pika runs each delivery's callback as a task of its own,
+and the channel's prefetch (setting `prefetch`) bounds how many are delivered and not yet
+acknowledged, hence how many run at once. Nothing here orders them, and nothing could once two
+consumer processes share a queue or a message is requeued: handlers that keep a copy of another
+service's state apply an event only if its `Envelope.sequence` is newer
+(`sigexp_common.projection.apply_if_newer`), so any order ends in the same state.
 """
 
 from __future__ import annotations
@@ -57,19 +64,12 @@ class EventConsumer:
         self.handlers = {model.event_type: (model, handler) for model, handler in handlers.items()}
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
-        # One message at a time, in queue order: prefetch keeps the next ones close at hand,
-        # but an event about an aggregate is never applied before an earlier one.
-        self._in_order = asyncio.Lock()
 
     @property
     def routing_keys(self) -> list[str]:
         return sorted(self.handlers)
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
-        async with self._in_order:
-            await self._process(message)
-
-    async def _process(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope = Envelope.from_bytes(message.body)
         except ValidationError:
@@ -101,8 +101,8 @@ class EventConsumer:
 
     async def _handle_through_outages(self, envelope: Envelope) -> str:
         """A database that is down or restarting is no fault of the message: keep it (unacked,
-        so consumption pauses in order) and try again until the database answers. Only other
-        errors count as redeliveries towards the dead-letter queue."""
+        so with the prefetch window full consumption pauses) and try again until the database
+        answers. Only other errors count as redeliveries towards the dead-letter queue."""
         pause = self.retry_seconds
         while True:
             try:

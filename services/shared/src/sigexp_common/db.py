@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import (
@@ -22,9 +22,15 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 
 
-def make_sessionmaker(engine: AsyncEngine, source: str) -> async_sessionmaker[AsyncSession]:
-    """Sessions that know which service they belong to (the `source` of the events they emit)."""
-    return async_sessionmaker(engine, expire_on_commit=False, info={"source": source})
+def make_sessionmaker(
+    engine: AsyncEngine, source: str, publishes: Iterable[str] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that know which service they belong to (the `source` of the events they emit)
+    and, when given, the event types it declares: `outbox.add` refuses any other."""
+    info: dict[str, Any] = {"source": source}
+    if publishes is not None:
+        info["publishes"] = frozenset(publishes)
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @asynccontextmanager

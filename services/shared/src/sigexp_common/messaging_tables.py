@@ -36,6 +36,8 @@ class OutboxMessage(MessagingBase):
         DateTime(timezone=True), server_default=func.now()
     )
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the row failed `outbox_max_attempts` times: no longer tried until revived.
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index(

@@ -1,15 +1,19 @@
 """Outbox relay: publishes committed outbox rows with publisher confirms.
 
-Several relays may run against one database: each pass claims rows with
-`FOR UPDATE SKIP LOCKED` and holds the lock until the rows are marked published, so two relays
-never publish the same row in one pass. A relay that dies after publishing but before marking
-leaves the row unpublished; it is sent again and the consumers' inbox absorbs the duplicate.
+It is the shared delivery loop (`sigexp_common.delivery`) over the outbox: a pass leases up to
+`batch_size` due rows (`FOR UPDATE SKIP LOCKED`, committed at once), publishes them all and then
+awaits every confirm, and marks the confirmed rows published; a nack or a timeout postpones only
+its own row. Several relays may run against one database and never publish a row twice in one
+pass. A relay that dies after publishing but before marking leaves its rows leased; they are
+sent again when the lease ends and the consumers' inbox absorbs the duplicate. A row that fails
+`outbox_max_attempts` times is dead (gauge `sigexp_outbox_dead`) until
+`python -m <service> outbox-reintentar` revives it. With the broker down nothing is attempted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
 from datetime import timedelta
 
@@ -21,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sigexp_common import idempotency
 from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn, transaction
-from sigexp_common.envelope import Envelope, utcnow
+from sigexp_common.delivery import DeliveryLoop, DeliveryTable
+from sigexp_common.envelope import utcnow
 from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
 from sigexp_common.settings import ServiceSettings
 
@@ -30,6 +35,18 @@ log = logging.getLogger("sigexp.relay")
 PUBLISHED = Counter("sigexp_outbox_published_total", "Outbox rows published", ["type"])
 FAILED = Counter("sigexp_outbox_publish_failures_total", "Failed outbox publications", ["type"])
 PENDING = Gauge("sigexp_outbox_pending", "Outbox rows committed but not yet published")
+DEAD = Gauge("sigexp_outbox_dead", "Outbox rows that failed too often and are no longer tried")
+
+OUTBOX = DeliveryTable(
+    model=OutboxMessage,
+    id=OutboxMessage.id,
+    created_at=OutboxMessage.created_at,
+    delivered_at=OutboxMessage.published_at,
+    attempts=OutboxMessage.attempts,
+    next_attempt_at=OutboxMessage.next_attempt_at,
+    last_error=OutboxMessage.last_error,
+    dead_at=OutboxMessage.dead_at,
+)
 
 
 class OutboxRelay:
@@ -41,6 +58,9 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         batch_size: int = 100,
         max_backoff_seconds: float = 30.0,
+        max_attempts: int = 20,
+        lease_seconds: float = 60.0,
+        publish_timeout: float = 10.0,
         outbox_retention: timedelta = timedelta(days=7),
         inbox_retention: timedelta = timedelta(days=30),
         purge_every_seconds: float = 3600.0,
@@ -48,13 +68,27 @@ class OutboxRelay:
         self.sessions = sessions
         self.broker = broker
         self.listen_dsn = listen_dsn
-        self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.max_backoff_seconds = max_backoff_seconds
+        self.publish_timeout = publish_timeout
         self.outbox_retention = outbox_retention
         self.inbox_retention = inbox_retention
         self.purge_every_seconds = purge_every_seconds
-        self._wake = asyncio.Event()
+        self.loop = DeliveryLoop(
+            sessions,
+            OUTBOX,
+            self._deliver,
+            self._backoff,
+            name="relay",
+            batch_size=batch_size,
+            lease_seconds=max(lease_seconds, publish_timeout * 2),
+            max_attempts=max_attempts,
+            poll_seconds=poll_seconds,
+            ready=lambda: broker.is_ready,
+            on_claim=self._update_gauges,
+        )
+        self._listener: asyncpg.Connection | None = None
+        self._next_purge = 0.0
 
     @classmethod
     def from_settings(
@@ -68,37 +102,15 @@ class OutboxRelay:
             broker,
             asyncpg_dsn(settings.database_url),
             poll_seconds=settings.relay_poll_seconds,
+            batch_size=settings.relay_batch_size,
+            max_attempts=settings.outbox_max_attempts,
             outbox_retention=timedelta(days=settings.outbox_retention_days),
             inbox_retention=timedelta(days=settings.inbox_retention_days),
         )
 
     async def publish_pending(self) -> int:
-        """One pass: claim up to `batch_size` due rows, publish them in order, mark them."""
-        published = 0
-        async with transaction(self.sessions) as session:
-            rows = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(
-                        OutboxMessage.published_at.is_(None),
-                        OutboxMessage.next_attempt_at <= utcnow(),
-                    )
-                    .order_by(OutboxMessage.created_at, OutboxMessage.id)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            for row in rows:
-                try:
-                    await self._publish(row)
-                except Exception as exc:  # broker down, nack, unroutable: retry later
-                    self._postpone(row, exc)
-                    break  # the broker is likely down: end this pass, retry later
-                row.published_at = utcnow()
-                published += 1
-                PUBLISHED.labels(row.type).inc()
-            PENDING.set(await self._pending(session))  # same pass, no extra transaction
-        return published
+        """One pass: publish up to `batch_size` due rows; the number published."""
+        return (await self.loop.deliver_due()).delivered
 
     async def count_pending(self) -> int:
         async with transaction(self.sessions) as session:
@@ -106,10 +118,21 @@ class OutboxRelay:
 
     @staticmethod
     async def _pending(session: AsyncSession) -> int:
-        pending = await session.scalar(
-            select(func.count()).where(OutboxMessage.published_at.is_(None))
-        )
+        pending = await session.scalar(select(func.count()).where(OUTBOX.waiting()))
         return int(pending or 0)
+
+    async def _update_gauges(self, session: AsyncSession) -> None:
+        """In the claim's transaction: no extra round trip per pass."""
+        row = (
+            await session.execute(
+                select(
+                    func.count().filter(OutboxMessage.dead_at.is_(None)),
+                    func.count().filter(OutboxMessage.dead_at.is_not(None)),
+                ).where(OutboxMessage.published_at.is_(None))
+            )
+        ).one()
+        PENDING.set(row[0])
+        DEAD.set(row[1])
 
     async def purge(self) -> tuple[int, int]:
         """Forget published rows, old inbox ids and day-old Idempotency-Key answers. Unpublished
@@ -127,50 +150,47 @@ class OutboxRelay:
             await idempotency.purge(session, now)
         return int(getattr(outbox, "rowcount", 0)), int(getattr(inbox, "rowcount", 0))
 
-    async def _publish(self, row: OutboxMessage) -> None:
-        envelope = Envelope.model_validate(row.envelope)
-        await self.broker.publish(envelope.to_bytes(), routing_key=row.type, message_id=str(row.id))
+    async def _deliver(self, row: OutboxMessage) -> None:
+        try:
+            await self._publish(row)
+        except Exception:
+            FAILED.labels(row.type).inc()
+            raise
+        PUBLISHED.labels(row.type).inc()
 
-    def _postpone(self, row: OutboxMessage, exc: Exception) -> None:
-        row.attempts += 1
-        delay = min(self.max_backoff_seconds, 0.5 * 2 ** min(row.attempts, 10))
-        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-        row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        FAILED.labels(row.type).inc()
-        log.warning("publish failed, retry in %.1fs: %s", delay, row.last_error)
+    async def _publish(self, row: OutboxMessage) -> None:
+        # The stored envelope is already the CloudEvent's JSON form: no model round trip.
+        body = json.dumps(row.envelope, separators=(",", ":")).encode()
+        await self.broker.publish(
+            body, routing_key=row.type, message_id=str(row.id), timeout=self.publish_timeout
+        )
+
+    def _backoff(self, attempts: int) -> float:
+        return min(self.max_backoff_seconds, 0.5 * 2.0 ** min(attempts, 10))
 
     async def run(self) -> None:
         """Publish forever: wake on NOTIFY from committed inserts, poll as a fallback."""
-        listener = await self._listen()
-        next_purge = 0.0
         try:
-            while True:
-                if listener is None or listener.is_closed():  # e.g. the database restarted
-                    listener = await self._listen()
-                try:
-                    count = await self.publish_pending()
-                    if asyncio.get_running_loop().time() >= next_purge:
-                        removed = await self.purge()
-                        log.info("purged outbox and inbox rows", extra={"removed": removed})
-                        next_purge = asyncio.get_running_loop().time() + self.purge_every_seconds
-                except Exception:
-                    log.exception("relay pass failed")
-                    count = 0
-                if count >= self.batch_size:
-                    continue
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await self.loop.run(self._between_passes)
         finally:
-            if listener is not None:
-                await listener.close()
+            if self._listener is not None:
+                await self._listener.close()
+
+    async def _between_passes(self) -> None:
+        if self._listener is None or self._listener.is_closed():  # e.g. the database restarted
+            self._listener = await self._listen()
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_purge:
+            self._next_purge = now + self.purge_every_seconds
+            removed = await self.purge()
+            log.info("purged outbox and inbox rows", extra={"removed": removed})
 
     async def _listen(self) -> asyncpg.Connection | None:
         if not self.listen_dsn:
             return None
         try:
             conn = await asyncpg.connect(self.listen_dsn, timeout=5)
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self.loop.wake())
             return conn
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("LISTEN unavailable, polling only: %s", exc)

@@ -22,7 +22,9 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = "sigexp.events"
-    prefetch: int = 32
+    # Messages one consumer process handles at once (also its unacknowledged window): keep it
+    # below the database pool, every message in flight holds a connection while it commits.
+    prefetch: int = 16
     delivery_limit: int = 5
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
@@ -31,6 +33,8 @@ class ServiceSettings(BaseSettings):
     run_relay: bool = True
     run_consumers: bool = True
     relay_poll_seconds: float = 2.0
+    relay_batch_size: int = 100  # rows published per pass before awaiting their confirms
+    outbox_max_attempts: int = 20  # failed publications before a row is dead (never blocks)
     outbox_retention_days: int = 7  # published rows are kept this long, then purged
     inbox_retention_days: int = 30  # processed event ids (dedup memory) are kept this long
     log_level: str = "INFO"

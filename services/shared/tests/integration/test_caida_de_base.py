@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common import outbox
-from sigexp_common.broker import Broker
+from sigexp_common.broker import Broker, declare_events_exchange
 from sigexp_common.consumer import EventConsumer
 from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker, transaction
 from sigexp_common.envelope import Envelope, Event
@@ -106,9 +106,7 @@ async def test_relay_vuelve_a_publicar_cuando_la_base_vuelve(
 ) -> None:
     connection = await aio_pika.connect_robust(infra.amqp_url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(connection, channel)
     cola = await channel.declare_queue(exclusive=True)
     await cola.bind(exchange, Anotado.event_type)
     proxy_dsn = asyncpg_dsn(

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common import outbox
-from sigexp_common.broker import Broker
+from sigexp_common.broker import Broker, declare_events_exchange
 from sigexp_common.consumer import EventConsumer
 from sigexp_common.db import make_engine, make_sessionmaker, transaction
 from sigexp_common.envelope import Event
@@ -59,9 +59,7 @@ async def espia(
     """An exclusive queue bound to `routing_key` that sees every copy the exchange routes."""
     connection = await aio_pika.connect_robust(url)
     channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        "sigexp.events", aio_pika.ExchangeType.TOPIC, durable=True
-    )
+    exchange = await declare_events_exchange(connection, channel)
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, routing_key)
     return connection, queue
@@ -165,10 +163,14 @@ async def test_confirmada_publica_y_un_relay_que_muere_antes_de_marcar_no_duplic
     async with transaction(sessions) as session:
         enviado = outbox.add(session, Ocurrido(valor="una-vez"))
 
+    arrendado = {"lease_seconds": 0.5, "publish_timeout": 0.2}
     with pytest.raises(RelayMuerto):
-        await RelayQueMuereTrasPublicar(sessions, broker, listen_dsn=None).publish_pending()
+        await RelayQueMuereTrasPublicar(sessions, broker, None, **arrendado).publish_pending()
     assert await publicados(engine) == 0  # the row was not marked: it will be sent again
-    assert await OutboxRelay(sessions, broker, listen_dsn=None).publish_pending() == 1
+    relay = OutboxRelay(sessions, broker, listen_dsn=None, **arrendado)
+    assert await relay.publish_pending() == 0  # ... once the dead relay's lease has ended
+    await asyncio.sleep(0.6)
+    assert await relay.publish_pending() == 1
 
     assert await contar(cola) == [str(enviado.id), str(enviado.id)]  # two copies on the bus
     await wait_until(lambda: _hay(engine, 1))

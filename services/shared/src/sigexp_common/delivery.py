@@ -1,0 +1,227 @@
+"""One delivery loop for every queue kept in a table: claim due rows, deliver, mark or back off.
+
+It serves the outbox relay (rows to the broker) and auth's mail sender (rows to SMTP). A pass
+claims up to `batch_size` due rows with `FOR UPDATE SKIP LOCKED` and leases them (moves their
+next attempt `lease_seconds` ahead) in a short transaction of its own, so no row lock and no
+database connection is held while the destination answers. It then delivers the whole batch
+concurrently and, in one more short transaction, marks each delivered row and postpones each
+failed one with backoff. Several loops on one table never deliver a row twice in a pass; a loop
+that dies after delivering leaves its rows leased, and they go again when the lease ends (at
+least once). A row that failed `max_attempts` times is dead: it is not tried again and never
+holds back the rows behind it, until an operator revives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+
+from sigexp_common.db import transaction
+from sigexp_common.envelope import utcnow
+
+log = logging.getLogger("sigexp.delivery")
+
+R = TypeVar("R")
+
+
+class NoDisponible(Exception):
+    """The destination is down: the failure says nothing about the row (no attempt counted)."""
+
+
+@dataclass(frozen=True)
+class DeliveryTable(Generic[R]):
+    """Which columns of a table hold the delivery state of its rows."""
+
+    model: type[R]
+    id: InstrumentedAttribute[Any]
+    created_at: InstrumentedAttribute[Any]
+    delivered_at: InstrumentedAttribute[Any]
+    attempts: InstrumentedAttribute[Any]
+    next_attempt_at: InstrumentedAttribute[Any]
+    last_error: InstrumentedAttribute[Any]
+    dead_at: InstrumentedAttribute[Any] | None = None
+    on_delivered: Mapping[str, Any] = field(default_factory=dict)  # e.g. blank a secret body
+
+    def waiting(self) -> ColumnElement[bool]:
+        """Rows still to deliver (dead ones excluded)."""
+        if self.dead_at is None:
+            return self.delivered_at.is_(None)
+        return and_(self.delivered_at.is_(None), self.dead_at.is_(None))
+
+
+@dataclass(frozen=True)
+class PassResult:
+    claimed: int
+    delivered: int
+
+
+class DeliveryLoop(Generic[R]):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: DeliveryTable[R],
+        deliver: Callable[[R], Awaitable[None]],
+        backoff: Callable[[int], float],
+        *,
+        name: str,
+        batch_size: int = 100,
+        lease_seconds: float = 60.0,
+        max_attempts: int | None = None,
+        poll_seconds: float = 2.0,
+        ready: Callable[[], bool] = lambda: True,
+        on_claim: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.table = table
+        self.deliver = deliver
+        self.backoff = backoff
+        self.name = name
+        self.batch_size = batch_size
+        self.lease = timedelta(seconds=lease_seconds)
+        self.max_attempts = max_attempts
+        self.poll_seconds = poll_seconds
+        self.ready = ready
+        self.on_claim = on_claim  # e.g. refresh gauges in the claim's transaction
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Start a pass now (e.g. right after a commit that queued a row)."""
+        self._wake.set()
+
+    async def deliver_due(self) -> PassResult:
+        """One pass: claim due rows, deliver them concurrently, mark or postpone each."""
+        if not self.ready():  # a destination known to be down: leave the rows alone
+            return PassResult(0, 0)
+        rows = await self._claim()
+        if not rows:
+            return PassResult(0, 0)
+        failures = await asyncio.gather(*(self._attempt(row) for row in rows))
+        await self._mark(rows, failures)
+        return PassResult(len(rows), sum(failure is None for failure in failures))
+
+    async def _claim(self) -> list[R]:
+        t = self.table
+        now = utcnow()
+        due = (
+            select(t.id)
+            .where(t.waiting(), t.next_attempt_at <= now)
+            .order_by(t.created_at, t.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        lease = (
+            update(t.model)
+            .where(t.id.in_(due.scalar_subquery()))
+            .values({t.next_attempt_at.key: now + self.lease})
+            .returning(t.model)
+            .execution_options(synchronize_session=False)
+        )
+        async with transaction(self.sessions) as db:
+            rows = list((await db.scalars(lease)).all())
+            if self.on_claim is not None:
+                await self.on_claim(db)
+        return sorted(rows, key=lambda row: (getattr(row, t.created_at.key), self._id(row)))
+
+    async def _attempt(self, row: R) -> Exception | None:
+        try:
+            await self.deliver(row)
+        except Exception as exc:  # the destination refused or is down: postpone this row only
+            return exc
+        return None
+
+    async def _mark(self, rows: Sequence[R], failures: Sequence[Exception | None]) -> None:
+        t = self.table
+        now = utcnow()
+        outcomes = list(zip(rows, failures, strict=True))
+        delivered = [self._id(row) for row, failure in outcomes if failure is None]
+        async with transaction(self.sessions) as db:
+            if delivered:
+                await db.execute(
+                    update(t.model)
+                    .where(t.id.in_(delivered))
+                    .values({t.delivered_at.key: now, **t.on_delivered})
+                    .execution_options(synchronize_session=False)
+                )
+            for row, failure in outcomes:
+                if failure is not None:
+                    await db.execute(
+                        update(t.model)
+                        .where(t.id == self._id(row))
+                        .values(self._postponed(row, failure, now))
+                        .execution_options(synchronize_session=False)
+                    )
+
+    def _postponed(self, row: R, failure: Exception, now: Any) -> dict[str, Any]:
+        t = self.table
+        attempts = int(getattr(row, t.attempts.key))
+        counted = not isinstance(failure, NoDisponible)
+        if counted:
+            attempts += 1
+        delay = self.backoff(max(attempts, 1))
+        values: dict[str, Any] = {
+            t.attempts.key: attempts,
+            t.next_attempt_at.key: now + timedelta(seconds=delay),
+            t.last_error.key: f"{type(failure).__name__}: {failure}"[:1000],
+        }
+        dead = counted and self.max_attempts is not None and attempts >= self.max_attempts
+        if dead and t.dead_at is not None:
+            values[t.dead_at.key] = now
+            log.error(
+                "%s: row %s failed %d times, now dead: %s",
+                self.name,
+                self._id(row),
+                attempts,
+                failure,
+            )
+        else:
+            log.warning("%s: delivery failed, retry in %.1fs: %s", self.name, delay, failure)
+        return values
+
+    def _id(self, row: R) -> Any:
+        return getattr(row, self.table.id.key)
+
+    async def run(self, between_passes: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Deliver forever: a pass on every wake-up, or every `poll_seconds` at the latest."""
+        while True:
+            claimed = 0
+            try:
+                if between_passes is not None:
+                    await between_passes()
+                claimed = (await self.deliver_due()).claimed
+            except Exception:
+                log.exception("%s pass failed", self.name)
+            if claimed >= self.batch_size:
+                continue  # more are waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+
+
+async def revive(
+    sessions: async_sessionmaker[AsyncSession],
+    table: DeliveryTable[Any],
+    ids: Sequence[Any] = (),
+) -> int:
+    """Give dead rows (all, or those of `ids`) a fresh set of attempts, due now."""
+    assert table.dead_at is not None, "this table has no dead state"
+    condition = and_(table.dead_at.is_not(None), table.delivered_at.is_(None))
+    if ids:
+        condition = and_(condition, table.id.in_(ids))
+    fresh = {table.dead_at.key: None, table.attempts.key: 0, table.next_attempt_at.key: utcnow()}
+    async with transaction(sessions) as db:
+        result = await db.execute(
+            update(table.model)
+            .where(condition)
+            .values(fresh)
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(result, "rowcount", 0))
