@@ -3,8 +3,15 @@ service's package from the lock, non-root, health-checked, runnable as every pro
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
+
+from sigexp_common.testing import workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +97,49 @@ def test_dockerignore_deja_fuera_entornos_y_datos_locales():
     allowed = {rule[1:] for rule in rules if rule.startswith("!")}
     assert {"pyproject.toml", "uv.lock", "services/*/src/"} <= allowed
     assert not any(part in rule for rule in allowed for part in (".venv", ".data", ".git"))
+
+
+def _build_context(target: Path) -> None:
+    """What .dockerignore lets into the build: the lock, the pyprojects, READMEs and sources."""
+    for name in ("pyproject.toml", "uv.lock"):
+        shutil.copy2(ROOT / name, target / name)
+    for pyproject in (ROOT / "services").glob("*/pyproject.toml"):
+        folder = target / "services" / pyproject.parent.name
+        folder.mkdir(parents=True)
+        shutil.copy2(pyproject, folder / "pyproject.toml")
+        if (readme := pyproject.parent / "README.md").is_file():
+            shutil.copy2(readme, folder / "README.md")
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(pyproject.parent / "src", folder / "src", ignore=ignore)
+
+
+def test_la_etapa_de_build_instala_solo_el_servicio_y_su_script_arranca(dockerfile, tmp_path):
+    # The build stage's own commands, run here with the machine's uv and Python (no engine),
+    # for one service: every other one differs only by SERVICE, whose package and console
+    # script names the registry and the test above hold.
+    service = "archivos"
+    uv = ROOT / ".tools" / "bin" / "uv"
+    if not uv.exists():
+        pytest.skip("no .tools/bin/uv (run `make bootstrap`)")
+    _build_context(tmp_path)
+    run = next(args for args in dockerfile.all("RUN") if "uv sync" in args)
+    script = re.sub(r"^--mount=\S+\s+", "", run).replace("${SERVICE}", service)
+    script = script.replace("/app/", f"{tmp_path}/").replace("uv sync", f"{uv} sync --offline")
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_LINK_MODE": "copy"}
+    env.pop("VIRTUAL_ENV", None)
+    built = subprocess.run(
+        ["sh", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    bin_dir = tmp_path / ".venv" / "bin"
+    helped = subprocess.run(
+        [bin_dir / "sigexp-service", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert helped.returncode == 0, helped.stderr[-2000:]
+    assert "serve" in helped.stdout
+    others = [s for s in workspace.names() if s != service]
+    probe = "import importlib.util as u, sys; print([m for m in sys.argv[1:] if u.find_spec(m)])"
+    found = subprocess.run(
+        [bin_dir / "python", "-c", probe, *others, "pytest"], capture_output=True, text=True
+    )
+    assert found.stdout.strip() == "[]", f"the {service} image also has {found.stdout.strip()}"
