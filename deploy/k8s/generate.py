@@ -1,16 +1,18 @@
 """Writes the Kubernetes manifests of deploy/k8s from the workspace's list of services.
 
-Every service gets the same shapes (API Deployment + Service + PodDisruptionBudget, then a relay,
-consumer and migration Job where it has them, a KEDA-scaled worker where it declares a queue);
-what differs comes from the code: the processes it runs (`sigexp_common.testing.workspace`) and
-the variables its Settings read, each taken from the ConfigMap `sigexp-config` or by reference
-from the Secret `sigexp-secrets`. `tests/contracts/test_k8s.py` fails when the committed files
-are not what this writes. Run: `make k8s`.
+Every service gets the same shapes, one hand-written template per process kind in `templates/`
+(API Deployment + Service + PodDisruptionBudget, then a relay, consumer and migration Job where
+it has them, a KEDA-scaled worker where it declares a queue). What differs comes from the code:
+the processes it runs (`sigexp_common.testing.workspace`) and the variables its Settings read,
+each taken from the ConfigMap `sigexp-config` or by reference from the Secret `sigexp-secrets`.
+`tests/contracts/test_k8s.py` fails when the committed files are not what this writes.
+Run: `make k8s`.
 """
 
 from __future__ import annotations
 
 import importlib
+import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from sigexp_common.testing import workspace
 from sigexp_common.testing.workspace import GATEWAY, Service
 
 K8S = Path(__file__).resolve().parent
+TEMPLATES = K8S / "templates"
 TAG = "0.1.0"
 CONFIG, SECRETS = "sigexp-config", "sigexp-secrets"
 HEADER = (
@@ -63,28 +66,20 @@ ORDER = [
     *("s3_endpoint", "s3_secure", "s3_bucket", "s3_access_key", "s3_secret_key"),
 ]
 
-SMALL = {
-    "requests": {"cpu": "100m", "memory": "128Mi"},
-    "limits": {"cpu": "500m", "memory": "384Mi"},
-}
+
+def _sized(cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> dict[str, Any]:
+    return {
+        "requests": {"cpu": cpu, "memory": memory},
+        "limits": {"cpu": cpu_limit, "memory": memory_limit},
+    }
+
+
 RESOURCES = {
-    "serve": {
-        "requests": {"cpu": "100m", "memory": "192Mi"},
-        "limits": {"cpu": "1", "memory": "512Mi"},
-    },
-    "relay": {
-        "requests": {"cpu": "50m", "memory": "128Mi"},
-        "limits": {"cpu": "500m", "memory": "256Mi"},
-    },
-    "consume": {
-        "requests": {"cpu": "100m", "memory": "192Mi"},
-        "limits": {"cpu": "500m", "memory": "384Mi"},
-    },
-    "worker": {
-        "requests": {"cpu": "500m", "memory": "512Mi"},
-        "limits": {"cpu": "2", "memory": "1536Mi"},
-    },
-    "migrate": SMALL,
+    "serve": _sized("100m", "192Mi", "1", "512Mi"),
+    "relay": _sized("50m", "128Mi", "500m", "256Mi"),
+    "consume": _sized("100m", "192Mi", "500m", "384Mi"),
+    "worker": _sized("500m", "512Mi", "2", "1536Mi"),
+    "migrate": _sized("100m", "128Mi", "500m", "384Mi"),
 }
 COMPONENT = {"serve": "api", "relay": "relay", "consume": "consumer", "worker": "worker"}
 
@@ -133,14 +128,6 @@ def _url(service: Service) -> str:
     return f"http://{service.name}:{service.port}"
 
 
-def _labels(service: Service, component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/name": service.name, "app.kubernetes.io/component": component}
-
-
-def _meta(name: str, labels: dict[str, str], **extra: Any) -> dict[str, Any]:
-    return {"name": name, "labels": dict(labels), **extra}
-
-
 def _security() -> dict[str, Any]:
     return {
         "allowPrivilegeEscalation": False,
@@ -182,181 +169,39 @@ def _probe(path: str, **timing: int) -> dict[str, Any]:
     return probe
 
 
-def _pod(service: Service, containers: list[dict[str, Any]], job: bool = False) -> dict[str, Any]:
-    pod: dict[str, Any] = {"restartPolicy": "OnFailure"} if job else {}
-    pod |= {
-        "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": 10001,
-            "runAsGroup": 10001,
-            "fsGroup": 10001,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-    }
-    if service.has_database and not job:
-        pod["initContainers"] = [_container(service, "migrate", "migrate")]
-    pod["containers"] = containers
-    return pod
+TEMPLATE = {"serve": "api.yaml", "relay": "process.yaml", "consume": "process.yaml"}
 
 
 def _deployment(service: Service, kind: str) -> list[dict[str, Any]]:
+    """The template of the process kind, with its container (and `migrate` before it)."""
     component = COMPONENT[kind]
-    labels = _labels(service, component)
-    name = service.name if kind == "serve" else f"{service.name}-{component}"
-    container_name = service.name if kind == "serve" else component
-    container = _container(service, container_name, kind, api=kind == "serve")
-    pod = _pod(service, [container])
-    spec: dict[str, Any] = {} if kind == "worker" else {"replicas": 2}  # KEDA owns workers'
-    spec |= {"revisionHistoryLimit": 5, "selector": {"matchLabels": labels}}
-    template: dict[str, Any] = {"labels": dict(labels)}
-    if kind == "serve":
-        spec["strategy"] = {
-            "type": "RollingUpdate",
-            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
-        }
-        template["annotations"] = {
-            "prometheus.io/scrape": "true",
-            "prometheus.io/port": str(service.port),
-            "prometheus.io/path": "/metrics",
-        }
-        pod["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": "kubernetes.io/hostname",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": dict(labels)},
-            }
-        ]
-    if kind == "worker":
-        pod["terminationGracePeriodSeconds"] = 120  # an OCR page in progress may finish
-    pod["volumes"] = [
-        {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi" if kind == "worker" else "64Mi"}}
-    ]
-    spec["template"] = {"metadata": template, "spec": pod}
-    objects = [
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": _meta(name, labels),
-            "spec": spec,
-        }
-    ]
-    if kind == "serve":
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": _meta(name, labels),
-                "spec": {
-                    "selector": dict(labels),
-                    "ports": [{"name": "http", "port": service.port, "targetPort": "http"}],
-                },
-            }
-        )
-    budget = {"maxUnavailable": 1} if kind == "worker" else {"minAvailable": 1}
-    objects.append(
-        {
-            "apiVersion": "policy/v1",
-            "kind": "PodDisruptionBudget",
-            "metadata": _meta(name, labels),
-            "spec": {**budget, "selector": {"matchLabels": dict(labels)}},
-        }
+    objects = _template(
+        TEMPLATE.get(kind, f"{kind}.yaml"),
+        service=service.name,
+        component=component,
+        port=str(service.port),
     )
+    pod = objects[0]["spec"]["template"]["spec"]
+    name = service.name if kind == "serve" else component
+    pod["containers"] = [_container(service, name, kind, api=kind == "serve")]
+    if service.has_database:
+        pod["initContainers"] = [_container(service, "migrate", "migrate")]
+    else:
+        del pod["initContainers"]
     return objects
 
 
-def _migration_job(service: Service) -> dict[str, Any]:
-    labels = _labels(service, "migrate")
-    pod = _pod(service, [_container(service, "migrate", "migrate")], job=True)
-    pod["volumes"] = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": _meta(f"{service.name}-migrate", labels),
-        "spec": {
-            "backoffLimit": 6,
-            "ttlSecondsAfterFinished": 3600,
-            "template": {"metadata": {"labels": dict(labels)}, "spec": pod},
-        },
-    }
-
-
-def _ingress(service: Service) -> dict[str, Any]:
-    host = "sigexp.example.invalid"
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": _meta(
-            service.name,
-            _labels(service, "api"),
-            annotations={
-                "nginx.ingress.kubernetes.io/proxy-body-size": "60m",
-                "nginx.ingress.kubernetes.io/proxy-read-timeout": "60",
-            },
-        ),
-        "spec": {
-            "ingressClassName": "nginx",
-            "tls": [{"hosts": [host], "secretName": "sigexp-tls"}],
-            "rules": [
-                {
-                    "host": host,
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {
-                                    "service": {"name": service.name, "port": {"name": "http"}}
-                                },
-                            }
-                        ]
-                    },
-                }
-            ],
-        },
-    }
-
-
-def _keda(service: Service) -> list[dict[str, Any]]:
-    name, labels = f"{service.name}-worker", _labels(service, "worker")
-    auth = f"{name}-rabbitmq"
-    return [
-        {
-            "apiVersion": "keda.sh/v1alpha1",
-            "kind": "TriggerAuthentication",
-            "metadata": _meta(auth, labels),
-            "spec": {
-                "secretTargetRef": [
-                    {"parameter": "host", "name": SECRETS, "key": f"{service.name}-amqp-url"}
-                ]
-            },
-        },
-        {
-            "apiVersion": "keda.sh/v1alpha1",
-            "kind": "ScaledObject",
-            "metadata": _meta(name, labels),
-            "spec": {
-                "scaleTargetRef": {"name": name},
-                "minReplicaCount": 1,
-                "maxReplicaCount": 10,
-                "pollingInterval": 15,
-                "cooldownPeriod": 300,
-                "triggers": [
-                    {
-                        "type": "rabbitmq",
-                        "metadata": {
-                            "protocol": "amqp",
-                            "queueName": service.worker_queue,
-                            "mode": "QueueLength",
-                            "value": "10",
-                        },
-                        "authenticationRef": {"name": auth},
-                    }
-                ],
-            },
-        },
+def _migration_job(service: Service) -> list[dict[str, Any]]:
+    objects = _template("migrate-job.yaml", service=service.name)
+    objects[0]["spec"]["template"]["spec"]["containers"] = [
+        _container(service, "migrate", "migrate")
     ]
+    return objects
+
+
+def _template(name: str, **values: str) -> list[dict[str, Any]]:
+    text = string.Template((TEMPLATES / name).read_text(encoding="utf-8")).substitute(values)
+    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def _dump(note: str, objects: list[dict[str, Any]]) -> str:
@@ -380,13 +225,13 @@ def service_manifest(service: Service) -> str:
     for kind in kinds:
         objects += _deployment(service, kind)
     if service.has_database:
-        objects.append(_migration_job(service))
+        objects += _migration_job(service)
     if service.name == GATEWAY:
         note += (
             "# The public entrance. The Ingress host and TLS secret are placeholders: patch them\n"
         )
         note += "# in an overlay (see deploy/README.md).\n"
-        objects.append(_ingress(service))
+        objects += _template("ingress.yaml", service=service.name)
     return _dump(note, objects)
 
 
@@ -397,7 +242,10 @@ def worker_manifest(service: Service) -> str:
         " API. Applied only\n# once the service accepts `worker`; without KEDA, see the HPA"
         " alternative in deploy/README.md.\n"
     )
-    return _dump(note, [*_deployment(service, "worker"), *_keda(service)])
+    scaling = _template(
+        "worker-scaling.yaml", service=service.name, queue=str(service.worker_queue)
+    )
+    return _dump(note, [*_deployment(service, "worker"), *scaling])
 
 
 def kustomization() -> str:
