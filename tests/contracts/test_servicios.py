@@ -33,16 +33,12 @@ def _write_service(base: Path, name: str, files: dict[str, str]) -> Path:
 MAIN = "from sigexp_common.cli import main\nmain(build_spec, default_port=8010)\n"
 
 
-def _load(folder: Path) -> workspace.Service | None:
-    return workspace._load(folder, tomllib.loads((folder / "pyproject.toml").read_text()))
-
-
 def test_un_servicio_nuevo_se_despliega_segun_lo_que_trae_su_carpeta(tmp_path: Path) -> None:
-    bare = _load(_write_service(tmp_path, "mesas", {"__main__.py": MAIN}))
+    bare = workspace.read_service(_write_service(tmp_path, "mesas", {"__main__.py": MAIN}))
     assert bare is not None
     assert bare.port == 8010
     assert bare.processes == ("serve",)
-    full = _load(
+    full = workspace.read_service(
         _write_service(
             tmp_path,
             "plazos",
@@ -64,7 +60,7 @@ def test_una_biblioteca_del_workspace_no_es_un_servicio(tmp_path: Path) -> None:
     folder = tmp_path / "comun"
     folder.mkdir()
     (folder / "pyproject.toml").write_text('[project]\nname = "sigexp-comun"\n')
-    assert _load(folder) is None
+    assert workspace.read_service(folder) is None
     assert "shared" not in workspace.names()
 
 

@@ -92,9 +92,7 @@ SHARED_CLI = SERVICES_DIR / "shared" / "src" / "sigexp_common" / "cli.py"
 @functools.cache
 def services() -> tuple[Service, ...]:
     """Every service of the workspace, the gateway first, then by port."""
-    found = [
-        _load(path.parent, _toml(path)) for path in sorted(SERVICES_DIR.glob("*/pyproject.toml"))
-    ]
+    found = [read_service(path.parent) for path in sorted(SERVICES_DIR.glob("*/pyproject.toml"))]
     listed = sorted((s for s in found if s is not None), key=lambda s: (s.name != GATEWAY, s.port))
     ports = [s.port for s in listed]
     if len(set(ports)) != len(ports):
@@ -117,8 +115,10 @@ def with_database() -> tuple[Service, ...]:
     return tuple(s for s in services() if s.has_database)
 
 
-def _load(folder: Path, pyproject: dict[str, Any]) -> Service | None:
+def read_service(folder: Path) -> Service | None:
+    """The service in a workspace member's folder; None for a library (no `sigexp-<dir>`)."""
     name = folder.name
+    pyproject = _toml(folder / "pyproject.toml")
     project = pyproject.get("project", {})
     if project.get("scripts", {}).get(f"sigexp-{name}") != f"{name}.__main__:run":
         return None
