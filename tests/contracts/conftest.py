@@ -52,6 +52,7 @@ class ServiceCode:
     commands: frozenset[str]  # what `python -m <name> <command>` accepts
     default_port: int
     workspace: workspace.Service
+    secret_env: frozenset[str]  # variables of the secrets production refuses to leave default
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
@@ -106,6 +107,15 @@ def settings_env_names(settings: type) -> frozenset[str]:
     return frozenset(names)
 
 
+def secret_env_names(settings: type) -> frozenset[str]:
+    prefix = str(settings.model_config.get("env_prefix", ""))  # type: ignore[attr-defined]
+    names = set()
+    for field_name in getattr(settings, "secret_fields", ()):
+        alias = settings.model_fields[field_name].validation_alias  # type: ignore[attr-defined]
+        names.add(alias.upper() if isinstance(alias, str) else (prefix + field_name).upper())
+    return frozenset(names)
+
+
 def load_service(service: workspace.Service) -> ServiceCode:
     settings = _load_settings_class(service.name)
     return ServiceCode(
@@ -116,6 +126,7 @@ def load_service(service: workspace.Service) -> ServiceCode:
         commands=service.commands,
         default_port=service.port,
         workspace=service,
+        secret_env=secret_env_names(settings),
     )
 
 

@@ -192,6 +192,15 @@ def test_los_secretos_por_defecto_estan_marcados_y_produccion_los_rechaza(compos
                     )
 
 
+def test_cada_secreto_que_produccion_exige_se_puede_dar_en_compose(compose_built, services):
+    # In production a service refuses to start on a secret's development default: compose must
+    # pass each of them, from a variable of `.env`.
+    for built in compose_built:
+        env = built.entry["environment"]
+        for name in sorted(services[built.service].secret_env):
+            assert "${SIGEXP_" in str(env.get(name, "")), f"{built.name}: {name} not settable"
+
+
 def test_los_volumenes_de_datos_son_volumenes_con_nombre(compose):
     declared = set(compose.get("volumes") or {})
     for service in ("postgres", "rabbitmq", "minio"):

@@ -118,6 +118,21 @@ def test_config_y_secretos_referenciados_existen(k8s_containers, k8s_resources):
     assert config["env"] == "production"
 
 
+def test_cada_secreto_que_produccion_exige_llega_desde_el_secret(k8s_containers, services):
+    # In production a service refuses to start on a secret's development default: every
+    # container must get each of its secrets, by reference, from the Secret.
+    problems = []
+    for container in k8s_containers:
+        given = {
+            item["name"]
+            for item in container.spec.get("env", [])
+            if "secretKeyRef" in item.get("valueFrom", {})
+        }
+        missing = services[container.service].secret_env - given
+        problems += [f"{container.where}: {name} not from the Secret" for name in sorted(missing)]
+    assert not problems, "\n".join(problems)
+
+
 def test_cada_api_http_tiene_service_y_sondas_de_salud(k8s_containers, k8s_resources, services):
     k8s_services = _by_kind(k8s_resources, "Service")
     apis = [c for c in k8s_containers if not c.init and _subcommand(c) == "serve"]
