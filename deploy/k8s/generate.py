@@ -39,9 +39,11 @@ DB_NOTE = (
 
 # Where each setting's value comes from, in the order the variables are listed. A setting the
 # service's Settings does not declare is skipped; one not named here keeps its code default.
-FROM_CONFIG = {"env": "env", "log_level": "log-level", "jwks_url": "jwks-url"}
 FIXED = {"migrate_on_start": "false"}  # the init container has migrated
-SERVICE_CONFIG = {
+FROM_CONFIG = {
+    "env": "env",
+    "log_level": "log-level",
+    "jwks_url": "jwks-url",
     "public_url": "public-url",
     "smtp_host": "smtp-host",
     "smtp_port": "smtp-port",
@@ -106,9 +108,8 @@ def _env(service: Service, api: bool) -> list[dict[str, Any]]:
         if field not in names:
             continue
         item: dict[str, Any] = {"name": names[field]}
-        if field in FROM_CONFIG or field in SERVICE_CONFIG:
-            key = FROM_CONFIG.get(field) or SERVICE_CONFIG[field]
-            item["valueFrom"] = {"configMapKeyRef": {"name": CONFIG, "key": key}}
+        if field in FROM_CONFIG:
+            item["valueFrom"] = {"configMapKeyRef": {"name": CONFIG, "key": FROM_CONFIG[field]}}
         elif field in FROM_SECRET:
             key = FROM_SECRET[field].format(service=service.name)
             item["valueFrom"] = {"secretKeyRef": {"name": SECRETS, "key": key}}
