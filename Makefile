@@ -3,7 +3,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := .tools/bin/uv
 RUN := $(UV) run --frozen
 
-.PHONY: up test lint fmt bootstrap bench asyncapi
+.PHONY: up test lint fmt bootstrap bench asyncapi k8s
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -20,10 +20,14 @@ bench: bootstrap
 asyncapi: bootstrap
 	@$(RUN) python scripts/asyncapi.py
 
+# deploy/k8s from the services' code (sigexp_common.testing.workspace); tests/contracts checks it.
+k8s: bootstrap
+	@$(RUN) python deploy/k8s/generate.py
+
 lint: bootstrap
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy services/*/src scripts
+	$(RUN) mypy services/*/src scripts deploy/k8s
 
 fmt: bootstrap
 	$(RUN) ruff format .

@@ -1,10 +1,11 @@
-"""One-shot service commands (`python -m <service> migrate|demo`) and what a service offers."""
+"""One-shot service commands (`python -m <service> migrate|demo`) and their migrations' heads.
+
+What a service offers (its commands) is in `sigexp_common.testing.workspace`."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,15 +33,6 @@ def package_dir(service: str) -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-def has_command(service: str, command: str) -> bool:
-    """Whether `python -m <service> <command>` exists: its __main__ names the command."""
-    folder = package_dir(service)
-    if folder is None or not (folder / "__main__.py").exists():
-        return False
-    source = (folder / "__main__.py").read_text()
-    return re.search(rf"""["']{re.escape(command)}["']""", source) is not None
 
 
 async def run_command(

@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from sigexp_common.testing import workspace
 
-# Gateway first: its port is SIGEXP_PORT_BASE, the others follow in this order.
-SERVICES = ("gateway", "auth", "expedientes", "pases", "archivos", "auditoria")
-DATABASE_SERVICES = ("auth", "expedientes", "pases", "archivos", "auditoria")
+ROOT = workspace.ROOT
+
+# The workspace's services, gateway first: its port is SIGEXP_PORT_BASE, the others follow in
+# the order of their default ports.
+SERVICES = workspace.names()
+DATABASE_SERVICES = tuple(service.name for service in workspace.with_database())
+S3_SERVICES = tuple(service.name for service in workspace.services() if service.uses_s3)
+# Services with digitisation workers: declared (a worker queue), even before `worker` exists.
+WORKERS = tuple(service.name for service in workspace.services() if service.worker_queue)
 
 DEFAULT_ADMIN_USUARIO = "admin"
 DEFAULT_ADMIN_PASSWORD = "Admin-Sigexp-2026"
@@ -104,19 +110,19 @@ class Config:
                 "SIGEXP_ADMIN_USUARIO": self.admin_usuario,
                 "SIGEXP_ADMIN_PASSWORD": self.admin_password,
             }
-        if service == "archivos":
+        if service in S3_SERVICES:
             computed |= {
-                "ARCHIVOS_S3_ENDPOINT": self.s3.endpoint,
-                "ARCHIVOS_S3_ACCESS_KEY": self.s3.access_key,
-                "ARCHIVOS_S3_SECRET_KEY": self.s3.secret_key,
-                "ARCHIVOS_S3_BUCKET": self.s3.bucket,
-                "ARCHIVOS_S3_SECURE": "true" if self.s3.secure else "false",
+                f"{prefix}S3_ENDPOINT": self.s3.endpoint,
+                f"{prefix}S3_ACCESS_KEY": self.s3.access_key,
+                f"{prefix}S3_SECRET_KEY": self.s3.secret_key,
+                f"{prefix}S3_BUCKET": self.s3.bucket,
+                f"{prefix}S3_SECURE": "true" if self.s3.secure else "false",
             }
-        if service == "gateway":
+        if service == workspace.GATEWAY:
             computed |= {
                 f"GATEWAY_{name.upper()}_URL": self.url(name)
                 for name in SERVICES
-                if name != "gateway"
+                if name != workspace.GATEWAY
             }
         return {**computed, **self.environ}
 

@@ -7,13 +7,13 @@ import asyncio
 import signal
 import sys
 
-from .config import SERVICES, ConfigError, load_config
+from .config import SERVICES, WORKERS, ConfigError, load_config
 from .console import Console
 from .runner import run
 
 
 async def _main(check: bool) -> int:
-    console = Console([*SERVICES, "archivos-worker", "s3"])
+    console = Console([*SERVICES, *(f"{name}-worker" for name in WORKERS), "s3"])
     try:
         config = load_config()
     except ConfigError as exc:

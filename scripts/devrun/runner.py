@@ -9,10 +9,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sigexp_common.testing import workspace
 from sigexp_common.testing.mailcatcher import start_mailcatcher
 
 from . import commands
-from .config import DATABASE_SERVICES, SERVICES, Config
+from .config import DATABASE_SERVICES, SERVICES, WORKERS, Config
 from .console import Console, is_log_record
 from .infra import (
     InfraError,
@@ -48,10 +49,11 @@ async def run(config: Config, console: Console, check: bool) -> int:
             mailcatcher = start_mailcatcher(smtp.mail_dir, smtp.host, smtp.port)
         await _migrate(config, console)
         children = [supervisor.start(_service(config, name)) for name in SERVICES if name != "auth"]
-        if commands.has_command("archivos", "worker"):
-            children.append(supervisor.start(_worker(config)))
-        else:
-            console.info("archivos has no `worker` command yet: digitisation worker not started")
+        for name in WORKERS:
+            if workspace.service(name).has_worker:
+                children.append(supervisor.start(_worker(config, name)))
+            else:
+                console.info(f"{name} has no `worker` command yet: its workers are not started")
         demo = await _load_demo(config, console)
         children.append(supervisor.start(_service(config, "auth")))
         await wait_ready(children, config.ready_timeout, console)
@@ -149,7 +151,7 @@ async def _migrate(config: Config, console: Console) -> None:
 
 
 async def _load_demo(config: Config, console: Console) -> Demo:
-    if not commands.has_command("auth", "demo"):
+    if "demo" not in workspace.service("auth").commands:
         note = "auth has no `demo` command yet: demo catalogue and users not loaded"
         console.warn(note)
         return Demo(note=note)
@@ -172,9 +174,9 @@ def _service(config: Config, name: str) -> ChildSpec:
     return ChildSpec(name, argv, config.service_env(name), config.url(name) + "/health/ready")
 
 
-def _worker(config: Config) -> ChildSpec:
-    argv = [sys.executable, "-m", "archivos", "worker"]
-    return ChildSpec("archivos-worker", argv, config.service_env("archivos"))
+def _worker(config: Config, service: str) -> ChildSpec:
+    argv = [sys.executable, "-m", service, "worker"]
+    return ChildSpec(f"{service}-worker", argv, config.service_env(service))
 
 
 def _report_failure(console: Console, exc: StartFailed) -> None:

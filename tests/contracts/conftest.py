@@ -1,14 +1,17 @@
 """What the deployment files may rely on, read from the code itself (no Docker engine needed).
 
-The fixtures here parse docker-compose.yml, the Kubernetes manifests and each service's
-Dockerfile, settings and command line, so that the contract tests compare files with code.
+The list of services and what each runs come from `sigexp_common.testing.workspace` (their
+folders, command lines, migrations, handler tables); the fixtures here add each one's Settings
+and parse docker-compose.yml, the Dockerfile and the Kubernetes manifests, so that the contract
+tests compare files with code.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +19,13 @@ from typing import Any
 import pytest
 import yaml
 
+from sigexp_common.testing import workspace
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = ROOT / "services"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S_DIR = ROOT / "deploy" / "k8s"
-SHARED_CLI = SERVICES_DIR / "shared" / "src" / "sigexp_common" / "cli.py"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,9 @@ class ServiceCode:
     env_names: frozenset[str]  # upper-case environment variable names its Settings reads
     has_database: bool
     commands: frozenset[str]  # what `python -m <name> <command>` accepts
-    default_port: int | None
-    dockerfile: Dockerfile
+    default_port: int
+    workspace: workspace.Service
+    secret_env: frozenset[str]  # variables of the secrets production refuses to leave default
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
@@ -101,141 +107,27 @@ def settings_env_names(settings: type) -> frozenset[str]:
     return frozenset(names)
 
 
-def _string_list(node: ast.AST) -> set[str]:
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return {
-            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
-        }
-    return set()
+def secret_env_names(settings: type) -> frozenset[str]:
+    prefix = str(settings.model_config.get("env_prefix", ""))  # type: ignore[attr-defined]
+    names = set()
+    for field_name in getattr(settings, "secret_fields", ()):
+        alias = settings.model_fields[field_name].validation_alias  # type: ignore[attr-defined]
+        names.add(alias.upper() if isinstance(alias, str) else (prefix + field_name).upper())
+    return frozenset(names)
 
 
-def _command_choices(tree: ast.AST) -> set[str]:
-    """`add_argument("command", choices=[...])`: the literal choices."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "add_argument"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value == "command"
-        ):
-            for kw in node.keywords:
-                if kw.arg == "choices":
-                    found |= _string_list(kw.value)
-    return found
-
-
-def _dict_keys_named(tree: ast.Module, name: str) -> set[str] | None:
-    for node in tree.body:
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        if any(isinstance(t, ast.Name) and t.id == name for t in targets) and isinstance(
-            value, ast.Dict
-        ):
-            return {k.value for k in value.keys if isinstance(k, ast.Constant)}
-    return None
-
-
-def _extra_commands(tree: ast.Module, service: str) -> set[str]:
-    """Keys of `main(..., extra_commands=...)`: a literal dict, or a dict named in the module or
-    imported from the service's own package."""
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        for kw in node.keywords:
-            if kw.arg != "extra_commands":
-                continue
-            if isinstance(kw.value, ast.Dict):
-                return {k.value for k in kw.value.keys if isinstance(k, ast.Constant)}
-            if isinstance(kw.value, ast.Name):
-                keys = _dict_keys_named(tree, kw.value.id)
-                if keys is not None:
-                    return keys
-                for imp in tree.body:
-                    if (
-                        isinstance(imp, ast.ImportFrom)
-                        and imp.module
-                        and any((a.asname or a.name) == kw.value.id for a in imp.names)
-                    ):
-                        original = next(
-                            a.name for a in imp.names if (a.asname or a.name) == kw.value.id
-                        )
-                        source = SERVICES_DIR / service / "src" / Path(*imp.module.split("."))
-                        for candidate in (source.with_suffix(".py"), source / "__init__.py"):
-                            if candidate.exists():
-                                keys = _dict_keys_named(ast.parse(candidate.read_text()), original)
-                                if keys is not None:
-                                    return keys
-            raise AssertionError(
-                f"services/{service}: cannot read the names of `extra_commands` statically; "
-                "pass a dict literal or a module-level dict"
-            )
-    return set()
-
-
-def _uses_shared_cli(tree: ast.Module) -> bool:
-    return any(
-        isinstance(node, ast.ImportFrom) and node.module == "sigexp_common.cli"
-        for node in ast.walk(tree)
-    )
-
-
-def _default_port(tree: ast.Module) -> int | None:
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        for kw in node.keywords:
-            if kw.arg == "default_port" and isinstance(kw.value, ast.Constant):
-                return int(kw.value.value)
-        if (
-            isinstance(node.func, ast.Attribute)
-            and node.func.attr == "add_argument"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value == "--port"
-        ):
-            for kw in node.keywords:
-                if kw.arg == "default" and isinstance(kw.value, ast.Constant):
-                    return int(kw.value.value)
-    return None
-
-
-def shared_cli_commands() -> frozenset[str]:
-    choices = _command_choices(ast.parse(SHARED_CLI.read_text(encoding="utf-8")))
-    assert choices, f"{SHARED_CLI}: no `command` choices found"
-    return frozenset(choices)
-
-
-def load_service(name: str) -> ServiceCode:
-    base = SERVICES_DIR / name
-    main_py = base / "src" / name / "__main__.py"
-    tree = ast.parse(main_py.read_text(encoding="utf-8"))
-    commands = _command_choices(tree) | _extra_commands(tree, name)
-    if _uses_shared_cli(tree):
-        commands |= shared_cli_commands()
-    settings = _load_settings_class(name)
-    pyproject = (base / "pyproject.toml").read_text(encoding="utf-8")
-    package = re.search(r'^name\s*=\s*"([^"]+)"', pyproject, re.MULTILINE)
-    assert package is not None, f"{base}/pyproject.toml has no project name"
+def load_service(service: workspace.Service) -> ServiceCode:
+    settings = _load_settings_class(service.name)
     return ServiceCode(
-        name=name,
-        package=package.group(1),
+        name=service.name,
+        package=service.package,
         env_names=settings_env_names(settings),
-        has_database="database_url" in settings.model_fields,  # type: ignore[attr-defined]
-        commands=frozenset(commands),
-        default_port=_default_port(tree),
-        dockerfile=parse_dockerfile(base / "Dockerfile"),
+        has_database=service.has_database,
+        commands=service.commands,
+        default_port=service.port,
+        workspace=service,
+        secret_env=secret_env_names(settings),
     )
-
-
-def service_names() -> list[str]:
-    return sorted(p.parent.name for p in SERVICES_DIR.glob("*/Dockerfile"))
 
 
 def load_yaml_documents(path: Path) -> list[dict[str, Any]]:
@@ -245,9 +137,14 @@ def load_yaml_documents(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def services() -> dict[str, ServiceCode]:
-    names = service_names()
-    assert names, "no services/*/Dockerfile found"
-    return {name: load_service(name) for name in names}
+    found = workspace.services()
+    assert found, "no service in the workspace"
+    return {service.name: load_service(service) for service in found}
+
+
+@pytest.fixture(scope="session")
+def dockerfile() -> Dockerfile:
+    return parse_dockerfile(DOCKERFILE)
 
 
 @pytest.fixture(scope="session")
@@ -268,18 +165,25 @@ def kustomization() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def k8s_resources(kustomization: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every object that `kubectl apply -k deploy/k8s` creates."""
+    """Every object that `kubectl apply -k deploy/k8s` creates: rendered by kustomize itself when
+    `kubectl` is installed, else the files the kustomization lists, as they are."""
+    for entry in kustomization["resources"]:
+        assert (K8S_DIR / entry).is_file(), f"kustomization names {entry}, which does not exist"
+    if kubectl := shutil.which("kubectl"):
+        built = subprocess.run(
+            [kubectl, "kustomize", str(K8S_DIR)], capture_output=True, text=True, timeout=60
+        )
+        assert built.returncode == 0, f"kubectl kustomize deploy/k8s fails:\n{built.stderr}"
+        return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
     resources: list[dict[str, Any]] = []
     for entry in kustomization["resources"]:
-        path = K8S_DIR / entry
-        assert path.is_file(), f"kustomization names {entry}, which does not exist"
-        resources.extend(load_yaml_documents(path))
+        resources.extend(load_yaml_documents(K8S_DIR / entry))
     return resources
 
 
 @dataclass(frozen=True)
 class ComposeBuilt:
-    """A compose entry built from services/<service>/Dockerfile."""
+    """A compose entry built from deploy/Dockerfile for one service (build arg SERVICE)."""
 
     name: str
     service: str
@@ -300,10 +204,10 @@ def compose_built(compose: dict[str, Any]) -> list[ComposeBuilt]:
         build = entry.get("build")
         if build is None:
             continue
-        dockerfile = str(build.get("dockerfile", "Dockerfile")) if isinstance(build, dict) else ""
-        match = re.fullmatch(r"services/([a-z]+)/[^/]+", dockerfile)
-        assert match, f"compose service {name} is built from {dockerfile!r}, not services/<name>/"
-        built.append(ComposeBuilt(name, match.group(1), entry))
+        assert isinstance(build, dict), f"compose service {name}: `build` must be a mapping"
+        service = (build.get("args") or {}).get("SERVICE")
+        assert service, f"compose service {name} is built without the build arg SERVICE"
+        built.append(ComposeBuilt(name, str(service), entry))
     assert built, "docker-compose.yml builds no service"
     return built
 

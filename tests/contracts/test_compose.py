@@ -7,34 +7,43 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-CONSUMING = {"expedientes", "pases", "archivos", "auditoria"}
 POSTGRES_INIT = ROOT / "deploy" / "compose" / "postgres-init"
 
 
 def _command(entry):
+    """The container's arguments to the image's entrypoint (`python -m <service>`)."""
     command = entry.get("command")
     assert isinstance(command, list), f"command must be an exec-form list, got {command!r}"
     return [str(part) for part in command]
 
 
-def _by_role(compose_built):
-    """{(service, subcommand): [compose names]}."""
-    roles = {}
-    for built in compose_built:
-        sub = _command(built.entry)[3]
-        roles.setdefault((built.service, sub), []).append(built.name)
-    return roles
-
-
-def test_cada_build_de_compose_apunta_a_un_dockerfile_existente(compose_built):
+def test_cada_servicio_se_construye_con_el_dockerfile_unico_y_sus_argumentos(
+    compose_built, services
+):
     for built in compose_built:
         build = built.entry["build"]
-        context = ROOT / build["context"]
-        assert context.resolve() == ROOT, f"{built.name}: build context must be the repo root"
-        dockerfile = context / build["dockerfile"]
-        assert dockerfile.is_file(), f"{built.name}: {build['dockerfile']} does not exist"
-        assert dockerfile.name == "Dockerfile", f"{built.name}: built from {build['dockerfile']}"
-        assert (ROOT / "services" / built.service / "pyproject.toml").is_file()
+        assert (ROOT / build["context"]).resolve() == ROOT, f"{built.name}: context not the root"
+        assert build["dockerfile"] == "deploy/Dockerfile", f"{built.name}: {build['dockerfile']}"
+        code = services.get(built.service)
+        assert code is not None, f"{built.name}: SERVICE={built.service} is not a service"
+        args = build["args"]
+        # The image's HEALTHCHECK probes PORT while `serve` listens on the code's default.
+        assert str(args.get("PORT")) == str(code.default_port), f"{built.name}: PORT {args}"
+        wanted = " ".join(code.workspace.system_packages)
+        assert args.get("SYSTEM_PACKAGES", "") == wanted, f"{built.name}: {args}"
+        assert built.entry["image"].split(":")[0] == f"sigexp-{built.service}", built.name
+
+
+def test_compose_corre_exactamente_los_procesos_de_cada_servicio(compose_built, services):
+    # serve always; relay with a database; consume with a handler table; worker once accepted.
+    running = {}
+    for built in compose_built:
+        running.setdefault(built.service, []).append(_command(built.entry)[0])
+    for name, code in services.items():
+        expected = list(code.workspace.processes)
+        assert sorted(running.get(name, [])) == sorted(expected), (
+            f"{name}: compose runs {running.get(name)}, its code asks for {expected}"
+        )
 
 
 def test_las_variables_de_compose_son_campos_de_settings_del_servicio(compose_built, services):
@@ -53,21 +62,16 @@ def test_los_comandos_de_compose_existen_en_la_cli_del_servicio(compose_built, s
     problems = []
     for built in compose_built:
         command = _command(built.entry)
-        code = services[built.service]
-        if command[:3] != ["python", "-m", built.service]:
-            problems.append(f"{built.name}: runs {command[:3]}, not python -m {built.service}")
-        elif len(command) < 4 or command[3] not in code.commands:
-            problems.append(
-                f"{built.name}: `{' '.join(command)}` — {built.service} accepts "
-                f"{sorted(code.commands)}"
-            )
+        accepted = services[built.service].commands
+        if command[0] not in accepted:
+            problems.append(f"{built.name}: `{' '.join(command)}` — accepted: {sorted(accepted)}")
     assert not problems, "\n".join(problems)
 
 
 def test_cada_api_http_escucha_en_su_puerto_y_responde_health_ready(compose_built, services):
     for built in compose_built:
         command = _command(built.entry)
-        if command[3] != "serve":
+        if command[0] != "serve":
             continue
         port = services[built.service].default_port
         assert command[-2:] == ["--port", str(port)], f"{built.name}: not on port {port}"
@@ -79,7 +83,7 @@ def test_cada_api_http_escucha_en_su_puerto_y_responde_health_ready(compose_buil
 
 def test_las_apis_http_no_corren_relay_ni_consumidores_embebidos(compose_built, services):
     for built in compose_built:
-        if _command(built.entry)[3] != "serve" or not services[built.service].has_database:
+        if _command(built.entry)[0] != "serve" or not services[built.service].has_database:
             continue
         env = built.entry["environment"]
         prefix = built.service.upper()
@@ -87,44 +91,16 @@ def test_las_apis_http_no_corren_relay_ni_consumidores_embebidos(compose_built, 
         assert env.get(f"{prefix}_RUN_CONSUMERS") == "false", built.name
 
 
-def test_cada_servicio_con_base_tiene_api_relay_y_los_consumidores_esperados(
-    compose_built, services
-):
-    roles = _by_role(compose_built)
-    for name, code in services.items():
-        assert roles.get((name, "serve")), f"no HTTP container for {name}"
-        if code.has_database:
-            assert roles.get((name, "relay")), f"no relay container for {name}"
-    for name in CONSUMING:
-        assert roles.get((name, "consume")), f"no consumer container for {name}"
-
-
-def test_el_worker_de_archivos_esta_en_compose_si_y_solo_si_archivos_lo_acepta(
-    compose_built, services
-):
-    # The design wants digitisation workers that scale on their own. As long as archivos has no
-    # `worker` command, compose must not start one (it would crash-loop); once it has one,
-    # compose must run it: this test then fails until `archivos-worker` is added.
-    workers = [b.name for b in compose_built if _command(b.entry)[3:4] == ["worker"]]
-    if "worker" in services["archivos"].commands:
-        assert workers == ["archivos-worker"], f"expected an archivos-worker, got {workers}"
-    else:
-        assert workers == [], f"{workers} run `worker`, which archivos does not accept"
-
-
-def test_el_gateway_publica_el_puerto_8000_y_conoce_a_cada_servicio(compose):
+def test_el_gateway_publica_su_puerto_y_conoce_a_cada_servicio(compose, services):
     gateway = compose["services"]["gateway"]
-    assert any(str(port).endswith(":8000") for port in gateway["ports"])
+    port = services["gateway"].default_port
+    assert any(str(published).endswith(f":{port}") for published in gateway["ports"])
     env = gateway["environment"]
-    for name, port in (
-        ("AUTH", 8001),
-        ("EXPEDIENTES", 8002),
-        ("PASES", 8003),
-        ("ARCHIVOS", 8004),
-        ("AUDITORIA", 8005),
-    ):
-        assert env[f"GATEWAY_{name}_URL"] == f"http://{name.lower()}:{port}"
-        assert gateway["depends_on"][name.lower()] == {"condition": "service_healthy"}
+    for name, code in services.items():
+        if name == "gateway":
+            continue
+        assert env.get(f"GATEWAY_{name.upper()}_URL") == f"http://{name}:{code.default_port}"
+        assert gateway["depends_on"].get(name) == {"condition": "service_healthy"}, name
 
 
 def test_solo_el_gateway_publica_un_puerto_de_servicio(compose_built):
@@ -156,7 +132,7 @@ def test_todo_contenedor_de_larga_vida_tiene_healthcheck_o_no_sirve_http(compose
         check = entry.get("healthcheck")
         assert check, f"{name}: no healthcheck"
         if check.get("disable"):
-            sub = _command(entry)[3]
+            sub = _command(entry)[0]
             assert sub in {"relay", "consume", "worker"}, f"{name}: healthcheck disabled"
 
 
@@ -176,14 +152,16 @@ def test_infraestructura_postgres_16_rabbitmq_4_y_minio_con_version_fija(compose
         )
 
 
-def test_postgres_crea_una_base_por_servicio_y_cada_servicio_usa_la_suya(compose, compose_built):
+def test_postgres_crea_una_base_por_servicio_y_cada_servicio_usa_la_suya(
+    compose, compose_built, services
+):
     postgres = compose["services"]["postgres"]
     mounts = [str(volume) for volume in postgres["volumes"]]
     init_mount = "./deploy/compose/postgres-init:/docker-entrypoint-initdb.d"
     assert any(m.startswith(init_mount) for m in mounts), mounts
     script = "\n".join(p.read_text(encoding="utf-8") for p in sorted(POSTGRES_INIT.glob("*.sh")))
     created = set(re.findall(r"^create_database (sigexp_[a-z]+) ", script, re.MULTILINE))
-    expected = {f"sigexp_{n}" for n in ("auth", "expedientes", "pases", "archivos", "auditoria")}
+    expected = {f"sigexp_{name}" for name, code in services.items() if code.has_database}
     assert created == expected
     for built in compose_built:
         url_name = f"{built.service.upper()}_DATABASE_URL"
@@ -212,6 +190,15 @@ def test_los_secretos_por_defecto_estan_marcados_y_produccion_los_rechaza(compos
                     assert default.startswith("dev-insecure"), (
                         f"{built.name}: {name} defaults {variable} to {default!r}"
                     )
+
+
+def test_cada_secreto_que_produccion_exige_se_puede_dar_en_compose(compose_built, services):
+    # In production a service refuses to start on a secret's development default: compose must
+    # pass each of them, from a variable of `.env`.
+    for built in compose_built:
+        env = built.entry["environment"]
+        for name in sorted(services[built.service].secret_env):
+            assert "${SIGEXP_" in str(env.get(name, "")), f"{built.name}: {name} not settable"
 
 
 def test_los_volumenes_de_datos_son_volumenes_con_nombre(compose):

@@ -1,16 +1,25 @@
-"""deploy/k8s against the code: images, commands, variables, probes, security, scaling."""
+"""deploy/k8s against the code: generated from it, and what it runs is what the code accepts."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 SECRETS_EXAMPLE = K8S / "sigexp-secrets.example.env"
-WORKER_MANIFEST = "archivos-worker.yaml"
-DIGITISATION_QUEUE = "archivos.digitalizacion"
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("k8s_generate", K8S / "generate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _by_kind(resources, kind):
@@ -21,18 +30,42 @@ def _subcommand(container):
     return container.spec["command"][3]
 
 
-def test_kustomization_lista_archivos_existentes_y_deja_las_imagenes_sin_registro(
-    kustomization,
-):
-    listed = set(kustomization["resources"])
-    for entry in listed:
-        assert (K8S / entry).is_file(), entry
-    on_disk = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
-    assert on_disk - listed <= {WORKER_MANIFEST}, f"manifests not applied: {on_disk - listed}"
+def test_los_manifiestos_son_los_que_genera_el_codigo():
+    generated = _generator().rendered()
+    on_disk = {p.name for p in K8S.glob("*.yaml")} - {"namespace.yaml", "config.yaml"}
+    assert on_disk == set(generated), f"not generated: {sorted(on_disk - set(generated))}"
+    stale = [
+        name for name, text in generated.items() if (K8S / name).read_text(encoding="utf-8") != text
+    ]
+    assert not stale, f"run `make k8s` and commit deploy/k8s: out of date {stale}"
+
+
+def test_kustomization_deja_las_imagenes_sin_registro(kustomization, services):
     assert kustomization["namespace"] == "sigexp"
-    for image in kustomization["images"]:
-        assert image["name"].startswith("sigexp-")
-        assert "newName" not in image, "the base names no registry: overlays do"
+    images = {image["name"]: image for image in kustomization["images"]}
+    assert set(images) == {f"sigexp-{name}" for name in services}
+    assert not any("newName" in image for image in images.values()), "overlays name registries"
+
+
+def test_kubernetes_corre_exactamente_los_procesos_de_cada_servicio(k8s_containers, services):
+    # serve always; relay with a database; consume with a handler table; worker once accepted;
+    # a migration Job and a `migrate` init container in every pod of a service with a database.
+    running = {}
+    for container in k8s_containers:
+        if container.kind == "Deployment" and not container.init:
+            running.setdefault(container.service, []).append(_subcommand(container))
+    for name, code in services.items():
+        expected = list(code.workspace.processes)
+        assert sorted(running.get(name, [])) == sorted(expected), (
+            f"{name}: Kubernetes runs {running.get(name)}, its code asks for {expected}"
+        )
+        jobs = [c.owner for c in k8s_containers if c.kind == "Job" and c.service == name]
+        assert jobs == ([f"Job/{name}-migrate"] if code.has_database else []), name
+    for container in k8s_containers:
+        if container.kind == "Deployment" and not container.init:
+            inits = [c for c in k8s_containers if c.init and c.owner == container.owner]
+            wanted = ["migrate"] if services[container.service].has_database else []
+            assert [_subcommand(c) for c in inits] == wanted, container.where
 
 
 def test_cada_contenedor_corre_la_imagen_y_un_comando_de_su_servicio(k8s_containers, services):
@@ -85,6 +118,21 @@ def test_config_y_secretos_referenciados_existen(k8s_containers, k8s_resources):
     assert config["env"] == "production"
 
 
+def test_cada_secreto_que_produccion_exige_llega_desde_el_secret(k8s_containers, services):
+    # In production a service refuses to start on a secret's development default: every
+    # container must get each of its secrets, by reference, from the Secret.
+    problems = []
+    for container in k8s_containers:
+        given = {
+            item["name"]
+            for item in container.spec.get("env", [])
+            if "secretKeyRef" in item.get("valueFrom", {})
+        }
+        missing = services[container.service].secret_env - given
+        problems += [f"{container.where}: {name} not from the Secret" for name in sorted(missing)]
+    assert not problems, "\n".join(problems)
+
+
 def test_cada_api_http_tiene_service_y_sondas_de_salud(k8s_containers, k8s_resources, services):
     k8s_services = _by_kind(k8s_resources, "Service")
     apis = [c for c in k8s_containers if not c.init and _subcommand(c) == "serve"]
@@ -103,21 +151,11 @@ def test_cada_api_http_tiene_service_y_sondas_de_salud(k8s_containers, k8s_resou
             prefix = container.service.upper()
             assert env[f"{prefix}_RUN_RELAY"] == "false", container.where
             assert env[f"{prefix}_RUN_CONSUMERS"] == "false", container.where
-
-
-def test_relays_consumidores_y_migraciones_por_servicio(k8s_containers, services):
-    roles = {(c.service, c.kind, _subcommand(c)) for c in k8s_containers if not c.init}
-    for name, code in services.items():
-        if not code.has_database:
-            continue
-        assert (name, "Deployment", "relay") in roles, f"no relay Deployment for {name}"
-        assert (name, "Job", "migrate") in roles, f"no migration Job for {name}"
-    for name in ("expedientes", "pases", "archivos", "auditoria"):
-        assert (name, "Deployment", "consume") in roles, f"no consumer Deployment for {name}"
-    for container in k8s_containers:
-        if container.kind == "Deployment" and services[container.service].has_database:
-            inits = [c for c in k8s_containers if c.init and c.owner == container.owner]
-            assert [_subcommand(c) for c in inits] == ["migrate"], container.where
+        if container.service == "gateway":
+            for name, code in services.items():
+                if name != "gateway":
+                    url = f"http://{name}:{code.default_port}"
+                    assert env.get(f"GATEWAY_{name.upper()}_URL") == url, name
 
 
 def test_todo_pod_corre_sin_root_con_limites_de_recursos(k8s_containers):
@@ -153,31 +191,23 @@ def test_el_ingress_lleva_al_gateway(k8s_resources):
     assert backends == ["gateway"]
 
 
-def test_el_worker_de_digitalizacion_escala_con_keda_por_la_cola(kustomization, services):
-    docs = [d for d in yaml.safe_load_all((K8S / WORKER_MANIFEST).read_text()) if d]
-    deployment = _by_kind(docs, "Deployment")["archivos-worker"]
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["python", "-m", "archivos", "worker"]
-    assert "replicas" not in deployment["spec"], "KEDA owns the replica count"
-    pod = deployment["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    for each in pod["initContainers"] + pod["containers"]:
-        assert each["image"].split(":")[0] == "sigexp-archivos"
-        assert each["securityContext"]["allowPrivilegeEscalation"] is False
-        unknown = {e["name"] for e in each["env"]} - services["archivos"].env_names
-        assert not unknown, f"archivos-worker: {unknown} not read by archivos Settings"
-    scaled = _by_kind(docs, "ScaledObject")["archivos-worker"]
-    assert scaled["spec"]["scaleTargetRef"]["name"] == "archivos-worker"
-    trigger = scaled["spec"]["triggers"][0]
-    assert trigger["type"] == "rabbitmq"
-    assert trigger["metadata"]["queueName"] == DIGITISATION_QUEUE
-    assert trigger["metadata"]["mode"] == "QueueLength"
-    auth = _by_kind(docs, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]
-    assert auth["spec"]["secretTargetRef"][0]["parameter"] == "host"
-    # Applied only while archivos accepts `worker`: a worker that cannot start would crash-loop.
-    # Once archivos has the command, this fails until the manifest is listed in kustomization.
-    applied = WORKER_MANIFEST in kustomization["resources"]
-    accepted = sorted(services["archivos"].commands)
-    assert applied == ("worker" in accepted), (
-        f"{WORKER_MANIFEST} applied={applied}, but archivos accepts {accepted}"
-    )
+def test_los_workers_escalan_con_keda_por_la_cola_que_declara_el_servicio(services):
+    # Written for every service that declares a worker queue, applied (listed in the
+    # kustomization, checked above) only once the service accepts `worker`.
+    declared = {name: code for name, code in services.items() if code.workspace.worker_queue}
+    assert "archivos" in declared
+    generator = _generator()
+    for name, code in declared.items():
+        docs = [d for d in yaml.safe_load_all(generator.worker_manifest(code.workspace)) if d]
+        deployment = _by_kind(docs, "Deployment")[f"{name}-worker"]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"] == ["python", "-m", name, "worker"]
+        assert "replicas" not in deployment["spec"], "KEDA owns the replica count"
+        scaled = _by_kind(docs, "ScaledObject")[f"{name}-worker"]
+        assert scaled["spec"]["scaleTargetRef"]["name"] == f"{name}-worker"
+        trigger = scaled["spec"]["triggers"][0]
+        assert trigger["type"] == "rabbitmq"
+        assert trigger["metadata"]["queueName"] == code.workspace.worker_queue
+        assert trigger["metadata"]["mode"] == "QueueLength"
+        auth = _by_kind(docs, "TriggerAuthentication")[trigger["authenticationRef"]["name"]]
+        assert auth["spec"]["secretTargetRef"][0]["key"] == f"{name}-amqp-url"
