@@ -1,28 +1,29 @@
 # SIGEXP: `make up` runs everything on this machine; `make test` runs the whole suite.
 export UV_PYTHON_DOWNLOADS := never
 UV := .tools/bin/uv
-RUN := $(UV) run --frozen
+# The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
+RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench asyncapi k8s
+.PHONY: up test lint fmt bootstrap bench asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
 
 up: bootstrap
-	@$(RUN) python scripts/dev.py
+	@.venv/bin/python scripts/dev.py
 
 test: bootstrap
 	@$(RUN) pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: bootstrap
-	@$(RUN) python tests/bench/logins.py
+	@.venv/bin/python tests/bench/logins.py
 
 asyncapi: bootstrap
-	@$(RUN) python scripts/asyncapi.py
+	@.venv/bin/python scripts/asyncapi.py
 
 # deploy/k8s from the services' code (sigexp_common.testing.workspace); tests/contracts checks it.
 k8s: bootstrap
-	@$(RUN) python deploy/k8s/generate.py
+	@.venv/bin/python deploy/k8s/generate.py
 
 lint: bootstrap
 	$(RUN) ruff check .
@@ -32,3 +33,9 @@ lint: bootstrap
 fmt: bootstrap
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
+
+# After adding or changing a dependency in a pyproject.toml: resolve (uv.lock, local and ignored;
+# versions it already holds are kept) and write the committed, address-free locks.
+# `make lock UPGRADE=--upgrade` (or UPGRADE="--upgrade-package NAME") moves versions forward.
+lock:
+	@bash scripts/lock.sh $(UPGRADE)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what SIGEXP needs on a fresh machine: uv (from PyPI, into .tools/), the workspace
-# (.venv/, from the committed lockfile) and, only when missing, the Debian packages it uses.
+# (.venv/, from the committed requirements-dev.lock: exact versions, every sha256 checked) and,
+# only when missing, the Debian packages it uses.
 # Quiet and fast when everything is already there. SIGEXP_SKIP_APT=1 skips the Debian step.
 set -euo pipefail
 
@@ -43,10 +44,20 @@ install_debian_packages() {
   fi
 }
 
-install_debian_packages
-
 if [ ! -x .tools/bin/uv ]; then
   python3 -m venv .tools
   .tools/bin/pip install -qq --disable-pip-version-check "uv>=0.9,<0.14"
 fi
-.tools/bin/uv sync --frozen --quiet
+[ "${1:-}" = "--uv-only" ] && exit 0  # scripts/lock.sh needs only uv
+
+install_debian_packages
+# The venv is synced only when the lock changed since the last sync (a stamp holds its hash).
+LOCK=requirements-dev.lock
+stamp=.venv/.sigexp-lock.sha256
+wanted=$(sha256sum "$LOCK" | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  [ -x .venv/bin/python ] || .tools/bin/uv venv --quiet --python python3.11 .venv
+  # Every locked file must match its recorded hash, or nothing is installed.
+  .tools/bin/uv pip sync --quiet --python .venv/bin/python "$LOCK"
+  echo "$wanted" > "$stamp"
+fi

@@ -43,8 +43,6 @@ REGISTRY_HOST = re.compile(
     "|".join(r"(?<![\w-])" + r"\.".join(parts) + r"(?![\w-])" for parts in _HOSTS),
     re.IGNORECASE,
 )
-# uv.lock records where each locked artifact came from: that is its job, and it is generated.
-GENERATED = {"uv.lock"}
 
 
 def _repository_files() -> list[Path]:
@@ -54,7 +52,7 @@ def _repository_files() -> list[Path]:
         check=True,
         capture_output=True,
     ).stdout.decode()
-    return [ROOT / name for name in listed.split("\0") if name and name not in GENERATED]
+    return [ROOT / name for name in listed.split("\0") if name]
 
 
 def test_el_patron_reconoce_hosts_de_registros_y_no_nombres_parecidos():
