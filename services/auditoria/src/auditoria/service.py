@@ -6,23 +6,24 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auditoria.cadena import GENESIS, calcular_hash, contenido
 from auditoria.events import AccesoRegistrado
 from auditoria.models import EventoRecibido, Registro
 from sigexp_common import audit
+from sigexp_common.db import advisory_xact_lock
 from sigexp_common.envelope import AnyEvent
 from sigexp_common.errors import PeticionInvalida
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
-_CADENA_LOCK = 424242  # one appender at a time: each record needs its predecessor's hash
+_CADENA_LOCK = "auditoria.cadena"  # one appender at a time: a record needs its predecessor's hash
 
 
 async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
     envelope = acceso.envelope
-    await db.execute(text(f"SELECT pg_advisory_xact_lock({_CADENA_LOCK})"))
+    await advisory_xact_lock(db, _CADENA_LOCK)
     anterior = await db.scalar(select(Registro.hash).order_by(Registro.seq.desc()).limit(1))
     registro = Registro(
         id=envelope.id,
@@ -124,7 +125,3 @@ async def verificar_cadena(db: AsyncSession, por: Usuario) -> Verificacion:
         anterior = registro.hash
     audit.registrar(db, por, "auditoria.verificar", "auditoria", detalle={"registros": total})
     return Verificacion(True, total)
-
-
-async def contar(db: AsyncSession) -> int:
-    return int(await db.scalar(select(func.count()).select_from(Registro)) or 0)

@@ -12,9 +12,11 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from sigexp_common.db import lock_key
 from sigexp_common.messaging_tables import MessagingBase
 
-_MIGRATION_LOCK = 727274  # pg_advisory_lock key: replicas starting together migrate one at a time
+# Session-level (migrations commit on their own): replicas starting together migrate one at a time.
+_MIGRATION_LOCK = lock_key("sigexp.migraciones")
 
 
 def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
