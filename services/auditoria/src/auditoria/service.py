@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auditoria import dlq
 from auditoria.cadena import GENESIS, calcular_hash, contenido
 from auditoria.events import AccesoRegistrado
+from auditoria.metricas import EN_DESCARTE, REGISTROS_FALLIDOS
 from auditoria.models import EventoRecibido, Registro
 from sigexp_common import audit
 from sigexp_common.db import advisory_xact_lock
 from sigexp_common.envelope import AnyEvent
 from sigexp_common.errors import PeticionInvalida
 from sigexp_common.security import Perfil, Usuario, require_perfil
+
+log = logging.getLogger("sigexp.auditoria")
 
 _CADENA_LOCK = "auditoria.cadena"  # one appender at a time: a record needs its predecessor's hash
 
@@ -28,7 +34,7 @@ async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
     registro = Registro(
         id=envelope.id,
         en=acceso.en.astimezone(UTC),
-        servicio=envelope.source.rsplit("/", 1)[-1],
+        servicio=audit.acotar(envelope.source.rsplit("/", 1)[-1], 60),
         usuario_id=acceso.usuario_id,
         usuario=acceso.usuario,
         perfil=acceso.perfil,
@@ -42,6 +48,16 @@ async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
     registro.hash_anterior = anterior or GENESIS
     registro.hash = calcular_hash(registro.hash_anterior, contenido(registro))
     db.add(registro)
+    try:
+        await db.flush()  # here, not at the consumer's commit, so a refusal is told apart
+    except DBAPIError:
+        REGISTROS_FALLIDOS.labels("base").inc()
+        log.error(
+            "the database refused an audit record; it will be retried, then dead-lettered",
+            exc_info=True,
+            extra={"event_id": str(envelope.id), "source": envelope.source},
+        )
+        raise
 
 
 async def guardar_evento(db: AsyncSession, evento: AnyEvent) -> None:
@@ -107,21 +123,50 @@ class Verificacion:
     ok: bool
     registros: int
     primer_error: str | None = None
+    en_descarte: int | None = None
 
 
-async def verificar_cadena(db: AsyncSession, por: Usuario) -> Verificacion:
-    """Recompute every hash in order: an edited row or a missing one breaks the chain."""
+async def _en_descarte(amqp_url: str) -> tuple[int | None, str | None]:
+    """(messages in auditoria.dlq, the problem to report) — records there are not chained."""
+    try:
+        cantidad = await dlq.mensajes_en_descarte(amqp_url)
+    except dlq.ERRORES_DEL_BROKER as exc:
+        EN_DESCARTE.set(-1)
+        log.warning("could not read the depth of %s: %s", dlq.COLA, exc)
+        return None, (
+            f"no se pudo consultar la cola de descarte ({dlq.COLA}): no se sabe si hay "
+            "registros sin guardar"
+        )
+    EN_DESCARTE.set(cantidad)
+    if cantidad == 0:
+        return 0, None
+    return cantidad, (
+        f"{cantidad} mensaje{'s' if cantidad > 1 else ''} de auditoría en la cola de descarte "
+        f"({dlq.COLA}) sin guardar en la cadena"
+    )
+
+
+async def verificar_cadena(db: AsyncSession, por: Usuario, amqp_url: str) -> Verificacion:
+    """Recompute every hash in order: an edited row or a missing one breaks the chain. Records
+    that never reached the chain (dead-lettered) make it incomplete: not ok either."""
     require_perfil(por, Perfil.ADMIN)
+    en_descarte, problema = await _en_descarte(amqp_url)
     anterior, total = GENESIS, 0
     result = await db.stream_scalars(select(Registro).order_by(Registro.seq))
     async for registro in result:
         total += 1
         if registro.hash_anterior != anterior:
-            return Verificacion(
-                False, total, f"registro {registro.seq}: falta el anterior o fue alterado"
-            )
+            error = f"registro {registro.seq}: falta el anterior o fue alterado"
+            return Verificacion(False, total, error, en_descarte)
         if calcular_hash(anterior, contenido(registro)) != registro.hash:
-            return Verificacion(False, total, f"registro {registro.seq}: su contenido fue alterado")
+            error = f"registro {registro.seq}: su contenido fue alterado"
+            return Verificacion(False, total, error, en_descarte)
         anterior = registro.hash
-    audit.registrar(db, por, "auditoria.verificar", "auditoria", detalle={"registros": total})
-    return Verificacion(True, total)
+    audit.registrar(
+        db,
+        por,
+        "auditoria.verificar",
+        "auditoria",
+        detalle={"registros": total, "en_descarte": en_descarte},
+    )
+    return Verificacion(problema is None, total, problema, en_descarte)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar
@@ -56,8 +57,10 @@ def normalizar_ip(valor: object) -> str | None:
 
 
 def _valor(valor: Any, profundidad: int) -> Any:
-    if valor is None or isinstance(valor, bool | int | float):
+    if valor is None or isinstance(valor, bool | int):
         return valor
+    if isinstance(valor, float):  # JSONB refuses NaN and infinities
+        return valor if math.isfinite(valor) else str(valor)
     if isinstance(valor, str):
         return acotar(valor, MAX_TEXTO_DETALLE)
     if profundidad >= MAX_PROFUNDIDAD:
