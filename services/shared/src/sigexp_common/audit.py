@@ -50,6 +50,8 @@ def normalizar_ip(valor: object) -> str | None:
     if valor is None or valor == "":
         return None
     texto = str(valor).strip()
+    if texto.startswith(IP_INVALIDA):  # already marked (parsed again by auditoria): idempotent
+        return acotar(texto, MAX_IP)
     try:
         return str(ipaddress.ip_address(texto))
     except ValueError:
@@ -74,12 +76,16 @@ def _valor(valor: Any, profundidad: int) -> Any:
 
 
 def _dict(valor: dict[Any, Any], profundidad: int) -> dict[str, Any]:
+    # The count of keys left out travels under MARCA; bounding twice keeps it as it was.
+    previas = valor.get(MARCA)
+    ya_omitidas = previas if isinstance(previas, int) else 0
+    items = [(k, v) for k, v in valor.items() if k != MARCA]
     acotado = {
-        acotar(str(k), MAX_ACCION): _valor(v, profundidad)
-        for k, v in list(valor.items())[:MAX_CLAVES_DETALLE]
+        acotar(str(k), MAX_ACCION): _valor(v, profundidad) for k, v in items[:MAX_CLAVES_DETALLE]
     }
-    if len(valor) > MAX_CLAVES_DETALLE:
-        acotado[MARCA] = len(valor) - MAX_CLAVES_DETALLE
+    omitidas = ya_omitidas + max(0, len(items) - MAX_CLAVES_DETALLE)
+    if omitidas:
+        acotado[MARCA] = omitidas
     return acotado
 
 

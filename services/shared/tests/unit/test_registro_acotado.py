@@ -33,6 +33,7 @@ def test_una_direccion_falsa_o_larga_queda_marcada_y_acotada() -> None:
     assert len(larga) == audit.MAX_IP
     assert larga.endswith(audit.MARCA)
     assert _registro(ip="<script>").ip == "invalida:<script>"
+    assert _registro(ip=larga).ip == larga, "parsing a bounded record again changes nothing"
     assert _registro(ip="").ip is None
 
 
@@ -74,3 +75,15 @@ def test_una_negativa_acota_lo_que_el_cliente_envio() -> None:
     assert registro.ip is not None
     assert registro.ip.startswith(audit.IP_INVALIDA)
     assert registro.detalle["motivo"] == "solicitud-invalida"
+
+
+def test_acotar_un_registro_ya_acotado_no_lo_cambia() -> None:
+    """auditoria parses the emitted record with the same bounds: what it stores is what left."""
+    registro = _registro(
+        usuario="u" * 254,
+        ip="x" * 300,
+        detalle={"q": "z" * 900, "ids": list(range(60)), **{f"k{i}": i for i in range(70)}},
+    )
+    emitido = registro.model_dump(mode="json")
+    assert emitido["detalle"][audit.MARCA] == 22
+    assert audit.AccesoRegistrado.model_validate(emitido).model_dump(mode="json") == emitido
