@@ -88,3 +88,21 @@ async def test_un_usuario_de_254_caracteres_se_rechaza_y_su_registro_queda_acota
     acotado = nombre[: audit.MAX_USUARIO - len(audit.MARCA)] + audit.MARCA
     [registro] = await _registros(auth_settings, "auth.login_fallido", usuario=acotado)
     assert registro["detalle"]["causa"] == "inexistente"
+
+
+async def test_un_cambio_de_password_con_la_actual_equivocada_queda_registrado(
+    api, client, auth_settings: Settings
+):
+    cuenta = await api.crear_usuario()
+    token = await api.token(cuenta.usuario, cuenta.password)
+    r = await client.post(
+        "/api/v1/auth/password",
+        json={"password_actual": "No-Es-La-Actual-1", "password_nueva": "Otra-Clave-Nueva-77"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["campo"] == "password_actual"
+    [registro] = await _registros(
+        auth_settings, "auth.password_cambiar", usuario_id=cuenta.id, resultado=audit.DENEGADO
+    )
+    assert registro["detalle"]["motivo"] == "datos-invalidos"
