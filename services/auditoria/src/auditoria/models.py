@@ -21,9 +21,11 @@ class Registro(Base):
 
     __tablename__ = "registros"
     __table_args__ = (
-        Index("ix_registros_expediente", "expediente_id", "seq"),
-        Index("ix_registros_usuario", "usuario_id", "seq"),
-        Index("ix_registros_en", "en"),
+        # Listings go newest first by when it happened (`en`, then `seq`): records reach the
+        # chain in the order consumers happen to append them, not always in the order of `en`.
+        Index("ix_registros_expediente_en", "expediente_id", "en", "seq"),
+        Index("ix_registros_usuario_en", "usuario_id", "en", "seq"),
+        Index("ix_registros_en", "en", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

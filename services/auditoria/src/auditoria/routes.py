@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from auditoria import service
 from auditoria.models import Registro
 from auditoria.schemas import RegistroOut, RegistrosOut, VerificacionOut
+from auditoria.settings import Settings
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser
@@ -36,8 +37,9 @@ async def consultar(
 
 
 @router.get("/auditoria/verificacion", response_model=VerificacionOut)
-async def verificar(user: CurrentUser, db: Session) -> VerificacionOut:
-    resultado = await service.verificar_cadena(db, por=user)
+async def verificar(request: Request, user: CurrentUser, db: Session) -> VerificacionOut:
+    settings: Settings = request.app.state.settings
+    resultado = await service.verificar_cadena(db, por=user, amqp_url=settings.amqp_url)
     return VerificacionOut(**vars(resultado))
 
 

@@ -31,3 +31,4 @@ class VerificacionOut(BaseModel):
     ok: bool
     registros: int
     primer_error: str | None = None
+    en_descarte: int | None = None  # messages in auditoria.dlq; None when it could not be read

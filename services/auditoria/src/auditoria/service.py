@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auditoria import dlq
 from auditoria.cadena import GENESIS, calcular_hash, contenido
 from auditoria.events import AccesoRegistrado
+from auditoria.metricas import EN_DESCARTE, REGISTROS_FALLIDOS
 from auditoria.models import EventoRecibido, Registro
 from sigexp_common import audit
+from sigexp_common.db import advisory_xact_lock
 from sigexp_common.envelope import AnyEvent
 from sigexp_common.errors import PeticionInvalida
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
-_CADENA_LOCK = 424242  # one appender at a time: each record needs its predecessor's hash
+log = logging.getLogger("sigexp.auditoria")
+
+_CADENA_LOCK = "auditoria.cadena"  # one appender at a time: a record needs its predecessor's hash
 
 
 async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
     envelope = acceso.envelope
-    await db.execute(text(f"SELECT pg_advisory_xact_lock({_CADENA_LOCK})"))
+    await advisory_xact_lock(db, _CADENA_LOCK)
     anterior = await db.scalar(select(Registro.hash).order_by(Registro.seq.desc()).limit(1))
     registro = Registro(
         id=envelope.id,
         en=acceso.en.astimezone(UTC),
-        servicio=envelope.source.rsplit("/", 1)[-1],
+        servicio=audit.acotar(envelope.source.rsplit("/", 1)[-1], 60),
         usuario_id=acceso.usuario_id,
         usuario=acceso.usuario,
         perfil=acceso.perfil,
@@ -41,6 +49,16 @@ async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
     registro.hash_anterior = anterior or GENESIS
     registro.hash = calcular_hash(registro.hash_anterior, contenido(registro))
     db.add(registro)
+    try:
+        await db.flush()  # here, not at the consumer's commit, so a refusal is told apart
+    except DBAPIError:
+        REGISTROS_FALLIDOS.labels("base").inc()
+        log.error(
+            "the database refused an audit record; it will be retried, then dead-lettered",
+            exc_info=True,
+            extra={"event_id": str(envelope.id), "source": envelope.source},
+        )
+        raise
 
 
 async def guardar_evento(db: AsyncSession, evento: AnyEvent) -> None:
@@ -71,7 +89,8 @@ class Consulta:
 async def consultar(
     db: AsyncSession, c: Consulta, por: Usuario
 ) -> tuple[list[Registro], str | None]:
-    """Newest first; the cursor is the sequence number to continue below."""
+    """Newest first by when it happened (`en`, then chain order); the cursor is the last
+    record's `en|seq`, opaque to clients."""
     require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
     query = select(Registro)
     if c.expediente_id:
@@ -85,11 +104,11 @@ async def consultar(
     if c.hasta:
         query = query.where(Registro.en <= c.hasta)
     if c.cursor:
-        if not c.cursor.isdigit():
-            raise PeticionInvalida("El cursor de paginación no es válido.")
-        query = query.where(Registro.seq < int(c.cursor))
-    rows = list((await db.scalars(query.order_by(Registro.seq.desc()).limit(c.limit + 1))).all())
-    siguiente = str(rows[c.limit - 1].seq) if len(rows) > c.limit else None
+        en, seq = _leer_cursor(c.cursor)
+        query = query.where(tuple_(Registro.en, Registro.seq) < tuple_(en, seq))
+    query = query.order_by(Registro.en.desc(), Registro.seq.desc()).limit(c.limit + 1)
+    rows = list((await db.scalars(query)).all())
+    siguiente = _cursor(rows[c.limit - 1]) if len(rows) > c.limit else None
     audit.registrar(
         db,
         por,
@@ -101,30 +120,67 @@ async def consultar(
     return rows[: c.limit], siguiente
 
 
+def _cursor(registro: Registro) -> str:
+    return base64.urlsafe_b64encode(f"{registro.en.isoformat()}|{registro.seq}".encode()).decode()
+
+
+def _leer_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        en, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(en), int(seq)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PeticionInvalida("El cursor de paginación no es válido.") from exc
+
+
 @dataclass
 class Verificacion:
     ok: bool
     registros: int
     primer_error: str | None = None
+    en_descarte: int | None = None
 
 
-async def verificar_cadena(db: AsyncSession, por: Usuario) -> Verificacion:
-    """Recompute every hash in order: an edited row or a missing one breaks the chain."""
+async def _en_descarte(amqp_url: str) -> tuple[int | None, str | None]:
+    """(messages in auditoria.dlq, the problem to report) — records there are not chained."""
+    try:
+        cantidad = await dlq.mensajes_en_descarte(amqp_url)
+    except dlq.ERRORES_DEL_BROKER as exc:
+        EN_DESCARTE.set(-1)
+        log.warning("could not read the depth of %s: %s", dlq.COLA, exc)
+        return None, (
+            f"no se pudo consultar la cola de descarte ({dlq.COLA}): no se sabe si hay "
+            "registros sin guardar"
+        )
+    EN_DESCARTE.set(cantidad)
+    if cantidad == 0:
+        return 0, None
+    return cantidad, (
+        f"{cantidad} mensaje{'s' if cantidad > 1 else ''} de auditoría en la cola de descarte "
+        f"({dlq.COLA}) sin guardar en la cadena"
+    )
+
+
+async def verificar_cadena(db: AsyncSession, por: Usuario, amqp_url: str) -> Verificacion:
+    """Recompute every hash in order: an edited row or a missing one breaks the chain. Records
+    that never reached the chain (dead-lettered) make it incomplete: not ok either."""
     require_perfil(por, Perfil.ADMIN)
+    en_descarte, problema = await _en_descarte(amqp_url)
     anterior, total = GENESIS, 0
     result = await db.stream_scalars(select(Registro).order_by(Registro.seq))
     async for registro in result:
         total += 1
         if registro.hash_anterior != anterior:
-            return Verificacion(
-                False, total, f"registro {registro.seq}: falta el anterior o fue alterado"
-            )
+            error = f"registro {registro.seq}: falta el anterior o fue alterado"
+            return Verificacion(False, total, error, en_descarte)
         if calcular_hash(anterior, contenido(registro)) != registro.hash:
-            return Verificacion(False, total, f"registro {registro.seq}: su contenido fue alterado")
+            error = f"registro {registro.seq}: su contenido fue alterado"
+            return Verificacion(False, total, error, en_descarte)
         anterior = registro.hash
-    audit.registrar(db, por, "auditoria.verificar", "auditoria", detalle={"registros": total})
-    return Verificacion(True, total)
-
-
-async def contar(db: AsyncSession) -> int:
-    return int(await db.scalar(select(func.count()).select_from(Registro)) or 0)
+    audit.registrar(
+        db,
+        por,
+        "auditoria.verificar",
+        "auditoria",
+        detalle={"registros": total, "en_descarte": en_descarte},
+    )
+    return Verificacion(problema is None, total, problema, en_descarte)

@@ -112,14 +112,30 @@ async def test_verificacion_detecta_un_registro_alterado(
     assert sana.json()["ok"] is True
     assert sana.json()["registros"] >= 3
 
-    async with app.state.engine.begin() as conn:  # an intruder with table-owner rights
+    async with app.state.engine.connect() as conn:
+        original = (await conn.execute(text(_PRIMERO.format(campo="usuario")))).scalar_one()
+    await _como_intruso(app, "otro")
+    try:
+        alterada = await cliente.get(
+            "/api/v1/auditoria/verificacion", headers=_auth(tokens, "ADMIN")
+        )
+        assert alterada.json()["ok"] is False
+        assert "fue alterado" in alterada.json()["primer_error"]
+    finally:  # the chain is the whole session's: put the row back for the other tests
+        await _como_intruso(app, original)
+    restaurada = await cliente.get("/api/v1/auditoria/verificacion", headers=_auth(tokens, "ADMIN"))
+    assert restaurada.json()["ok"] is True
+
+
+_PRIMERO = "SELECT {campo} FROM registros WHERE seq = (SELECT min(seq) FROM registros)"
+
+
+async def _como_intruso(app: FastAPI, usuario: str | None) -> None:
+    """Edit the first record as someone with table-owner rights (who can lift the trigger)."""
+    async with app.state.engine.begin() as conn:
         await conn.execute(text("ALTER TABLE registros DISABLE TRIGGER registros_solo_anexar"))
         await conn.execute(
-            text(
-                "UPDATE registros SET usuario = 'otro' WHERE seq = (SELECT min(seq) FROM registros)"
-            )
+            text("UPDATE registros SET usuario = :u WHERE seq = (SELECT min(seq) FROM registros)"),
+            {"u": usuario},
         )
         await conn.execute(text("ALTER TABLE registros ENABLE TRIGGER registros_solo_anexar"))
-    alterada = await cliente.get("/api/v1/auditoria/verificacion", headers=_auth(tokens, "ADMIN"))
-    assert alterada.json()["ok"] is False
-    assert "fue alterado" in alterada.json()["primer_error"]

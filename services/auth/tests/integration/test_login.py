@@ -123,7 +123,8 @@ async def test_login_y_login_fallido_se_auditan_con_la_direccion(api, escuchar):
     fallido = _de(eventos, "auth.login_fallido", "203.0.113.7")
     exitoso = _de(eventos, "auth.login", "203.0.113.8")
     assert len(fallido) == 1
-    assert fallido[0]["resultado"] == "rechazado"
+    assert fallido[0]["resultado"] == "DENEGADO"
+    assert fallido[0]["detalle"]["causa"] == "password"
     assert len(exitoso) == 1
     assert exitoso[0]["usuario_id"] == cuenta.id
     assert exitoso[0]["perfil"] == "MESA_ENTRADA"

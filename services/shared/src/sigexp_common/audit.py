@@ -7,11 +7,14 @@ A refusal is raised through `denegar`: the request session commits its record, t
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import math
 import uuid
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigexp_common import context, outbox
@@ -22,6 +25,96 @@ from sigexp_common.security import Usuario
 DENEGADO = "DENEGADO"
 E = TypeVar("E", bound=ErrorDominio)
 
+# Bounds of every field of the record. Whatever a client sends (a 254-character user name, a
+# forged X-Forwarded-For, a long query) the record fits auditoria's columns, so it can never
+# become a poison message that blocks the chain.
+MARCA = "…[truncado]"
+MAX_USUARIO, MAX_PERFIL, MAX_ACCION, MAX_RECURSO = 200, 30, 100, 300
+MAX_IP, MAX_RESULTADO, MAX_REQUEST_ID = 64, 30, 100
+MAX_TEXTO_DETALLE, MAX_CLAVES_DETALLE, MAX_PROFUNDIDAD = 500, 50, 4
+MAX_BYTES_DETALLE = 8192
+IP_INVALIDA = "invalida:"
+
+
+def acotar(valor: str, maximo: int) -> str:
+    """`valor` without NUL characters (PostgreSQL stores none) and at most `maximo` characters,
+    ending in `MARCA` when it was cut."""
+    limpio = valor.replace("\x00", "")
+    if len(limpio) <= maximo:
+        return limpio
+    return limpio[: maximo - len(MARCA)] + MARCA
+
+
+def normalizar_ip(valor: object) -> str | None:
+    """A valid address in its canonical form; anything else kept, marked and cut."""
+    if valor is None or valor == "":
+        return None
+    texto = str(valor).strip()
+    if texto.startswith(IP_INVALIDA):  # already marked (parsed again by auditoria): idempotent
+        return acotar(texto, MAX_IP)
+    try:
+        return str(ipaddress.ip_address(texto))
+    except ValueError:
+        return acotar(IP_INVALIDA + texto, MAX_IP)
+
+
+def _valor(valor: Any, profundidad: int) -> Any:
+    if valor is None or isinstance(valor, bool | int):
+        return valor
+    if isinstance(valor, float):  # JSONB refuses NaN and infinities
+        return valor if math.isfinite(valor) else str(valor)
+    if isinstance(valor, str):
+        return acotar(valor, MAX_TEXTO_DETALLE)
+    if profundidad >= MAX_PROFUNDIDAD:
+        return acotar(json.dumps(valor, default=str, ensure_ascii=False), MAX_TEXTO_DETALLE)
+    if isinstance(valor, dict):
+        return _dict(valor, profundidad + 1)
+    if isinstance(valor, list | tuple | set):
+        items = [_valor(v, profundidad + 1) for v in list(valor)[:MAX_CLAVES_DETALLE]]
+        return [*items, MARCA] if len(valor) > MAX_CLAVES_DETALLE else items
+    return acotar(str(valor), MAX_TEXTO_DETALLE)
+
+
+def _dict(valor: dict[Any, Any], profundidad: int) -> dict[str, Any]:
+    # The count of keys left out travels under MARCA; bounding twice keeps it as it was.
+    previas = valor.get(MARCA)
+    ya_omitidas = previas if isinstance(previas, int) else 0
+    items = [(k, v) for k, v in valor.items() if k != MARCA]
+    acotado = {
+        acotar(str(k), MAX_ACCION): _valor(v, profundidad) for k, v in items[:MAX_CLAVES_DETALLE]
+    }
+    omitidas = ya_omitidas + max(0, len(items) - MAX_CLAVES_DETALLE)
+    if omitidas:
+        acotado[MARCA] = omitidas
+    return acotado
+
+
+def acotar_detalle(valor: object) -> dict[str, Any]:
+    """Strings, lists, keys, nesting and the whole serialised size bounded."""
+    if not isinstance(valor, dict):
+        return {} if valor is None else {"valor": _valor(valor, 1)}
+    acotado = _dict(valor, 1)
+    serializado = json.dumps(acotado, default=str, ensure_ascii=False)
+    if len(serializado.encode()) <= MAX_BYTES_DETALLE:
+        return acotado
+    return {"resumen": acotar(serializado, MAX_BYTES_DETALLE // 4)}
+
+
+def _texto(maximo: int) -> BeforeValidator:
+    return BeforeValidator(lambda v: v if v is None else acotar(str(v), maximo))
+
+
+Texto200 = Annotated[str | None, _texto(MAX_USUARIO)]
+Perfil30 = Annotated[str | None, _texto(MAX_PERFIL)]
+Accion100 = Annotated[str, _texto(MAX_ACCION)]
+Recurso300 = Annotated[str | None, _texto(MAX_RECURSO)]
+Resultado30 = Annotated[str, _texto(MAX_RESULTADO)]
+RequestId100 = Annotated[str | None, _texto(MAX_REQUEST_ID)]
+Ip = Annotated[str | None, BeforeValidator(normalizar_ip)]
+Detalle = Annotated[dict[str, Any], BeforeValidator(acotar_detalle)]
+"""Field types of the record, bounded on parsing: the emitter's model and auditoria's copy use
+them, so what is emitted and what is stored obey the same limits."""
+
 
 class AccesoRegistrado(Event):
     """Platform-wide audit record (the one event schema every service shares by design)."""
@@ -30,17 +123,17 @@ class AccesoRegistrado(Event):
 
     en: datetime = Field(default_factory=utcnow)
     usuario_id: uuid.UUID | None = None
-    usuario: str | None = None
-    perfil: str | None = None
+    usuario: Texto200 = None
+    perfil: Perfil30 = None
     mesa_id: uuid.UUID | None = None
     organismo_id: uuid.UUID | None = None
-    ip: str | None = None
-    accion: str
-    recurso: str | None = None
+    ip: Ip = None
+    accion: Accion100
+    recurso: Recurso300 = None
     expediente_id: uuid.UUID | None = None
-    resultado: str = "ok"
-    detalle: dict[str, Any] = Field(default_factory=dict)
-    request_id: str | None = None
+    resultado: Resultado30 = "ok"
+    detalle: Detalle = Field(default_factory=dict)
+    request_id: RequestId100 = None
 
     def subject(self) -> str | None:
         return str(self.expediente_id) if self.expediente_id else self.recurso
@@ -96,17 +189,19 @@ def denegar(
     expediente_id: uuid.UUID | None = None,
     detalle: dict[str, Any] | None = None,
     usuario: str | None = None,
+    conservar: bool = False,
 ) -> E:
     """`raise audit.denegar(SinPermiso(...), por, "expediente.ver", ...)`: the one way to refuse.
 
-    The request session (`db.Session`) commits the refusal's audit record, together with what
-    the use case wrote before refusing, and only then answers the error. Raise it before
-    changing anything, or after writing only what the refusal itself must keep (a failed
-    login's counters). A missing resource and an out-of-scope one are refused the same way, so
-    both cost the same and neither answer tells them apart.
+    The request session (`db.Session`) commits the refusal's audit record before answering
+    the error. Whatever the use case wrote before refusing is rolled back, unless
+    `conservar=True` says the refusal itself must keep it (a failed login's attempt and lock,
+    a reused refresh token's revoked family): then it commits together with the record.
+    A missing resource and an out-of-scope one are refused the same way, so both cost the
+    same and neither answer tells them apart.
     """
-    motivo = {"motivo": error.slug, "estado": error.status}
-    error.registro = _registro(
-        por, accion, recurso, expediente_id, DENEGADO, {**motivo, **(detalle or {})}, usuario
-    )
+    # The refusal's own facts last: a caller's `detalle` cannot overwrite them.
+    detalle_ = {**(detalle or {}), "motivo": error.slug, "estado": error.status}
+    error.registro = _registro(por, accion, recurso, expediente_id, DENEGADO, detalle_, usuario)
+    error.conservar = conservar
     return error

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -42,8 +44,8 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the route returns; rolled back when it
-    raises, except for a refusal made by `audit.denegar`, whose audit record (and whatever the
-    use case kept before refusing) is committed before the error is answered."""
+    raises, except that a refusal made by `audit.denegar` commits its audit record before the
+    error is answered (see `_refuse`)."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session:
         await session.begin()
@@ -53,8 +55,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
             if error.registro is None:
                 await session.rollback()
                 raise
-            outbox.add(session, error.registro)
-            await session.commit()
+            await _refuse(session, error)
             raise
         except BaseException:
             await session.rollback()
@@ -62,11 +63,45 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()  # a refused commit is mapped to problem+json by `errors`
 
 
+async def _refuse(session: AsyncSession, error: ErrorDominio) -> None:
+    """Commit the refusal's audit record. The use case's work, and anything claimed with it
+    (an Idempotency-Key), is rolled back first unless the refusal keeps it (`conservar`): a
+    refusal raised halfway through a change never commits half of it, and a refused request
+    can be retried. Both refusals of a lookup (missing, out of scope) take this same path."""
+    assert error.registro is not None
+    if not error.conservar:
+        await session.rollback()
+        await session.begin()
+    outbox.add(session, error.registro)
+    await session.commit()  # if this fails, the database error is what the client gets
+    error.registrado = True
+
+
 Session = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 """Request-scoped session: the route's work and its outbox rows commit together or not at all.
 
 `scope="function"` commits when the route returns, before the answer is sent: a commit that
 fails is never reported to the client as a success."""
+
+
+def lock_key(name: str) -> int:
+    """The advisory-lock key of `name`: a signed 64-bit slice of its SHA-256, the same in every
+    process, release and PostgreSQL version (unlike Python's `hash` or PostgreSQL's
+    undocumented `hashtext`)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+async def advisory_xact_lock(db: AsyncSession, name: str) -> None:
+    """Serialise, across processes and replicas, the transactions that lock `name`: waits for
+    the holder and is released by that transaction's commit or rollback. Name the thing
+    guarded (`"auditoria.cadena"`, `"auth.login:cuenta:<id>"`)."""
+    await db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
+
+async def try_advisory_xact_lock(db: AsyncSession, name: str) -> bool:
+    """The same lock without waiting: False when another transaction holds it."""
+    held = await db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+    return bool(held)
 
 
 def asyncpg_dsn(url: str) -> str:

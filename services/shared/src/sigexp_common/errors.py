@@ -36,9 +36,11 @@ class ErrorDominio(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after = retry_after
-        # Set by `audit.denegar`: the request session commits this audit record (and the work
-        # done before the refusal) before the error is answered. See `db.Session`.
+        # Set by `audit.denegar`: the request session commits this audit record before the
+        # error is answered, with the work done before the refusal only when `conservar`.
         self.registro: Event | None = None
+        self.conservar = False
+        self.registrado = False  # set by the session once the record is committed
 
     def extra(self) -> dict[str, Any]:
         return {}
@@ -167,6 +169,13 @@ def _campo(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def _dominio(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ErrorDominio)
+    if exc.registro is not None and not exc.registrado:
+        # A refusal raised where no request session could commit its record (a route without
+        # `db.Session`): the refusal stands, and the gap in the audit is loud.
+        log.error(
+            "refusal answered without its audit record",
+            extra={"path": request.url.path, "accion": getattr(exc.registro, "accion", None)},
+        )
     return problem(
         exc.status,
         exc.titulo,

@@ -33,14 +33,14 @@ from fastapi import Depends, Request, Response
 from fastapi.dependencies.utils import get_dependant
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
-from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, func, select
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, func
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, StreamingResponse
 
-from sigexp_common.db import Session
+from sigexp_common.db import Session, try_advisory_xact_lock
 from sigexp_common.errors import Conflicto, DatoInvalido, PeticionInvalida
 from sigexp_common.messaging_tables import MessagingBase
 from sigexp_common.security import CurrentUserPendingPassword
@@ -105,10 +105,7 @@ async def claim(request: Request, user: CurrentUserPendingPassword, db: Session)
     if not 1 <= len(key) <= 200:
         raise PeticionInvalida("Idempotency-Key debe tener entre 1 y 200 caracteres.")
     fingerprint = await _fingerprint(request)
-    locked = await db.scalar(
-        select(func.pg_try_advisory_xact_lock(func.hashtextextended(f"{user.id}/{key}", 0)))
-    )
-    if not locked:
+    if not await try_advisory_xact_lock(db, f"idempotency:{user.id}/{key}"):
         raise _in_progress()
     stored = await db.get(IdempotencyKey, (user.id, key))
     if stored is not None:

@@ -17,10 +17,12 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from sigexp_common.db import lock_key
 from sigexp_common.idempotency import IdempotencyKey  # noqa: F401  (its table is shared)
 from sigexp_common.messaging_tables import MessagingBase
 
-_MIGRATION_LOCK = 727274  # pg_advisory_lock key: replicas starting together migrate one at a time
+# Session-level (migrations commit on their own): replicas starting together migrate one at a time.
+_MIGRATION_LOCK = lock_key("sigexp.migraciones")
 
 SHARED_METADATA = MessagingBase.metadata
 SHARED_MIGRATIONS = Path(__file__).parent / "shared_migrations"

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from auth.routes.deps import Config, Propia
+from auth.routes.deps import ENVIA_CORREO, Config
 from auth.schemas import (
     LoginIn,
     MeOut,
@@ -21,7 +21,6 @@ from auth.schemas import (
 from auth.service import claves, credenciales, cuentas, sesiones, solicitudes
 from sigexp_common import context
 from sigexp_common.db import Session
-from sigexp_common.errors import ErrorDominio
 from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUserPendingPassword
 
@@ -29,23 +28,16 @@ router = APIRouter(tags=["sesiones"], route_class=IdempotentRoute)
 
 
 @router.post("/api/v1/auth/login", response_model=TokensOut)
-async def login(body: LoginIn, cfg: Config, tx: Propia) -> TokensOut:
-    async with tx() as db:
-        resultado = await sesiones.iniciar_sesion(
-            db, cfg, body.usuario, body.password, context.client_address.get()
-        )
-    if isinstance(resultado, ErrorDominio):
-        raise resultado  # after the commit: the failure and its audit record are kept
-    return TokensOut(**asdict(resultado))
+async def login(body: LoginIn, cfg: Config, db: Session) -> TokensOut:
+    tokens = await sesiones.iniciar_sesion(
+        db, cfg, body.usuario, body.password, context.client_address.get()
+    )
+    return TokensOut(**asdict(tokens))
 
 
 @router.post("/api/v1/auth/refresh", response_model=TokensOut)
-async def refresh(body: RefreshIn, cfg: Config, tx: Propia) -> TokensOut:
-    async with tx() as db:
-        resultado = await sesiones.refrescar(db, cfg, body.refresh_token)
-    if isinstance(resultado, ErrorDominio):
-        raise resultado  # after the commit: a reused token's family stays revoked
-    return TokensOut(**asdict(resultado))
+async def refresh(body: RefreshIn, cfg: Config, db: Session) -> TokensOut:
+    return TokensOut(**asdict(await sesiones.refrescar(db, cfg, body.refresh_token)))
 
 
 @router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -67,10 +59,13 @@ async def cambiar_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/api/v1/auth/password/olvido", status_code=status.HTTP_202_ACCEPTED)
-async def olvido(body: OlvidoIn, cfg: Config, tx: Propia) -> dict[str, str]:
-    async with tx() as db:
-        await credenciales.solicitar_restablecimiento(db, cfg, body.email)
+@router.post(
+    "/api/v1/auth/password/olvido",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[ENVIA_CORREO],
+)
+async def olvido(body: OlvidoIn, cfg: Config, db: Session) -> dict[str, str]:
+    await credenciales.solicitar_restablecimiento(db, cfg, body.email)
     return {
         "detail": "Si el correo corresponde a una cuenta activa, le enviamos un enlace para "
         "restablecer la contraseña. Revise su casilla."

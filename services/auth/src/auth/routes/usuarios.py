@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from auth.routes.deps import Config, Propia
+from auth.routes.deps import ENVIA_CORREO, Config
 from auth.schemas import (
     AprobacionOut,
     AprobarSolicitudIn,
@@ -46,12 +46,15 @@ async def listar(
     return UsuariosOut(items=[UsuarioOut.model_validate(f) for f in filas], next_cursor=siguiente)
 
 
-@router.post("/api/v1/usuarios", response_model=UsuarioOut, status_code=status.HTTP_201_CREATED)
-async def crear(body: UsuarioIn, user: CurrentUser, cfg: Config, tx: Propia) -> UsuarioOut:
+@router.post(
+    "/api/v1/usuarios",
+    response_model=UsuarioOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ENVIA_CORREO],
+)
+async def crear(body: UsuarioIn, user: CurrentUser, cfg: Config, db: Session) -> UsuarioOut:
     require_perfil(user, Perfil.ADMIN)
-    async with tx() as db:
-        cuenta = await cuentas.crear_usuario(db, cfg, body, por=user)
-        return UsuarioOut.model_validate(cuenta)
+    return UsuarioOut.model_validate(await cuentas.crear_usuario(db, cfg, body, por=user))
 
 
 @router.get("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
@@ -80,26 +83,30 @@ async def listar_solicitudes(
     return SolicitudesOut(items=[SolicitudCuentaOut.model_validate(f) for f in filas])
 
 
-@router.post("/api/v1/solicitudes-cuenta/{solicitud_id}/aprobar", response_model=AprobacionOut)
+@router.post(
+    "/api/v1/solicitudes-cuenta/{solicitud_id}/aprobar",
+    response_model=AprobacionOut,
+    dependencies=[ENVIA_CORREO],
+)
 async def aprobar(
-    solicitud_id: uuid.UUID, body: AprobarSolicitudIn, user: CurrentUser, cfg: Config, tx: Propia
+    solicitud_id: uuid.UUID, body: AprobarSolicitudIn, user: CurrentUser, cfg: Config, db: Session
 ) -> AprobacionOut:
     require_perfil(user, Perfil.ADMIN)
-    async with tx() as db:
-        solicitud, cuenta = await solicitudes.aprobar(db, cfg, solicitud_id, body, por=user)
-        return AprobacionOut(
-            solicitud=SolicitudCuentaOut.model_validate(solicitud),
-            usuario=UsuarioOut.model_validate(cuenta),
-        )
+    solicitud, cuenta = await solicitudes.aprobar(db, cfg, solicitud_id, body, por=user)
+    return AprobacionOut(
+        solicitud=SolicitudCuentaOut.model_validate(solicitud),
+        usuario=UsuarioOut.model_validate(cuenta),
+    )
 
 
 @router.post(
-    "/api/v1/solicitudes-cuenta/{solicitud_id}/rechazar", response_model=SolicitudCuentaOut
+    "/api/v1/solicitudes-cuenta/{solicitud_id}/rechazar",
+    response_model=SolicitudCuentaOut,
+    dependencies=[ENVIA_CORREO],
 )
 async def rechazar(
-    solicitud_id: uuid.UUID, body: RechazarSolicitudIn, user: CurrentUser, tx: Propia
+    solicitud_id: uuid.UUID, body: RechazarSolicitudIn, user: CurrentUser, db: Session
 ) -> SolicitudCuentaOut:
     require_perfil(user, Perfil.ADMIN)
-    async with tx() as db:
-        solicitud = await solicitudes.rechazar(db, solicitud_id, body.motivo, por=user)
-        return SolicitudCuentaOut.model_validate(solicitud)
+    solicitud = await solicitudes.rechazar(db, solicitud_id, body.motivo, por=user)
+    return SolicitudCuentaOut.model_validate(solicitud)

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.events import UsuarioCreado
 from auth.models import Cuenta
 from auth.service import claves, passwords
-from auth.service.comun import bloquear_clave, cuenta_por_nombre_o_email
+from auth.service.comun import cuenta_por_nombre_o_email
 from auth.settings import Settings
 from sigexp_common import audit, outbox
+from sigexp_common.db import advisory_xact_lock
 
 log = logging.getLogger("sigexp.auth")
 
@@ -23,7 +24,7 @@ async def asegurar_admin(db: AsyncSession, settings: Settings) -> Cuenta:
     The operator chose that password, so it is not provisional. An existing account is left
     untouched (changing the variable later does not reset a password someone changed).
     """
-    await bloquear_clave(db, "arranque:admin")
+    await advisory_xact_lock(db, "auth.arranque.admin")
     existente = await cuenta_por_nombre_o_email(db, settings.admin_usuario)
     if existente is not None:
         return existente

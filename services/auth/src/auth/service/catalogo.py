@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.events import (
@@ -18,9 +18,10 @@ from auth.models import Dependencia, Mesa, Organismo, TipoExpediente
 from auth.schemas import Conteo, ImportacionOut
 from auth.service.importacion import Catalogo, errores_de_referencias
 from sigexp_common import audit, outbox
+from sigexp_common.db import advisory_xact_lock
 from sigexp_common.security import Usuario
 
-_IMPORT_LOCK = 727302
+_IMPORT_LOCK = "auth.catalogo.importacion"
 
 
 def _buscar(consulta: Select[Any], q: str | None, *columnas: Any) -> Select[Any]:
@@ -114,7 +115,7 @@ async def _sincronizar(
 
 async def importar(db: AsyncSession, catalogo: Catalogo, por: Usuario | None) -> ImportacionOut:
     """Apply a validated file: all rows or none (the caller's transaction), idempotent."""
-    await db.execute(text(f"SELECT pg_advisory_xact_lock({_IMPORT_LOCK})"))
+    await advisory_xact_lock(db, _IMPORT_LOCK)
     organismos = {o.codigo: o for o in await db.scalars(select(Organismo))}
     errores_de_referencias(catalogo, set(organismos))
     c = {e: Conteo() for e in ("organismo", "mesa", "dependencia", "tipo")}

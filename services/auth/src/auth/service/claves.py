@@ -21,16 +21,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwt.algorithms import ECAlgorithm
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.models import ClaveFirma, Cuenta
 from auth.settings import Settings
-from sigexp_common.db import transaction
+from sigexp_common.db import advisory_xact_lock, transaction
 from sigexp_common.envelope import utcnow
 from sigexp_common.security import JwksVerifier
 
-_ROTATION_LOCK = 727301  # pg_advisory_xact_lock key: one rotation at a time
+_ROTATION_LOCK = "auth.claves.rotacion"  # one rotation at a time
 _SKEW = timedelta(minutes=1)
 
 
@@ -87,7 +87,7 @@ async def clave_activa(db: AsyncSession) -> ClaveFirma | None:
 
 async def asegurar_clave(db: AsyncSession, settings: Settings) -> ClaveFirma:
     """The active key, creating the first one if there is none."""
-    await db.execute(text(f"SELECT pg_advisory_xact_lock({_ROTATION_LOCK})"))
+    await advisory_xact_lock(db, _ROTATION_LOCK)
     activa = await clave_activa(db)
     if activa is None:
         activa = nueva_clave(settings.key_encryption_secret)
@@ -98,7 +98,7 @@ async def asegurar_clave(db: AsyncSession, settings: Settings) -> ClaveFirma:
 
 async def rotar_claves(db: AsyncSession, settings: Settings) -> ClaveFirma:
     """Retire the active key(s) and create the one that signs from now on."""
-    await db.execute(text(f"SELECT pg_advisory_xact_lock({_ROTATION_LOCK})"))
+    await advisory_xact_lock(db, _ROTATION_LOCK)
     ahora = utcnow()
     for vieja in await db.scalars(select(ClaveFirma).where(ClaveFirma.retirada_en.is_(None))):
         vieja.retirada_en = ahora

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import Cuenta
@@ -42,11 +42,6 @@ async def cuenta_por_nombre_o_email(db: AsyncSession, texto: str) -> Cuenta | No
 
 async def cuenta_por_id(db: AsyncSession, cuenta_id: uuid.UUID) -> Cuenta | None:
     return await db.get(Cuenta, cuenta_id)
-
-
-async def bloquear_clave(db: AsyncSession, clave: str) -> None:
-    """Serialise, across replicas, the transactions that work on `clave` (until commit)."""
-    await db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": clave})
 
 
 async def cuenta_para_actualizar(db: AsyncSession, cuenta_id: uuid.UUID) -> Cuenta | None:

@@ -41,10 +41,15 @@ async def cambiar_password(
     if cuenta is None or not cuenta.activo:
         raise NoAutenticado("Su cuenta no está habilitada. Inicie sesión nuevamente.")
     valida, _ = await passwords.verificar(settings, actual, cuenta.password_hash)
-    if not valida:
-        raise DatoInvalido(
-            "La contraseña actual no es correcta.",
-            [CampoInvalido("password_actual", "No coincide con su contraseña actual.")],
+    if not valida:  # someone holding the token may be guessing the password: on the record
+        raise audit.denegar(
+            DatoInvalido(
+                "La contraseña actual no es correcta.",
+                [CampoInvalido("password_actual", "No coincide con su contraseña actual.")],
+            ),
+            por,
+            "auth.password_cambiar",
+            f"usuario/{cuenta.id}",
         )
     if actual == nueva:
         raise DatoInvalido(

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import Bloqueo, Cuenta, IntentoLogin, RefreshToken
 from auth.service import claves, passwords
-from auth.service.comun import bloquear_clave, cuenta_por_nombre_o_email, sha256_hex, usuario_de
+from auth.service.comun import cuenta_por_nombre_o_email, sha256_hex, usuario_de
 from auth.settings import Settings
 from sigexp_common import audit
+from sigexp_common.db import advisory_xact_lock
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import DemasiadosIntentos, ErrorDominio, NoAutenticado
 from sigexp_common.security import Usuario
@@ -106,15 +107,16 @@ async def _fallos_recientes(
     return int(cantidad or 0)
 
 
-def _auditar_fallo(db: AsyncSession, nombre: str, motivo: str) -> None:
-    audit.registrar(
-        db,
+def _rechazo(error: ErrorDominio, nombre: str, causa: str) -> ErrorDominio:
+    """A refused login keeps what it wrote (the attempt, a lock) along with its record."""
+    return audit.denegar(
+        error,
         None,
         "auth.login_fallido",
         "auth",
-        resultado="rechazado",
         usuario=nombre,
-        detalle={"motivo": motivo},
+        detalle={"causa": causa},
+        conservar=True,
     )
 
 
@@ -135,25 +137,24 @@ async def _registrar_fallo(
 
 async def iniciar_sesion(
     db: AsyncSession, settings: Settings, usuario: str, password: str, ip: str | None
-) -> ParDeTokens | ErrorDominio:
-    """Check credentials. Failures are returned (not raised) so that they are recorded."""
+) -> ParDeTokens:
+    """Check credentials. A failure is refused with `audit.denegar`: its attempt, the lock it
+    may trigger and its audit record are committed before the 401/429 is answered."""
     nombre = usuario.strip().lower()
     cuenta = await cuenta_por_nombre_o_email(db, nombre)
     # An unknown name gets its own counter: the same answers, the same lock, the same time.
     clave = f"cuenta:{cuenta.id}" if cuenta else f"nombre:{nombre}"
-    await bloquear_clave(db, clave)
+    await advisory_xact_lock(db, f"auth.login:{clave}")
     hasta = await _bloqueo_vigente(db, [clave, f"ip:{ip}"] if ip else [clave])
     if hasta is not None:
-        _auditar_fallo(db, nombre, "bloqueado")
-        return _demasiados_intentos(settings, hasta)
+        raise _rechazo(_demasiados_intentos(settings, hasta), nombre, "bloqueado")
 
     hash_ = cuenta.password_hash if cuenta else passwords.hash_ficticio(settings)
     valida, nuevo_hash = await passwords.verificar(settings, password, hash_)
     if cuenta is None or not valida or not cuenta.activo:
         await _registrar_fallo(db, settings, clave, ip)
-        motivo = "inexistente" if cuenta is None else ("password" if not valida else "inactivo")
-        _auditar_fallo(db, nombre, motivo)
-        return NoAutenticado(CREDENCIALES_INCORRECTAS)
+        causa = "inexistente" if cuenta is None else ("password" if not valida else "inactivo")
+        raise _rechazo(NoAutenticado(CREDENCIALES_INCORRECTAS), nombre, causa)
 
     if nuevo_hash:
         cuenta.password_hash = nuevo_hash
@@ -162,34 +163,38 @@ async def iniciar_sesion(
     return await _emitir(db, settings, cuenta)
 
 
-async def refrescar(db: AsyncSession, settings: Settings, token: str) -> ParDeTokens | ErrorDominio:
-    """Rotate a refresh token. A spent one coming back revokes its whole family."""
+async def refrescar(db: AsyncSession, settings: Settings, token: str) -> ParDeTokens:
+    """Rotate a refresh token. A spent one coming back revokes its whole family, and that
+    revocation is committed with the refusal's audit record before the 401."""
     fila = await db.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)).with_for_update()
     )
     if fila is None:
-        return NoAutenticado(SESION_INVALIDA)
+        raise NoAutenticado(SESION_INVALIDA)
     ahora = utcnow()
     if fila.usado_en is not None:
-        await _revocar_familia(db, fila.familia_id)
-        cuenta = await db.get(Cuenta, fila.usuario_id)
-        audit.registrar(
-            db,
-            usuario_de(cuenta) if cuenta else None,
-            "auth.refresh_reutilizado",
-            f"sesion/{fila.familia_id}",
-            resultado="rechazado",
-            detalle={"familia_id": str(fila.familia_id)},
-        )
-        return NoAutenticado(SESION_INVALIDA)
+        raise await _revocar_y_denegar(db, fila, "auth.refresh_reutilizado")
     if fila.revocado_en is not None or fila.expira_en <= ahora:
-        return NoAutenticado(SESION_INVALIDA)
+        raise NoAutenticado(SESION_INVALIDA)
     cuenta = await db.get(Cuenta, fila.usuario_id)
     if cuenta is None or not cuenta.activo:
-        await _revocar_familia(db, fila.familia_id)
-        return NoAutenticado(SESION_INVALIDA)
+        raise await _revocar_y_denegar(db, fila, "auth.refresh")
     fila.usado_en = ahora
     return await _emitir(db, settings, cuenta, fila.familia_id)
+
+
+async def _revocar_y_denegar(db: AsyncSession, fila: RefreshToken, accion: str) -> ErrorDominio:
+    """The token's whole family ends; the refusal keeps that revocation with its record."""
+    await _revocar_familia(db, fila.familia_id)
+    cuenta = await db.get(Cuenta, fila.usuario_id)
+    return audit.denegar(
+        NoAutenticado(SESION_INVALIDA),
+        usuario_de(cuenta) if cuenta else None,
+        accion,
+        f"sesion/{fila.familia_id}",
+        detalle={"familia_id": str(fila.familia_id)},
+        conservar=True,
+    )
 
 
 async def _revocar_familia(db: AsyncSession, familia_id: uuid.UUID) -> None:
