@@ -68,7 +68,7 @@ async def app(engine: AsyncEngine, tokens: TokenFactory, tmp_path: Path) -> Fast
     @router.post("/negado")
     async def negado(user: CurrentUser, db: Session) -> None:
         await hecho(db, "negado")  # kept with the refusal's record, as a failed login's counter
-        raise audit.denegar(SinPermiso("No."), user, "prueba.negar", "prueba")
+        raise audit.denegar(SinPermiso("No."), user, "prueba.negar", "prueba", conservar=True)
 
     @router.post("/pdf")
     async def pdf(user: CurrentUser, db: Session, kb: int = 4) -> StreamingResponse:
