@@ -21,7 +21,7 @@ bench: bootstrap
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py
 
-# deploy/k8s from the services' code (sigexp_common.testing.workspace); tests/contracts checks it.
+# deploy/k8s from the services' code (sigexp_testing.workspace); tests/contracts checks it.
 k8s: bootstrap
 	@.venv/bin/python deploy/k8s/generate.py
 

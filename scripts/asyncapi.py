@@ -19,10 +19,11 @@ import yaml
 
 from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.envelope import Envelope, Event
+from sigexp_testing import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DESTINO = ROOT / "docs" / "asyncapi.yaml"
-SERVICIOS = ("auth", "expedientes", "pases", "archivos", "auditoria")
+SERVICIOS = tuple(s.name for s in workspace.with_database())  # the ones with an outbox
 
 
 def publica(servicio: str) -> list[type[Event]]:

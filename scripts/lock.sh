@@ -12,9 +12,9 @@ export UV_PYTHON_DOWNLOADS=never
 bash scripts/bootstrap.sh --uv-only
 .tools/bin/uv lock --quiet "$@"
 export_lock() {
-  .tools/bin/uv export --frozen --quiet --format requirements-txt --all-packages --no-header \
-    "$@"
+  .tools/bin/uv export --frozen --quiet --format requirements-txt --no-header "$@"
 }
+# The root project depends on every service (not on sigexp-testing, which is dev-only).
 export_lock --no-dev --no-emit-workspace --output-file requirements.lock
-export_lock --all-groups --output-file requirements-dev.lock
+export_lock --all-packages --all-groups --output-file requirements-dev.lock
 echo "lock: wrote requirements.lock and requirements-dev.lock; commit both"

@@ -3,7 +3,7 @@
 Every service gets the same shapes, one hand-written template per process kind in `templates/`
 (API Deployment + Service + PodDisruptionBudget, then a relay, consumer and migration Job where
 it has them, a KEDA-scaled worker where it declares a queue). What differs comes from the code:
-the processes it runs (`sigexp_common.testing.workspace`) and the variables its Settings read,
+the processes it runs (`sigexp_testing.workspace`) and the variables its Settings read,
 each taken from the ConfigMap `sigexp-config` or by reference from the Secret `sigexp-secrets`.
 `tests/contracts/test_k8s.py` fails when the committed files are not what this writes.
 Run: `make k8s`.
@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from sigexp_common.testing import workspace
-from sigexp_common.testing.workspace import GATEWAY, Service
+from sigexp_testing import workspace
+from sigexp_testing.workspace import GATEWAY, Service
 
 K8S = Path(__file__).resolve().parent
 TEMPLATES = K8S / "templates"

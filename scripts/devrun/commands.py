@@ -1,6 +1,6 @@
 """One-shot service commands (`python -m <service> migrate|demo`) and their migrations' heads.
 
-What a service offers (its commands) is in `sigexp_common.testing.workspace`."""
+What a service offers (its commands) is in `sigexp_testing.workspace`."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from sigexp_common.testing import workspace
+from sigexp_testing import workspace
 
 ROOT = workspace.ROOT
 

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sigexp_common.testing import workspace
-from sigexp_common.testing.mailcatcher import start_mailcatcher
+from sigexp_testing import workspace
+from sigexp_testing.mailcatcher import start_mailcatcher
 
 from . import commands
 from .config import DATABASE_SERVICES, SERVICES, WORKERS, Config

@@ -25,7 +25,7 @@ import asyncpg
 import httpx
 
 from auth.settings import Settings
-from sigexp_common.testing.infra import free_port, wait_until_ready
+from sigexp_testing.infra import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Bench-Sigexp-Clave-2026"

@@ -1,6 +1,6 @@
 """What the deployment files may rely on, read from the code itself (no Docker engine needed).
 
-The list of services and what each runs come from `sigexp_common.testing.workspace` (their
+The list of services and what each runs come from `sigexp_testing.workspace` (their
 folders, command lines, migrations, handler tables); the fixtures here add each one's Settings
 and parse docker-compose.yml, the Dockerfile and the Kubernetes manifests, so that the contract
 tests compare files with code.
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sigexp_common.testing import workspace
+from sigexp_testing import workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = ROOT / "services"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sigexp_common.testing import workspace
+from sigexp_testing import workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,6 +141,8 @@ def test_la_etapa_de_build_instala_solo_el_servicio_y_su_script_arranca(dockerfi
     others = [s for s in workspace.names() if s != service]
     probe = "import importlib.util as u, sys; print([m for m in sys.argv[1:] if u.find_spec(m)])"
     found = subprocess.run(
-        [bin_dir / "python", "-c", probe, *others, "pytest"], capture_output=True, text=True
+        [bin_dir / "python", "-c", probe, *others, "pytest", "sigexp_testing"],
+        capture_output=True,
+        text=True,
     )
     assert found.stdout.strip() == "[]", f"the {service} image also has {found.stdout.strip()}"

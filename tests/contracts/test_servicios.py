@@ -1,5 +1,5 @@
-"""The one list of services (`sigexp_common.testing.workspace`): read from the workspace, and the
-places that still spell it out agree with it."""
+"""The one list of services (`sigexp_testing.workspace`): read from the workspace, and no
+script or test spells it out again."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import ast
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from gateway.settings import Settings as GatewaySettings
 from gateway.upstreams import RULES
-from sigexp_common.testing import workspace
+from sigexp_testing import workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,34 +95,35 @@ def test_el_gateway_tiene_la_direccion_de_cada_servicio_en_su_puerto() -> None:
     assert {rule.service for rule in RULES} <= set(workspace.names())
 
 
-def _constant(path: Path, name: str) -> tuple[str, ...] | None:
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in node.targets
-        ):
-            return tuple(ast.literal_eval(node.value))
-    return None
+def _literal_lists_of_services(path: Path) -> list[tuple[int, list[str]]]:
+    """Tuples, lists and sets of string literals in `path` naming three services or more."""
+    names = set(workspace.names())
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            values = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+            if len(names.intersection(v for v in values if isinstance(v, str))) >= 3:
+                found.append((node.lineno, values))
+    return found
 
 
-# Copies of the list outside deploy/ and scripts/devrun that should call the workspace module
-# instead; until they do, they must at least agree with it. Once one is gone, its case skips.
-COPIAS = [
-    ("scripts/asyncapi.py", "SERVICIOS", "database"),
-    ("tests/e2e/conftest.py", "CON_BASE", "database"),
-    ("tests/e2e/test_dev_runner.py", "SERVICES", "all"),
-    ("tests/e2e/test_dev_runner.py", "DATABASE_SERVICES", "database"),
-]
+def test_ningun_archivo_python_vuelve_a_escribir_la_lista_de_servicios() -> None:
+    """Scripts and tests ask `workspace` (the one list): a new service appears everywhere. The
+    contract tests themselves may name services they expect the workspace reader to find."""
+    offenders = []
+    checked = (*ROOT.glob("scripts/**/*.py"), *ROOT.glob("tests/**/*.py"))
+    for path in sorted(p for p in checked if "contracts" not in p.parts):
+        offenders += [
+            f"{path.relative_to(ROOT)}:{n}: {v}" for n, v in _literal_lists_of_services(path)
+        ]
+    for path in sorted(ROOT.glob("services/*/src/**/*.py")):
+        offenders += [
+            f"{path.relative_to(ROOT)}:{n}: {v}" for n, v in _literal_lists_of_services(path)
+        ]
+    assert not offenders, "spelled-out service lists:\n" + "\n".join(offenders)
 
 
-@pytest.mark.parametrize(("archivo", "nombre", "cuales"), COPIAS)
-def test_las_copias_que_quedan_de_la_lista_coinciden_con_el_workspace(
-    archivo: str, nombre: str, cuales: str
-) -> None:
-    copia = _constant(ROOT / archivo, nombre)
-    if copia is None:
-        pytest.skip(f"{archivo} no longer spells out {nombre}")
-    if cuales == "all":
-        nombres = workspace.names()
-    else:
-        nombres = tuple(service.name for service in workspace.with_database())
-    assert sorted(copia) == sorted(nombres), f"{archivo}: {nombre} = {copia}, not {nombres}"
+def test_la_regla_de_las_listas_reconoce_una_copia(tmp_path: Path) -> None:
+    copia = tmp_path / "copia.py"
+    copia.write_text('SERVICIOS = ("auth", "pases", "archivos")\nOTRA = ("auth", "x")\n')
+    assert _literal_lists_of_services(copia) == [(1, "auth pases archivos".split())]

@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sigexp_common.testing.infra import (
+from sigexp_testing import workspace
+from sigexp_testing.infra import (
     S3Server,
     ServiceDidNotStart,
     TestInfra,
@@ -30,7 +31,7 @@ from sigexp_common.testing.infra import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-WITH_DATABASE = ("auth", "expedientes", "pases", "archivos", "auditoria")
+WITH_DATABASE = tuple(s.name for s in workspace.with_database())
 ADMIN = ("admin", "Admin-Prueba-E2E-2026")
 CONSUMERS_STARTED = re.compile(r"^sigexp_consumers_started 1\.0$", re.MULTILINE)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from sigexp_common.testing.mailcatcher import body_text, read_mails
+from sigexp_testing.mailcatcher import body_text, read_mails
 
 if TYPE_CHECKING:
     from conftest import Sistema

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from sigexp_common.testing.infra import TestInfra, free_port
+from sigexp_testing import workspace
+from sigexp_testing.infra import TestInfra, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("gateway", "auth", "expedientes", "pases", "archivos", "auditoria")
-DATABASE_SERVICES = ("auth", "expedientes", "pases", "archivos", "auditoria")
+SERVICES = workspace.names()
+DATABASE_SERVICES = tuple(s.name for s in workspace.with_database())
 READY_LINE = "SIGEXP listo"
 
 pytestmark = pytest.mark.timeout(900)

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 
 from sigexp_common.migrations import alembic_config, check, upgrade
-from sigexp_common.testing.infra import TestInfra
+from sigexp_testing.infra import TestInfra
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted(p.parents[1].name for p in ROOT.glob("services/*/src/*/migrations/env.py"))

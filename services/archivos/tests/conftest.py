@@ -9,9 +9,9 @@ from fastapi import FastAPI
 
 from archivos.main import build_spec
 from archivos.settings import Settings
-from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import S3Server, TestInfra
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.apps import running_app
+from sigexp_testing.infra import S3Server, TestInfra
+from sigexp_testing.tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from auth.settings import Settings
-from sigexp_common.testing.mailcatcher import body_text, read_mails
+from sigexp_testing.mailcatcher import body_text, read_mails
 
 ADMIN_PASSWORD = "dev-insecure-Admin-2026"
 PASSWORD_BUENA = "Tornillo-Azul-Maizal-47"

@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from auth.main import build_spec
 from auth.settings import Settings
 from sigexp_common.broker import declare_events_exchange
-from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import TestInfra
+from sigexp_testing.apps import running_app
+from sigexp_testing.infra import TestInfra
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -15,10 +15,10 @@ from expedientes.settings import Settings
 from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn
 from sigexp_common.envelope import Envelope
-from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.apps import running_app
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.tokens import TokenFactory
+from sigexp_testing.waiting import wait_until
 
 
 @dataclass

@@ -9,9 +9,9 @@ import pytest
 
 from pases.main import build_spec
 from pases.settings import Settings
-from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.apps import running_app
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigexp_common.broker import Broker
 from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.migrations import SHARED_MIGRATIONS, upgrade
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.private_broker import PrivateBroker, start_private_broker
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.private_broker import PrivateBroker, start_private_broker
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_common.errors import Conflicto, ErrorDominio, NoEncontrado, SinPermiso
 from sigexp_common.ids import uuid7
 from sigexp_common.security import Perfil, Usuario
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.waiting import wait_until
 
 ACCION = "archivo.listar"
 

@@ -7,8 +7,8 @@ from minio import Minio
 
 from archivos.main import build_spec
 from archivos.settings import Settings
-from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import S3Server, TestInfra
+from sigexp_testing.apps import running_app
+from sigexp_testing.infra import S3Server, TestInfra
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy.exc import DBAPIError
 
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope
-from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.tokens import TokenFactory
+from sigexp_testing.waiting import wait_until
 
 
 def _acceso(expediente_id: uuid.UUID, accion: str = "expediente.ver") -> Envelope:

@@ -16,7 +16,7 @@ from auth.main import build_spec
 from auth.models import ClaveFirma
 from sigexp_common.errors import NoAutenticado
 from sigexp_common.security import JwksVerifier
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.tokens import TokenFactory
 
 
 def _verificador(app, settings) -> JwksVerifier:

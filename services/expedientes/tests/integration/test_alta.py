@@ -10,8 +10,8 @@ import aio_pika
 import httpx
 
 from sigexp_common.broker import declare_events_exchange
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.tokens import TokenFactory
 
 DATOS = {
     "extracto": "Solicitud de subsidio agropecuario",

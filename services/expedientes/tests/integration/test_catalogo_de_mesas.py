@@ -9,7 +9,7 @@ import json
 import aio_pika
 import httpx
 
-from sigexp_common.testing.infra import TestInfra
+from sigexp_testing.infra import TestInfra
 
 DATOS = {"extracto": "Pedido de informe", "tomos": 1, "fojas": 1}
 MESA = "sigexp.mesa.actualizada.v1"

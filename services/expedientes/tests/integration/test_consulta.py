@@ -13,7 +13,7 @@ import httpx
 
 from sigexp_common.broker import declare_events_exchange
 from sigexp_common.ids import uuid7
-from sigexp_common.testing.infra import TestInfra
+from sigexp_testing.infra import TestInfra
 
 DATOS = {"extracto": "Licitación de maquinaria vial", "tomos": 2, "fojas": 40, "tipo": "LICITACION"}
 

@@ -14,8 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.main import create_gateway
 from gateway.settings import Settings
 from sigexp_common.security import JwksVerifier
-from sigexp_common.testing.infra import free_port
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.infra import free_port
+from sigexp_testing.tokens import TokenFactory
 
 
 @asynccontextmanager

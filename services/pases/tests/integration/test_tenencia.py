@@ -16,9 +16,9 @@ import pytest
 from sigexp_common.broker import Broker, declare_events_exchange
 from sigexp_common.envelope import Envelope
 from sigexp_common.ids import uuid7
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.tokens import TokenFactory
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.tokens import TokenFactory
+from sigexp_testing.waiting import wait_until
 
 
 def _iniciado(

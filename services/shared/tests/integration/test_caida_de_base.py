@@ -23,9 +23,9 @@ from sigexp_common.consumer import EventConsumer
 from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker, transaction
 from sigexp_common.envelope import Envelope, Event
 from sigexp_common.relay import OutboxRelay
-from sigexp_common.testing.infra import TestInfra, free_port
-from sigexp_common.testing.tcp_proxy import TcpProxy
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.infra import TestInfra, free_port
+from sigexp_testing.tcp_proxy import TcpProxy
+from sigexp_testing.waiting import wait_until
 
 
 class Anotado(Event):

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer
 from sigexp_common.envelope import Envelope, Event
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.waiting import wait_until
 
 PROCESO = Path(__file__).with_name("consumidor_de_copias.py")
 TIPO = "sigexp.prueba.estado_cambiado.v1"

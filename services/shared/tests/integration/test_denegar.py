@@ -27,8 +27,8 @@ from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_common.relay import OutboxRelay
 from sigexp_common.security import Perfil, Usuario
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.tokens import TokenFactory
 
 POR = Usuario(uuid.uuid4(), "mesa.prueba", Perfil.MESA_ENTRADA, None, None, None, False)
 NO_EXISTE = "No existe esa cosa."

@@ -13,9 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sigexp_common.app import ServiceSpec
 from sigexp_common.security import CurrentUser
 from sigexp_common.settings import ServiceSettings
-from sigexp_common.testing.apps import running_app
-from sigexp_common.testing.infra import TestInfra, free_port
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.apps import running_app
+from sigexp_testing.infra import TestInfra, free_port
+from sigexp_testing.tokens import TokenFactory
 
 rutas = APIRouter()
 

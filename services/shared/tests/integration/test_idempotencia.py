@@ -22,7 +22,7 @@ from sigexp_common.db import Session, make_sessionmaker
 from sigexp_common.errors import SinPermiso, install_error_handlers
 from sigexp_common.idempotency import MAX_STORED, IdempotentRoute
 from sigexp_common.security import CurrentUser, JwksVerifier
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.tokens import TokenFactory
 
 
 class CountingVerifier(JwksVerifier):

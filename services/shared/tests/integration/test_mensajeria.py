@@ -23,9 +23,9 @@ from sigexp_common.db import make_engine, make_sessionmaker, transaction
 from sigexp_common.envelope import Event
 from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_common.relay import OutboxRelay
-from sigexp_common.testing.infra import TestInfra
-from sigexp_common.testing.private_broker import PrivateBroker
-from sigexp_common.testing.waiting import wait_until
+from sigexp_testing.infra import TestInfra
+from sigexp_testing.private_broker import PrivateBroker
+from sigexp_testing.waiting import wait_until
 
 
 class Ocurrido(Event):

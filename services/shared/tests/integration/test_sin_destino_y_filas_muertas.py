@@ -22,7 +22,7 @@ from sigexp_common.envelope import Event
 from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_common.relay import OutboxRelay
 from sigexp_common.settings import ServiceSettings
-from sigexp_common.testing.infra import TestInfra
+from sigexp_testing.infra import TestInfra
 
 
 class SinConsumidor(Event):

@@ -14,7 +14,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_common.errors import Conflicto, install_error_handlers
 from sigexp_common.http import install_request_context
 from sigexp_common.settings import ServiceSettings
-from sigexp_common.testing.infra import _stale
+from sigexp_testing.infra import _stale
 
 
 def test_produccion_rechaza_las_credenciales_por_defecto() -> None:

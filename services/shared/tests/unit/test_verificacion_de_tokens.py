@@ -7,7 +7,7 @@ import pytest
 
 from sigexp_common.errors import NoAutenticado, NoDisponible
 from sigexp_common.security import JwksVerifier
-from sigexp_common.testing.tokens import TokenFactory
+from sigexp_testing.tokens import TokenFactory
 
 
 def _verifier(responder: httpx.MockTransport) -> JwksVerifier:

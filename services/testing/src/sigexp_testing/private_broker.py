@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from sigexp_common.testing.infra import free_port
+from sigexp_testing.infra import free_port
 
 
 @dataclass

@@ -16,13 +16,13 @@ import pytest
 
 if TYPE_CHECKING:
     from sigexp_common.broker import Broker
-    from sigexp_common.testing.infra import S3Server, TestInfra
-    from sigexp_common.testing.tokens import TokenFactory
+    from sigexp_testing.infra import S3Server, TestInfra
+    from sigexp_testing.tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")
 def use_docker() -> bool:
-    from sigexp_common.testing.infra import docker_available
+    from sigexp_testing.infra import docker_available
 
     return docker_available()
 
@@ -30,7 +30,7 @@ def use_docker() -> bool:
 @pytest.fixture(scope="session")
 def infra(use_docker: bool) -> Iterator[TestInfra]:
     """PostgreSQL and RabbitMQ for this session: fresh databases and an isolated vhost."""
-    from sigexp_common.testing.infra import container_infra, local_infra
+    from sigexp_testing.infra import container_infra, local_infra
 
     with ExitStack() as stack:
         yield container_infra(stack) if use_docker else local_infra(stack)
@@ -38,7 +38,7 @@ def infra(use_docker: bool) -> Iterator[TestInfra]:
 
 @pytest.fixture(scope="session")
 def s3(use_docker: bool) -> Iterator[S3Server]:
-    from sigexp_common.testing.infra import container_s3, start_nanio
+    from sigexp_testing.infra import container_s3, start_nanio
 
     with ExitStack() as stack:
         yield container_s3(stack) if use_docker else start_nanio(stack)
@@ -47,7 +47,7 @@ def s3(use_docker: bool) -> Iterator[S3Server]:
 @pytest.fixture(scope="session")
 def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """A real SMTP server saving messages as files: (port, folder)."""
-    from sigexp_common.testing.mailcatcher import start_mailcatcher
+    from sigexp_testing.mailcatcher import start_mailcatcher
 
     folder = tmp_path_factory.mktemp("correo")
     controller = start_mailcatcher(folder)
@@ -57,7 +57,7 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
 
 @pytest.fixture(scope="session")
 def tokens() -> TokenFactory:
-    from sigexp_common.testing.tokens import TokenFactory
+    from sigexp_testing.tokens import TokenFactory
 
     return TokenFactory()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from sigexp_common.testing.infra import free_port
+from sigexp_testing.infra import free_port
 
 
 class _SaveToFolder:
