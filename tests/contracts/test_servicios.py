@@ -126,4 +126,4 @@ def test_ningun_archivo_python_vuelve_a_escribir_la_lista_de_servicios() -> None
 def test_la_regla_de_las_listas_reconoce_una_copia(tmp_path: Path) -> None:
     copia = tmp_path / "copia.py"
     copia.write_text('SERVICIOS = ("auth", "pases", "archivos")\nOTRA = ("auth", "x")\n')
-    assert _literal_lists_of_services(copia) == [(1, "auth pases archivos".split())]
+    assert _literal_lists_of_services(copia) == [(1, ["auth", "pases", "archivos"])]
