@@ -48,7 +48,7 @@ def routing_keys(handlers: Handlers) -> list[str]:
     return sorted(model.event_type for model in handlers)
 
 
-class PayloadInvalido(Exception):
+class InvalidPayload(Exception):
     """The payload does not fit the model bound to its type: dead-letter it at once."""
 
 
@@ -81,7 +81,7 @@ class EventConsumer:
         request_token = context.request_id.set(envelope.requestid)
         try:
             outcome = await self._handle_through_outages(envelope)
-        except PayloadInvalido as exc:
+        except InvalidPayload as exc:
             log.error("payload does not fit %s, dead-lettering: %s", envelope.type, exc.__cause__)
             CONSUMED.labels(envelope.type, "invalido").inc()
             await message.reject(requeue=False)
@@ -108,7 +108,7 @@ class EventConsumer:
             try:
                 return await self.handle(envelope)
             except Exception as exc:
-                if isinstance(exc, PayloadInvalido) or not is_transient(exc):
+                if isinstance(exc, InvalidPayload) or not is_transient(exc):
                     raise
                 log.warning("database unavailable, retrying in %.1fs: %s", pause, exc)
                 CONSUMED.labels(envelope.type, "reintento").inc()
@@ -124,7 +124,7 @@ class EventConsumer:
         try:
             event = model.from_envelope(envelope)
         except ValidationError as exc:
-            raise PayloadInvalido(envelope.type) from exc
+            raise InvalidPayload(envelope.type) from exc
         async with transaction(self.sessions) as session:
             if not await inbox.first_time(session, envelope):
                 return "duplicado"

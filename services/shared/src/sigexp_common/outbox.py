@@ -9,7 +9,7 @@ from sigexp_common.envelope import Envelope, Event
 from sigexp_common.messaging_tables import OutboxMessage
 
 
-class EventoNoDeclarado(RuntimeError):
+class UndeclaredEvent(RuntimeError):
     """A service publishes an event type missing from its `PUBLICA` (a programming error: the
     AsyncAPI document and the contract tests would not know the event)."""
 
@@ -18,7 +18,7 @@ def add(session: AsyncSession, event: Event) -> Envelope:
     """Queue `event` for publication; it leaves only if the caller's transaction commits."""
     declared = session.info.get("publishes")
     if declared is not None and event.event_type not in declared:
-        raise EventoNoDeclarado(
+        raise UndeclaredEvent(
             f"{session.info.get('source')} publishes {event.event_type} without declaring it "
             "in PUBLICA (events.py)"
         )

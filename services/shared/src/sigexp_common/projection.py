@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sigexp_common.consumer import PayloadInvalido
+from sigexp_common.consumer import InvalidPayload
 from sigexp_common.envelope import Event
 
 
@@ -30,7 +30,7 @@ def version(event: Event) -> int:
     without one cannot be ordered, so it is dead-lettered at once."""
     sequence = event.envelope.sequence
     if sequence is None:
-        raise PayloadInvalido(f"{event.event_type} without the aggregate's version (sequence)")
+        raise InvalidPayload(f"{event.event_type} without the aggregate's version (sequence)")
     return sequence
 
 

@@ -33,7 +33,7 @@ async def test_outbox_rechaza_un_evento_que_el_servicio_no_declaro() -> None:
     engine = make_engine(ServiceSettings().database_url)  # never connects: add() only stages
     async with _spec().sessions(engine)() as session:
         assert outbox.add(session, Declarado()).type == Declarado.event_type
-        with pytest.raises(outbox.EventoNoDeclarado, match=r"sigexp\.prueba\.olvidado\.v1"):
+        with pytest.raises(outbox.UndeclaredEvent, match=r"sigexp\.prueba\.olvidado\.v1"):
             outbox.add(session, Olvidado())
     await engine.dispose()
 
