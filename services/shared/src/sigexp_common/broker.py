@@ -35,7 +35,7 @@ from aiormq.exceptions import (
     PublishError,
 )
 
-from sigexp_common.delivery import NoDisponible
+from sigexp_common.delivery import DestinationDown
 
 log = logging.getLogger("sigexp.broker")
 
@@ -44,7 +44,7 @@ UNROUTED = "sigexp.unrouted"  # alternate exchange (fanout) and its parking queu
 CONTENT_TYPE = "application/cloudevents+json"
 
 
-class BrokerNoDisponible(NoDisponible):
+class BrokerUnavailable(DestinationDown):
     """The broker cannot be reached right now (no fault of the message being published)."""
 
 
@@ -149,7 +149,7 @@ class Broker:
         """Publish persistently and wait for the broker's confirm. An event no queue binds is
         parked in `sigexp.unrouted`; a nack or a timeout raises (the caller retries later)."""
         if self._exchange is None or self._parking is None or not self.is_ready:
-            raise BrokerNoDisponible("broker not connected")
+            raise BrokerUnavailable("broker not connected")
         message = aio_pika.Message(
             body,
             message_id=message_id,
@@ -165,7 +165,7 @@ class Broker:
                 log.warning("no queue binds %s: parked in %s", routing_key, UNROUTED)
                 await self._parking.publish(message, routing_key, timeout=timeout)
         except (AMQPConnectionError, ChannelClosed, ChannelInvalidStateError) as exc:
-            raise BrokerNoDisponible(str(exc)) from exc
+            raise BrokerUnavailable(str(exc)) from exc
 
     async def declare_consumer_queue(
         self,
@@ -206,7 +206,7 @@ class Broker:
     ) -> None:
         """Declare this service's queue and start consuming with manual acknowledgements."""
         if self._connection is None:
-            raise BrokerNoDisponible("broker not connected")
+            raise BrokerUnavailable("broker not connected")
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await self.declare_consumer_queue(channel, service, routing_keys, delivery_limit)
@@ -217,7 +217,7 @@ class Broker:
     ) -> None:
         """Declare the service's queue, DLQ and bindings without consuming (idempotent)."""
         if self._connection is None:
-            raise BrokerNoDisponible("broker not connected")
+            raise BrokerUnavailable("broker not connected")
         channel = await self._connection.channel()
         try:
             await self.declare_consumer_queue(channel, service, routing_keys, delivery_limit)

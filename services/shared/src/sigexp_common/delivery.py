@@ -33,7 +33,7 @@ log = logging.getLogger("sigexp.delivery")
 R = TypeVar("R")
 
 
-class NoDisponible(Exception):
+class DestinationDown(Exception):
     """The destination is down: the failure says nothing about the row (no attempt counted)."""
 
 
@@ -163,7 +163,7 @@ class DeliveryLoop(Generic[R]):
     def _postponed(self, row: R, failure: Exception, now: Any) -> dict[str, Any]:
         t = self.table
         attempts = int(getattr(row, t.attempts.key))
-        counted = not isinstance(failure, NoDisponible)
+        counted = not isinstance(failure, DestinationDown)
         if counted:
             attempts += 1
         delay = self.backoff(max(attempts, 1))
