@@ -109,7 +109,7 @@ async def consultar(
     query = query.order_by(Registro.en.desc(), Registro.seq.desc()).limit(c.limit + 1)
     rows = list((await db.scalars(query)).all())
     siguiente = _cursor(rows[c.limit - 1]) if len(rows) > c.limit else None
-    audit.registrar(
+    await audit.lectura(
         db,
         por,
         "auditoria.consultar",
@@ -176,7 +176,7 @@ async def verificar_cadena(db: AsyncSession, por: Usuario, amqp_url: str) -> Ver
             error = f"registro {registro.seq}: su contenido fue alterado"
             return Verificacion(False, total, error, en_descarte)
         anterior = registro.hash
-    audit.registrar(
+    await audit.lectura(
         db,
         por,
         "auditoria.verificar",
