@@ -52,6 +52,7 @@ _INSERT = text(
     ON CONFLICT (id) DO NOTHING
     """
 )
+APPLICATION_NAME = "sigexp-audit-batch"  # how pg_stat_activity shows its connection
 NO_REGISTRADA = (
     "No se pudo registrar la consulta en la auditoría, por eso no se muestra. "
     "Intente nuevamente en unos segundos."
@@ -67,7 +68,12 @@ class AuditBatcher:
         max_wait: float = 0.002,
         engine: AsyncEngine | None = None,
     ) -> None:
-        self.engine = engine or create_async_engine(database_url, pool_size=1, max_overflow=0)
+        self.engine = engine or create_async_engine(
+            database_url,
+            pool_size=1,
+            max_overflow=0,
+            connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
+        )
         self.max_records = max_records
         self.max_wait = max_wait
         self._waiting: list[tuple[Envelope, asyncio.Future[None]]] = []
