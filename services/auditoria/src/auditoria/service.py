@@ -50,8 +50,8 @@ async def anexar_registros(db: AsyncSession, accesos: Sequence[AccesoRegistrado]
     except DBAPIError:
         REGISTROS_FALLIDOS.labels("base").inc()
         log.error(
-            "the database refused a batch of %d audit records; it will be retried one by one, "
-            "then a record refused alone is dead-lettered",
+            "the database refused %d audit record(s): a batch is tried again record by record, "
+            "a record refused alone is redelivered, then dead-lettered",
             len(registros),
             exc_info=True,
             extra={"event_ids": [str(r.id) for r in registros][:20]},
