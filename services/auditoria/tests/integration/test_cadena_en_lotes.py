@@ -4,6 +4,7 @@ while the rest of its batch is chained."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -152,4 +153,48 @@ async def test_un_registro_que_la_base_rechaza_va_a_la_dlq_y_el_resto_del_lote_s
             await conn.execute(text("ALTER TABLE registros DROP CONSTRAINT prueba_veneno"))
         await connection.close()
     assert await _encadenados(engine, expediente_id) == [f"lote.sano{i:02d}" for i in range(20)]
+    assert (await _verificacion(cliente, tokens))["ok"] is True
+
+
+async def test_lecturas_concurrentes_se_agrupan_se_publican_y_se_encadenan_una_vez_cada_una(
+    servicio: tuple[FastAPI, httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    app, cliente = servicio
+    marca = str(uuid.uuid4())  # the queries' filter: it travels in each record's detalle
+    headers = {"Authorization": f"Bearer {tokens.token('AUTORIDAD')}"}
+    inserts: list[str] = []
+
+    def sentencia(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if sql.lstrip().upper().startswith("INSERT INTO OUTBOX"):
+            inserts.append(sql)
+
+    batcher_engine = app.state.audit_batcher.engine.sync_engine
+    event.listen(batcher_engine, "before_cursor_execute", sentencia)
+    try:
+        respuestas = await asyncio.gather(
+            *(
+                cliente.get("/api/v1/auditoria", params={"usuario_id": marca}, headers=headers)
+                for _ in range(30)
+            )
+        )
+    finally:
+        event.remove(batcher_engine, "before_cursor_execute", sentencia)
+    assert [r.status_code for r in respuestas] == [200] * 30
+    assert 1 <= len(inserts) < 30, "the 30 records were committed in fewer transactions"
+    contar = text(
+        "SELECT count(*), count(DISTINCT id) FROM registros "
+        "WHERE accion = 'auditoria.consultar' AND detalle->>'usuario_id' = :m"
+    )
+
+    async def encadenadas() -> tuple[int, int]:
+        async with app.state.engine.connect() as conn:
+            total, distintas = (await conn.execute(contar, {"m": marca})).one()
+            return int(total), int(distintas)
+
+    async def llegaron() -> bool:
+        return (await encadenadas())[0] >= 30
+
+    await wait_until(llegaron)
+    await asyncio.sleep(1)  # time for a duplicate to show up, were there one
+    assert await encadenadas() == (30, 30)
     assert (await _verificacion(cliente, tokens))["ok"] is True
