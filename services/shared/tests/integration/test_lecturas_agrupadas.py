@@ -27,7 +27,7 @@ from sigexp_testing.apps import running_app
 from sigexp_testing.infra import TestInfra
 
 POR = Usuario(uuid.uuid4(), "consulta.prueba", Perfil.CONSULTA, None, None, None, False)
-LECTURAS = 40
+LECTURAS = 20  # concurrent: more than the pool holds would open connections others need
 
 
 async def _ver_cosa(db: AsyncSession, cosa_id: uuid.UUID) -> dict[str, Any]:
