@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,11 +29,44 @@ log = logging.getLogger("sigexp.auditoria")
 _CADENA_LOCK = "auditoria.cadena"  # one appender at a time: a record needs its predecessor's hash
 
 
-async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
-    envelope = acceso.envelope
+async def anexar_registros(db: AsyncSession, accesos: Sequence[AccesoRegistrado]) -> None:
+    """Chain a batch of records in the order given, taking the chain's lock once."""
     await advisory_xact_lock(db, _CADENA_LOCK)
     anterior = await db.scalar(select(Registro.hash).order_by(Registro.seq.desc()).limit(1))
-    registro = Registro(
+    # Chain order is `seq` order: the batch's numbers are drawn here, under the lock, and
+    # given in the order of the chain (a default per row would leave that to the INSERT).
+    numeros = sorted((await db.execute(_NUMEROS, {"n": len(accesos)})).scalars())
+    registros = []
+    for seq, acceso in zip(numeros, accesos, strict=True):
+        registro = _registro(acceso)
+        registro.seq = seq
+        registro.hash_anterior = anterior or GENESIS
+        registro.hash = calcular_hash(registro.hash_anterior, contenido(registro))
+        anterior = registro.hash
+        registros.append(registro)
+    db.add_all(registros)
+    try:
+        await db.flush()  # here, not at the consumer's commit, so a refusal is told apart
+    except DBAPIError:
+        REGISTROS_FALLIDOS.labels("base").inc()
+        log.error(
+            "the database refused %d audit record(s): a batch is tried again record by record, "
+            "a record refused alone is redelivered, then dead-lettered",
+            len(registros),
+            exc_info=True,
+            extra={"event_ids": [str(r.id) for r in registros][:20]},
+        )
+        raise
+
+
+_NUMEROS = text(
+    "SELECT nextval(pg_get_serial_sequence('registros', 'seq')) FROM generate_series(1, :n)"
+)
+
+
+def _registro(acceso: AccesoRegistrado) -> Registro:
+    envelope = acceso.envelope
+    return Registro(
         id=envelope.id,
         en=acceso.en.astimezone(UTC),
         servicio=audit.acotar(envelope.source.rsplit("/", 1)[-1], 60),
@@ -46,32 +80,19 @@ async def anexar_registro(db: AsyncSession, acceso: AccesoRegistrado) -> None:
         resultado=acceso.resultado,
         detalle=acceso.detalle,
     )
-    registro.hash_anterior = anterior or GENESIS
-    registro.hash = calcular_hash(registro.hash_anterior, contenido(registro))
-    db.add(registro)
-    try:
-        await db.flush()  # here, not at the consumer's commit, so a refusal is told apart
-    except DBAPIError:
-        REGISTROS_FALLIDOS.labels("base").inc()
-        log.error(
-            "the database refused an audit record; it will be retried, then dead-lettered",
-            exc_info=True,
-            extra={"event_id": str(envelope.id), "source": envelope.source},
-        )
-        raise
 
 
-async def guardar_evento(db: AsyncSession, evento: AnyEvent) -> None:
-    envelope = evento.envelope
-    db.add(
+async def guardar_eventos(db: AsyncSession, eventos: Sequence[AnyEvent]) -> None:
+    db.add_all(
         EventoRecibido(
-            id=envelope.id,
-            type=envelope.type,
-            source=envelope.source,
-            subject=envelope.subject,
-            time=envelope.time,
-            data=envelope.data,
+            id=e.envelope.id,
+            type=e.envelope.type,
+            source=e.envelope.source,
+            subject=e.envelope.subject,
+            time=e.envelope.time,
+            data=e.envelope.data,
         )
+        for e in eventos
     )
 
 
@@ -109,7 +130,7 @@ async def consultar(
     query = query.order_by(Registro.en.desc(), Registro.seq.desc()).limit(c.limit + 1)
     rows = list((await db.scalars(query)).all())
     siguiente = _cursor(rows[c.limit - 1]) if len(rows) > c.limit else None
-    audit.registrar(
+    await audit.lectura(
         db,
         por,
         "auditoria.consultar",
@@ -176,7 +197,7 @@ async def verificar_cadena(db: AsyncSession, por: Usuario, amqp_url: str) -> Ver
             error = f"registro {registro.seq}: su contenido fue alterado"
             return Verificacion(False, total, error, en_descarte)
         anterior = registro.hash
-    audit.registrar(
+    await audit.lectura(
         db,
         por,
         "auditoria.verificar",

@@ -143,7 +143,7 @@ async def ver_expediente(db: AsyncSession, expediente_id: uuid.UUID, por: Usuari
     if expediente is None:
         raise alcance.no_existe(por, accion, expediente_id)
     alcance.exigir(por, expediente.custodia.mesas, expediente.caracter, accion, expediente_id)
-    audit.registrar(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
+    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
     return expediente
 
 
@@ -184,7 +184,7 @@ async def buscar_expedientes(
     )
     rows = list((await db.scalars(query)).all())
     siguiente = _cursor(rows[filtros.limit - 1]) if len(rows) > filtros.limit else None
-    audit.registrar(
+    await audit.lectura(
         db,
         por,
         "expediente.buscar",

@@ -50,5 +50,5 @@ async def ver_recorrido(
             select(Pase).where(Pase.expediente_id == expediente_id).order_by(Pase.enviado_en)
         )
     ).all()
-    audit.registrar(db, por, accion, f"expediente/{expediente_id}", expediente_id=expediente_id)
+    await audit.lectura(db, por, accion, f"expediente/{expediente_id}", expediente_id=expediente_id)
     return pases, tenencia

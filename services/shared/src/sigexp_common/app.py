@@ -14,6 +14,7 @@ from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common.audit import AccesoRegistrado
+from sigexp_common.audit_batch import AuditBatcher
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handlers
 from sigexp_common.db import make_engine, make_sessionmaker
@@ -72,8 +73,10 @@ class ServiceSpec:
         """What `outbox.add` accepts from this service: its `publica` and the audit record."""
         return frozenset({AccesoRegistrado.event_type, *(e.event_type for e in self.publica)})
 
-    def sessions(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return make_sessionmaker(engine, self.name, self.published_types)
+    def sessions(
+        self, engine: AsyncEngine, audit_batcher: AuditBatcher | None = None
+    ) -> async_sessionmaker[AsyncSession]:
+        return make_sessionmaker(engine, self.name, self.published_types, audit_batcher)
 
 
 async def _start_messaging(app: FastAPI, spec: ServiceSpec) -> None:
@@ -106,7 +109,13 @@ def _lifespan(
             await asyncio.to_thread(upgrade, spec.migrations_dir, settings.database_url)
         app.state.settings = settings
         app.state.engine = make_engine(settings.database_url)
-        app.state.sessions = spec.sessions(app.state.engine)
+        app.state.audit_batcher = AuditBatcher(
+            settings.database_url,
+            max_records=settings.audit_batch_max_records,
+            max_wait=settings.audit_batch_max_wait_ms / 1000,
+        )
+        app.state.audit_batcher.start()
+        app.state.sessions = spec.sessions(app.state.engine, app.state.audit_batcher)
         app.state.verifier = JwksVerifier(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )
@@ -126,6 +135,7 @@ def _lifespan(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await app.state.audit_batcher.close()
             await app.state.broker.close()
             await app.state.verifier.aclose()
             await app.state.engine.dispose()

@@ -1,8 +1,12 @@
 """Audit helper: every action, read and refusal leaves a `sigexp.acceso.registrado.v1` record.
 
-The record travels through the caller's outbox, so an action and its audit record commit
-together. For reads, call it in the same request transaction (committed right after the read).
-A refusal is raised through `denegar`: the request session commits its record, then answers.
+Three ways, one record:
+- `registrar(db, ...)` inside an action: the record travels through the caller's outbox, so
+  the action and its record commit together.
+- `await lectura(db, ...)` for a read: the record is group-committed with those of concurrent
+  reads (`sigexp_common.audit_batch`) and the call returns once it is durable, so the answer
+  is never sent before its record is stored; 503 when the batch could not be committed.
+- `raise denegar(error, ...)` to refuse: the request session commits its record, then answers.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import math
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BeforeValidator, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +25,9 @@ from sigexp_common import context, outbox
 from sigexp_common.envelope import Envelope, Event, utcnow
 from sigexp_common.errors import ErrorDominio
 from sigexp_common.security import Usuario
+
+if TYPE_CHECKING:
+    from sigexp_common.audit_batch import AuditBatcher
 
 DENEGADO = "DENEGADO"
 E = TypeVar("E", bound=ErrorDominio)
@@ -178,6 +185,32 @@ def registrar(
     """Record who did `accion` on `recurso`, from where, with what outcome."""
     record = _registro(por, accion, recurso, expediente_id, resultado, detalle, usuario)
     return outbox.add(session, record)
+
+
+BATCHER = "audit_batcher"  # where a session's `info` holds its process's `AuditBatcher`
+
+
+async def lectura(
+    session: AsyncSession,
+    por: Usuario | None,
+    accion: str,
+    recurso: str | None = None,
+    *,
+    expediente_id: uuid.UUID | None = None,
+    detalle: dict[str, Any] | None = None,
+) -> Envelope:
+    """Record a read and return once the record is committed (with those of concurrent reads).
+
+    Raises `NoDisponible` (503) when its batch could not be committed: the read must not be
+    answered. A session without a batcher (a script, a test without the app's lifespan) writes
+    the record in its own transaction instead, as `registrar` does."""
+    record = _registro(por, accion, recurso, expediente_id, "ok", detalle, None)
+    batcher: AuditBatcher | None = session.info.get(BATCHER)
+    if batcher is None:
+        return outbox.add(session, record)
+    envelope = outbox.envelope(session.info, record)
+    await batcher.registrar(envelope)
+    return envelope
 
 
 def denegar(

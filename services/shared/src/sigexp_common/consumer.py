@@ -7,6 +7,8 @@ dead-lettered at once: redelivering it cannot help. A handler that raises is nac
 redelivered; after the queue's delivery limit RabbitMQ dead-letters it to `<service>.dlq`.
 Messages behind a poison one keep flowing: it is requeued behind them.
 
+A use case may take its events in batches, `{EventModel: Batched(use_case)}`: see `Batched`.
+
 Messages are handled concurrently: aio-pika runs each delivery's callback as a task of its own,
 and the channel's prefetch (setting `prefetch`) bounds how many are delivered and not yet
 acknowledged, hence how many run at once. Nothing here orders them, and nothing could once two
@@ -18,8 +20,10 @@ service's state apply an event only if its `Envelope.sequence` is newer
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -38,7 +42,30 @@ log = logging.getLogger("sigexp.consumer")
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 """A use case applying one parsed event: `(db, event) -> None`; the consumer owns the commit."""
-Handlers = Mapping[type[Event], Handler]
+BatchHandler = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]
+"""A use case applying several parsed events of one model at once, in arrival order."""
+
+
+@dataclass(frozen=True)
+class Batched:
+    """`HANDLERS = {Model: Batched(use_case)}`: the use case takes its events in batches.
+
+    Deliveries of that model wait, up to `max_messages` or `max_wait` seconds after the first,
+    and `use_case(db, events)` gets them in arrival order in one transaction together with the
+    inbox row of each: an id already applied, or repeated inside the batch, is left out. Every
+    message of the batch is acked after the commit. One batch per model is applied at a time;
+    deliveries arriving meanwhile form the next one (the channel's prefetch bounds how many).
+    A database outage is waited out holding the batch. A batch that fails for any other reason
+    is applied again message by message, so a poison one is nacked alone (and dead-lettered
+    after the queue's delivery limit) while the others are applied; a payload that does not fit
+    the model never joins a batch: it is dead-lettered at once."""
+
+    handler: BatchHandler
+    max_messages: int = 100
+    max_wait: float = 0.02
+
+
+Handlers = Mapping[type[Event], Handler | Batched]
 
 CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
 
@@ -52,6 +79,23 @@ class InvalidPayload(Exception):
     """The payload does not fit the model bound to its type: dead-letter it at once."""
 
 
+@dataclass
+class _Delivery:
+    message: AbstractIncomingMessage
+    event: Event
+
+
+@dataclass
+class _Batch:
+    """Deliveries of one batched model waiting to be applied; `leading` while a delivery's task
+    is applying batches (it goes on until none is waiting)."""
+
+    spec: Batched
+    waiting: list[_Delivery] = field(default_factory=list)
+    full: asyncio.Event = field(default_factory=asyncio.Event)
+    leading: bool = False
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -62,6 +106,11 @@ class EventConsumer:
     ) -> None:
         self.sessions = sessions
         self.handlers = {model.event_type: (model, handler) for model, handler in handlers.items()}
+        self._batches = {
+            model.event_type: _Batch(handler)
+            for model, handler in handlers.items()
+            if isinstance(handler, Batched)
+        }
         self.retry_seconds = retry_seconds
         self.max_retry_seconds = max_retry_seconds
 
@@ -76,6 +125,10 @@ class EventConsumer:
             log.error("not a CloudEvent, dead-lettering", extra={"message_id": message.message_id})
             CONSUMED.labels("desconocido", "invalido").inc()
             await message.reject(requeue=False)
+            return
+        bound = self._bound(envelope)
+        if bound is not None and bound[0].event_type in self._batches:
+            await self._join_batch(message, envelope, bound[0])
             return
         event_token = context.event_id.set(str(envelope.id))
         request_token = context.request_id.set(envelope.requestid)
@@ -117,7 +170,7 @@ class EventConsumer:
 
     async def handle(self, envelope: Envelope) -> str:
         """Apply the event once: the inbox row and the handler's effect commit together."""
-        bound = self.handlers.get(envelope.type) or self.handlers.get("#")
+        bound = self._bound(envelope)
         if bound is None:  # a binding left over from an older version of the service
             return "ignorado"
         model, handler = bound
@@ -128,8 +181,98 @@ class EventConsumer:
         async with transaction(self.sessions) as session:
             if not await inbox.first_time(session, envelope):
                 return "duplicado"
-            await handler(session, event)
+            if isinstance(handler, Batched):
+                await handler.handler(session, [event])
+            else:
+                await handler(session, event)
         return "ok"
+
+    def _bound(self, envelope: Envelope) -> tuple[type[Event], Handler | Batched] | None:
+        return self.handlers.get(envelope.type) or self.handlers.get("#")
+
+    async def _join_batch(
+        self, message: AbstractIncomingMessage, envelope: Envelope, model: type[Event]
+    ) -> None:
+        """Queue the delivery in its model's batch; the first one waiting leads: it applies
+        batches until none is waiting, the others return at once (acked by the leader)."""
+        try:
+            event = model.from_envelope(envelope)
+        except ValidationError as exc:
+            log.error("payload does not fit %s, dead-lettering: %s", envelope.type, exc)
+            CONSUMED.labels(envelope.type, "invalido").inc()
+            await message.reject(requeue=False)
+            return
+        batch = self._batches[model.event_type]
+        batch.waiting.append(_Delivery(message, event))
+        if len(batch.waiting) >= batch.spec.max_messages:
+            batch.full.set()
+        if batch.leading:
+            return
+        batch.leading = True
+        try:
+            while batch.waiting:
+                if len(batch.waiting) < batch.spec.max_messages:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(batch.spec.max_wait):
+                            await batch.full.wait()
+                taken = batch.waiting[: batch.spec.max_messages]
+                del batch.waiting[: batch.spec.max_messages]
+                if len(batch.waiting) < batch.spec.max_messages:
+                    batch.full.clear()
+                await self._apply_batch(batch.spec, taken)
+        except asyncio.CancelledError:
+            batch.waiting.clear()  # their channel is closing: the broker delivers them again
+            raise
+        finally:
+            batch.leading = False
+
+    async def _apply_batch(self, spec: Batched, taken: list[_Delivery]) -> None:
+        pause = self.retry_seconds
+        while True:
+            try:
+                outcomes = await self._apply(spec, taken)
+                break
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("database unavailable, retrying in %.1fs: %s", pause, exc)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, self.max_retry_seconds)
+                    continue
+                if len(taken) > 1:  # find the poison one: each message alone
+                    log.warning("a batch of %d failed; applying them one by one", len(taken))
+                    for delivery in taken:
+                        await self._apply_batch(spec, [delivery])
+                    return
+                [delivery] = taken
+                log.exception(
+                    "handler failed; message will be redelivered",
+                    extra={"type": delivery.event.envelope.type},
+                )
+                CONSUMED.labels(delivery.event.envelope.type, "error").inc()
+                await delivery.message.nack(requeue=True)
+                return
+        for delivery, outcome in zip(taken, outcomes, strict=True):
+            CONSUMED.labels(delivery.event.envelope.type, outcome).inc()
+            await delivery.message.ack()
+
+    async def _apply(self, spec: Batched, taken: list[_Delivery]) -> list[str]:
+        """One transaction: the inbox rows of the batch, then the use case with the events
+        seen for the first time; the outcome of each delivery."""
+        async with transaction(self.sessions) as session:
+            nuevos = await inbox.first_times(session, [d.event.envelope for d in taken])
+            fresh: list[Event] = []
+            outcomes: list[str] = []
+            for delivery in taken:
+                event_id = delivery.event.envelope.id
+                if event_id in nuevos:
+                    nuevos.discard(event_id)  # a second delivery in the batch is a duplicate
+                    fresh.append(delivery.event)
+                    outcomes.append("ok")
+                else:
+                    outcomes.append("duplicado")
+            if fresh:
+                await spec.handler(session, fresh)
+        return outcomes
 
 
 _TRANSIENT_SQLSTATES = ("08", "40", "53", "57")  # connection, rollback, resources, shutdown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import text
@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from sigexp_common import outbox
+from sigexp_common import audit, outbox
 from sigexp_common.errors import ErrorDominio
+
+if TYPE_CHECKING:
+    from sigexp_common.audit_batch import AuditBatcher
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
@@ -25,13 +28,19 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
 
 def make_sessionmaker(
-    engine: AsyncEngine, source: str, publishes: Iterable[str] | None = None
+    engine: AsyncEngine,
+    source: str,
+    publishes: Iterable[str] | None = None,
+    audit_batcher: AuditBatcher | None = None,
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions that know which service they belong to (the `source` of the events they emit)
-    and, when given, the event types it declares: `outbox.add` refuses any other."""
+    """Sessions that know which service they belong to (the `source` of the events they emit),
+    when given, the event types it declares (`outbox.add` refuses any other), and the process's
+    group commit of read records (`audit.lectura` waits for it)."""
     info: dict[str, Any] = {"source": source}
     if publishes is not None:
         info["publishes"] = frozenset(publishes)
+    if audit_batcher is not None:
+        info[audit.BATCHER] = audit_batcher
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 

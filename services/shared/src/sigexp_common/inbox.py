@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,3 +26,26 @@ async def first_time(session: AsyncSession, envelope: Envelope) -> bool:
         .returning(InboxEntry.event_id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def first_times(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[uuid.UUID]:
+    """The ids of `envelopes` seen for the first time, recorded in one statement (a batch).
+
+    Inserted in id order, so two batches sharing ids never wait for each other in a cycle; one
+    statement over arrays whatever the batch size, so it is prepared once."""
+    unique = {envelope.id: envelope.type for envelope in envelopes}
+    if not unique:
+        return set()
+    ids = sorted(unique)
+    result = await session.execute(_FIRST_TIMES, {"ids": ids, "types": [unique[i] for i in ids]})
+    return set(result.scalars())
+
+
+_FIRST_TIMES = text(
+    """
+    INSERT INTO inbox (event_id, type)
+    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]))
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+    """
+)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigexp_common import context
@@ -14,29 +17,37 @@ class UndeclaredEvent(RuntimeError):
     AsyncAPI document and the contract tests would not know the event)."""
 
 
-def add(session: AsyncSession, event: Event) -> Envelope:
-    """Queue `event` for publication; it leaves only if the caller's transaction commits."""
-    declared = session.info.get("publishes")
+def envelope(info: Mapping[str, Any], event: Event) -> Envelope:
+    """The CloudEvent of `event` as the service of `info` (a session's `info`) emits it."""
+    declared = info.get("publishes")
     if declared is not None and event.event_type not in declared:
         raise UndeclaredEvent(
-            f"{session.info.get('source')} publishes {event.event_type} without declaring it "
+            f"{info.get('source')} publishes {event.event_type} without declaring it "
             "in PUBLICA (events.py)"
         )
-    envelope = Envelope(
-        source=f"/sigexp/{session.info.get('source', 'desconocido')}",
+    return Envelope(
+        source=f"/sigexp/{info.get('source', 'desconocido')}",
         type=event.event_type,
         subject=event.subject(),
         requestid=context.request_id.get(),
         sequence=event.sequence(),
         data=event.model_dump(mode="json"),
     )
-    session.add(
-        OutboxMessage(
-            id=envelope.id,
-            type=envelope.type,
-            subject=envelope.subject,
-            envelope=envelope.model_dump(mode="json"),
-            attempts=0,
-        )
-    )
-    return envelope
+
+
+def row(envelope: Envelope) -> dict[str, Any]:
+    """The outbox row of `envelope`, as column values (for a multi-row INSERT)."""
+    return {
+        "id": envelope.id,
+        "type": envelope.type,
+        "subject": envelope.subject,
+        "envelope": envelope.model_dump(mode="json"),
+        "attempts": 0,
+    }
+
+
+def add(session: AsyncSession, event: Event) -> Envelope:
+    """Queue `event` for publication; it leaves only if the caller's transaction commits."""
+    queued = envelope(session.info, event)
+    session.add(OutboxMessage(**row(queued)))
+    return queued

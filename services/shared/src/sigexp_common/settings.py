@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     outbox_max_attempts: int = 20  # failed publications before a row is dead (never blocks)
     outbox_retention_days: int = 7  # published rows are kept this long, then purged
     inbox_retention_days: int = 30  # processed event ids (dedup memory) are kept this long
+    # Group commit of read records (`audit.lectura`): a batch is written once it holds this
+    # many records or this long after its first one; one batch is written at a time.
+    audit_batch_max_records: int = 500
+    audit_batch_max_wait_ms: float = 2.0
     log_level: str = "INFO"
 
     # Names of fields that hold secrets: production refuses their development defaults.
