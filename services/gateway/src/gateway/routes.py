@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from gateway import compose
 from gateway.proxy import forward
-from gateway.upstreams import base_url, is_public, service_for
+from gateway.upstreams import is_public, service_for
 from sigexp_common.errors import NoEncontrado
 from sigexp_common.security import JwksVerifier, bearer_token
 
@@ -17,7 +17,8 @@ router = APIRouter()
 
 
 async def _verify_token(request: Request) -> None:
-    """The first wall: a request without a valid token never reaches a service."""
+    """The first wall: a request without a valid token never reaches a service. Once per
+    request, composed views included: the verifier's cache (sigexp_common) serves a repeat."""
     if is_public(request.method, request.url.path):
         return
     verifier: JwksVerifier = request.app.state.verifier
@@ -27,9 +28,7 @@ async def _verify_token(request: Request) -> None:
 @router.get("/api/v1/expedientes/{expediente_id}", include_in_schema=False)
 async def detalle_expediente(expediente_id: uuid.UUID, request: Request) -> Response:
     await _verify_token(request)
-    return await compose.detalle_expediente(
-        request.app.state.http, request.app.state.settings, request, expediente_id
-    )
+    return await compose.detalle_expediente(request.app.state.upstreams, request, expediente_id)
 
 
 @router.api_route(
@@ -51,5 +50,4 @@ async def _forward_to_owner(request: Request) -> Response:
     if service is None:
         raise NoEncontrado("La dirección solicitada no existe en la API.")
     await _verify_token(request)
-    url = base_url(request.app.state.settings, service) + request.url.path
-    return await forward(request.app.state.http, request, url, service)
+    return await forward(request.app.state.upstreams, request, service)
