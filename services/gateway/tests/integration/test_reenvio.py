@@ -58,6 +58,15 @@ class Servicio:
 
             return StreamingResponse(bloques(), media_type="application/pdf")
 
+        @app.get("/api/v1/archivos/sin-fin")
+        async def sin_fin() -> StreamingResponse:
+            async def bloques() -> AsyncIterator[bytes]:
+                while True:  # like a real one, it waits on its source now and then
+                    await asyncio.sleep(0)
+                    yield BLOQUE
+
+            return StreamingResponse(bloques(), media_type="application/octet-stream")
+
         @app.get("/api/v1/auth/eco/{resto:path}")
         async def eco(request: Request) -> JSONResponse:
             answer = JSONResponse(
@@ -164,6 +173,23 @@ async def test_una_descarga_de_64_mb_llega_al_cliente_mientras_el_servicio_aun_e
     assert servicio.espero_al_cliente
     assert recibidos == BLOQUES * MB
     assert digest.hexdigest() == hashlib.sha256(BLOQUE * BLOQUES).hexdigest()
+
+
+async def test_un_cliente_que_abandona_una_descarga_no_deja_la_conexion_en_el_pool(
+    tokens: TokenFactory,
+) -> None:
+    async with gateway_ante(Servicio().app(), tokens) as url:
+        for _ in range(3):
+            async with (
+                httpx.AsyncClient() as client,
+                client.stream("GET", url + "/api/v1/archivos/sin-fin", headers=_auth(tokens)) as r,
+            ):
+                async for _chunk in r.aiter_raw():
+                    break  # the client leaves with the service still sending
+        async with httpx.AsyncClient() as client:
+            despues = await client.get(url + "/api/v1/auth/eco/x", headers=_auth(tokens))
+    assert despues.status_code == 200
+    assert despues.json()["raw_path"] == "/api/v1/auth/eco/x"
 
 
 async def test_un_servicio_que_no_contesta_a_tiempo_es_503_con_retry_after(
