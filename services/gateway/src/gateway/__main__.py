@@ -15,7 +15,11 @@ def run() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    uvicorn.run(create_gateway(), host=args.host, port=args.port, log_config=None)
+    # The gateway decides itself whose X-Forwarded-For to trust (GATEWAY_TRUSTED_PROXIES):
+    # uvicorn's own rewrite would take a local client's word for its address.
+    uvicorn.run(
+        create_gateway(), host=args.host, port=args.port, log_config=None, proxy_headers=False
+    )
 
 
 if __name__ == "__main__":

@@ -3,51 +3,62 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from gateway.client import UPSTREAM_ERRORS, Upstreams
 from gateway.proxy import forward_headers
-from gateway.settings import Settings
-from gateway.upstreams import base_url
-from sigexp_common.errors import NoDisponible
+
+
+@dataclass(frozen=True)
+class Parte:
+    status: int
+    body: bytes
+    content_type: str | None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str]
-) -> httpx.Response | None:
+    upstreams: Upstreams, service: str, path: str, headers: list[tuple[str, str]]
+) -> Parte | None:
+    upstream = upstreams[service]
     try:
-        return await client.get(url, headers=headers)
-    except httpx.HTTPError:
+        async with upstreams.session.get(
+            upstream.url(path), headers=headers, allow_redirects=False, timeout=upstream.timeout
+        ) as answer:
+            return Parte(answer.status, await answer.read(), answer.headers.get("content-type"))
+    except UPSTREAM_ERRORS as exc:
+        upstream.failed(exc)
         return None
 
 
 async def detalle_expediente(
-    client: httpx.AsyncClient, settings: Settings, request: Request, expediente_id: uuid.UUID
+    upstreams: Upstreams, request: Request, expediente_id: uuid.UUID
 ) -> Response:
     """`{expediente, pases, tenencia, archivos, anotaciones, historial}`.
 
     The expediente itself decides the answer (404/403 pass through unchanged). The other parts
     are best effort: a part that is not available yet is listed in `incompletos`.
     """
-    headers = forward_headers(request)
-    headers.pop("content-type", None)
+    headers = [(k, v) for k, v in forward_headers(request) if k != "content-type"]
     path = f"/api/v1/expedientes/{expediente_id}"
     expediente, pases, archivos = await asyncio.gather(
-        _get(client, base_url(settings, "expedientes") + path, headers),
-        _get(client, base_url(settings, "pases") + path + "/pases", headers),
-        _get(client, base_url(settings, "archivos") + path + "/archivos", headers),
+        _get(upstreams, "expedientes", path, headers),
+        _get(upstreams, "pases", path + "/pases", headers),
+        _get(upstreams, "archivos", path + "/archivos", headers),
     )
     if expediente is None:
-        raise NoDisponible("El servicio de expedientes no responde en este momento.")
-    if expediente.status_code != 200:
+        raise upstreams["expedientes"].unavailable()
+    if expediente.status != 200:
         return Response(
-            expediente.content,
-            status_code=expediente.status_code,
-            media_type=expediente.headers.get("content-type"),
+            expediente.body, status_code=expediente.status, media_type=expediente.content_type
         )
     body: dict[str, Any] = {
         "expediente": expediente.json(),
@@ -58,12 +69,12 @@ async def detalle_expediente(
         "historial": [],
         "incompletos": [],
     }
-    if pases is not None and pases.status_code == 200:
+    if pases is not None and pases.status == 200:
         recorrido = pases.json()
         body["pases"], body["tenencia"] = recorrido["items"], recorrido["tenencia"]
     else:
         body["incompletos"].append("pases")
-    if archivos is not None and archivos.status_code == 200:
+    if archivos is not None and archivos.status == 200:
         body["archivos"] = archivos.json().get("items", [])
     else:
         body["incompletos"].append("archivos")

@@ -6,10 +6,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
+from gateway.client import Upstreams
 from gateway.routes import router
 from gateway.settings import Settings
 from sigexp_common.errors import install_error_handlers
@@ -27,10 +27,7 @@ def create_gateway(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_logging("gateway", settings.log_level)
         app.state.settings = settings
-        app.state.http = httpx.AsyncClient(
-            timeout=settings.upstream_timeout_seconds,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        )
+        app.state.upstreams = Upstreams(settings)
         app.state.verifier = JwksVerifier(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )
@@ -38,7 +35,7 @@ def create_gateway(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.verifier.aclose()
-            await app.state.http.aclose()
+            await app.state.upstreams.aclose()
 
     app = FastAPI(title="SIGEXP gateway", lifespan=lifespan)
     install_error_handlers(app)

@@ -17,6 +17,38 @@ class Settings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
-    upstream_timeout_seconds: float = 15.0
+
+    # Upstream timeouts: connect = reaching the service; read = silence while waiting for its
+    # answer (every byte that arrives restarts it, so a long download is not cut). Each
+    # service may override either (`<SERVICE>_CONNECT_TIMEOUT_SECONDS`, `..._READ_...`).
+    connect_timeout_seconds: float = 2.0
+    read_timeout_seconds: float = 15.0
+    auth_connect_timeout_seconds: float | None = None
+    auth_read_timeout_seconds: float | None = None
+    expedientes_connect_timeout_seconds: float | None = None
+    expedientes_read_timeout_seconds: float | None = None
+    pases_connect_timeout_seconds: float | None = None
+    pases_read_timeout_seconds: float | None = None
+    archivos_connect_timeout_seconds: float | None = None
+    archivos_read_timeout_seconds: float | None = 120.0  # a 500 MB upload is stored first
+    auditoria_connect_timeout_seconds: float | None = None
+    auditoria_read_timeout_seconds: float | None = 60.0  # exports and chain verification
+    # Pooled keep-alive connections: at most this many open to each service. They are closed
+    # idle before uvicorn's own 5 s keep-alive does, so a request never takes a dying one.
+    max_connections_per_service: int = 100
+    keepalive_seconds: float = 4.0
+    # Answers that are JSON and at most this size are read whole and answered in one piece;
+    # anything else (files, exports, big answers) is streamed both ways without being held.
+    buffer_max_bytes: int = 1024 * 1024
+
     trusted_proxies: int = 0  # proxies in front of the gateway whose X-Forwarded-For is trusted
     log_level: str = "INFO"
+
+
+def services() -> list[str]:
+    """The services the gateway forwards to: one `<service>_url` setting each."""
+    return [
+        f.removesuffix("_url")
+        for f in Settings.model_fields
+        if f.endswith("_url") and f != "jwks_url"
+    ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gateway.settings import Settings
-
 UUID = r"[0-9a-fA-F-]{36}"
 
 
@@ -49,8 +47,3 @@ def service_for(path: str) -> str | None:
 
 def is_public(method: str, path: str) -> bool:
     return any(method == m and pattern.match(path) for m, pattern in PUBLIC)
-
-
-def base_url(settings: Settings, service: str) -> str:
-    url: str = getattr(settings, f"{service}_url")
-    return url.rstrip("/")

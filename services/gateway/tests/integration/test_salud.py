@@ -31,7 +31,7 @@ async def gateway_sin_servicios(
         archivos_url=caido,
         auditoria_url=caido,
         jwks_url=caido + "/.well-known/jwks.json",
-        upstream_timeout_seconds=2,
+        read_timeout_seconds=2,
     )
     app = create_gateway(settings)
     async with app.router.lifespan_context(app):

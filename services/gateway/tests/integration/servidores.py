@@ -1,0 +1,55 @@
+"""Real HTTP servers in the test's own event loop: the gateway and a stand-in service behind it.
+
+Over real sockets (not an ASGI transport, which holds whole bodies): streaming is what is tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.main import create_gateway
+from gateway.settings import Settings, services
+from sigexp_testing.infra import free_port
+from sigexp_testing.tokens import TokenFactory
+
+
+@asynccontextmanager
+async def servidor(app: Any) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, lifespan="off", proxy_headers=False
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def gateway_ante(
+    servicio: FastAPI, tokens: TokenFactory, **settings: Any
+) -> AsyncIterator[str]:
+    """A gateway, served for real, whose every upstream is `servicio`; yields its base URL."""
+    async with servidor(servicio) as upstream:
+        urls = {f"{name}_url": upstream for name in services()}
+        gateway = create_gateway(Settings(**{**urls, **settings}))
+        async with gateway.router.lifespan_context(gateway):
+            await gateway.state.verifier.aclose()
+            gateway.state.verifier = tokens.verifier()
+            async with servidor(gateway) as url:
+                yield url
