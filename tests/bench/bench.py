@@ -86,23 +86,22 @@ async def _token(gateway: str, usuario: tuple[str, str]) -> str:
 
 
 async def sembrar(expedientes: str, gateway: str, token: str, cuantos: int) -> list[str]:
-    """`cuantos` altas straight at expedientes, 16 at a time; then waits until pases and
-    archivos have heard of the last one (the composed view has no `incompletos`)."""
+    """`cuantos` altas straight at expedientes, 16 at a time, each client in a series of its own
+    (`letras`: altas of one series take turns on its number); then waits until pases has heard
+    of the last one."""
     headers = {"Authorization": f"Bearer {token}"}
     ids: list[str] = []
     pendientes = iter(range(cuantos))
 
-    async def cliente(client: httpx.AsyncClient) -> None:
+    async def cliente(client: httpx.AsyncClient, letras: str) -> None:
         for n in pendientes:
-            r = await client.post(
-                "/api/v1/expedientes",
-                json={"extracto": f"Expediente sembrado {n}", "tomos": 1, "fojas": 2},
-            )
+            datos = {"extracto": f"Expediente sembrado {n}", "letras": letras, "fojas": 2}
+            r = await client.post("/api/v1/expedientes", json=datos)
             r.raise_for_status()
             ids.append(str(r.json()["id"]))
 
     async with httpx.AsyncClient(base_url=expedientes, headers=headers, timeout=60) as client:
-        await asyncio.gather(*(cliente(client) for _ in range(16)))
+        await asyncio.gather(*(cliente(client, "BENCH" + chr(65 + i)) for i in range(16)))
     async with httpx.AsyncClient(base_url=gateway, headers=headers, timeout=30) as client:
         limite = time.monotonic() + 60
         while time.monotonic() < limite:
@@ -184,7 +183,7 @@ def _argumentos() -> argparse.Namespace:
     )
     parser.add_argument("--segundos", type=float, default=10.0, help="load per scenario")
     parser.add_argument("--conexiones", type=int, default=16)
-    parser.add_argument("--expedientes", type=int, default=1000, help="seeded before reading")
+    parser.add_argument("--expedientes", type=int, default=500, help="seeded before reading")
     parser.add_argument("--calentamiento", type=float, default=2.0)
     parser.add_argument("--reposo", type=float, default=1.0, help="idle window before each")
     parser.add_argument("--calma-max", type=float, default=10.0)
@@ -252,6 +251,7 @@ def main() -> None:
             medidas[escenario.clave] = medir(escenario, ctx, progreso)
             if escenario.clave in apps:  # its database connections are wanted by the next
                 sistema_.parar(apps.pop(escenario.clave))
+        errores = sistema_.errores(sis)
         progreso.fase("parando el sistema")
     progreso.fin()
     condiciones: dict[str, Any] = {
@@ -264,6 +264,7 @@ def main() -> None:
         "hilos_wrk": 1,
         "expedientes_sembrados": len(ids),
         "fases_s": progreso.fases,
+        "errores_en_registros": errores,
         "sistema": "existente" if args.url else "arrancado por el banco",
         "cpu": "utime+stime de /proc: procesos SIGEXP (y sus hijos), backends PostgreSQL de "
         "las bases de esta corrida, procesos propios de PostgreSQL y RabbitMQ (menos su "
@@ -275,6 +276,8 @@ def main() -> None:
     print(informe.tabla(informe.filas(medidas)))
     for aviso in informe.avisos(medidas):
         print(aviso)
+    for servicio, lineas in errores.items():
+        print(f"aviso: {servicio} registró errores (en el JSON): {lineas[0][:200]}")
     print(f"resultados: {destino}")
 
 

@@ -9,6 +9,7 @@ and swept by the next test session if a run is killed), nanio for archivos, an S
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -171,3 +172,29 @@ def existente(urls: dict[str, str], bases: tuple[str, ...]) -> Sistema:
             raise ValueError(f"nada escucha en {url} ({name}) en esta máquina")
         raices[pid] = name
     return Sistema(urls=urls, raices=raices, bases=bases)
+
+
+def errores(sistema: Sistema, cuantos: int = 3) -> dict[str, list[str]]:
+    """The first ERROR lines of each service's log (a 500 under load says why there)."""
+    if sistema.logs is None:
+        return {}
+    encontrados: dict[str, list[str]] = {}
+    for log in sorted(sistema.logs.glob("*.log")):
+        lineas = [
+            _resumen(linea)
+            for linea in log.read_text(errors="replace").splitlines()
+            if '"level": "ERROR"' in linea
+        ]
+        if lineas:
+            encontrados[log.stem] = lineas[:cuantos]
+    return encontrados
+
+
+def _resumen(linea: str) -> str:
+    """A JSON log record as its message and the last line of its traceback."""
+    try:
+        datos = json.loads(linea)
+    except ValueError:
+        return linea[:300]
+    final = str(datos.get("exc", "")).strip().splitlines()[-1:] or [""]
+    return f"{datos.get('msg', '')} | {final[0]}"[:300]

@@ -94,7 +94,7 @@ POOL_LECTURA = 10  # sigexp_common.db.make_engine's pool_size: the services read
 def lectura(dsn: str, conexiones: int = POOL_LECTURA) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(dsn, min_size=conexiones, max_size=conexiones)
+        app.state.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=conexiones)
         try:
             yield
         finally:
