@@ -138,6 +138,8 @@ def medir(escenario: Escenario, ctx: Contexto, progreso: Progreso) -> informe.Me
     reposo = cpu.medir_reposo(ctx.grupos, args.reposo, cpu.COMPARTIDOS)
     if escenario.pedido is not None and args.calentamiento > 0:
         carga.correr(ctx.wrk, escenario.pedido, args.calentamiento, args.conexiones)
+        # The requests still in flight when wrk stopped are not this run's: let them finish.
+        cpu.esperar_calma(ctx.grupos, 0.05, args.calma_max)
     medidor = cpu.Medidor(ctx.grupos)
     inicio = time.monotonic()
     medidor.empezar()
@@ -243,6 +245,8 @@ def main() -> None:
         )
         for puerto in puertos.values():
             wait_for_port("127.0.0.1", puerto, timeout=60)
+        progreso.fase("esperando que se asiente la siembra")  # audit of the altas, events
+        cpu.esperar_calma(grupos, 0.05, 3 * args.calma_max)
         ctx = Contexto(args, wrk, grupos, sis, token, ids, filas_techo, puertos, dsn, raices)
         medidas: dict[str, informe.Medida] = {}
         lista = escenarios(ctx)
