@@ -220,13 +220,6 @@ def main() -> None:
         dsn = infra.database_url("bench_techo").replace("postgresql+asyncpg://", "postgresql://")
         filas_techo = asyncio.run(techos.preparar(dsn, args.expedientes))
         raices: dict[int, str] = {}
-        # The ceilings start first: they come up while the services do.
-        puertos = {"hola": free_port(), "lectura": free_port()}
-        lectura = ["lectura", "--port", str(puertos["lectura"]), "--dsn", dsn]
-        apps = {
-            "techo_hola": _techo(["hola", "--port", str(puertos["hola"])], raices, stack),
-            "techo_lectura": _techo(lectura, raices, stack),
-        }
         if args.url:
             progreso.fase("sistema existente")
             urls = dict(u.split("=", 1) for u in args.url)
@@ -235,6 +228,14 @@ def main() -> None:
             progreso.fase("arrancando el sistema")
             sis = sistema_.arrancar(stack, infra)
         raices.update(sis.raices)
+        # The ceilings start once the services hold their ports (free_port only finds a port
+        # free now), and come up while the seeding runs.
+        puertos = {"hola": free_port(), "lectura": free_port()}
+        lectura = ["lectura", "--port", str(puertos["lectura"]), "--dsn", dsn]
+        apps = {
+            "techo_hola": _techo(["hola", "--port", str(puertos["hola"])], raices, stack),
+            "techo_lectura": _techo(lectura, raices, stack),
+        }
         bases = (*sis.bases, *infra.databases) if sis.bases or not args.url else ()
         broker = cpu.escuchando(urlsplit(infra.amqp_url).port or 5672)
         grupos = cpu.Grupos(raices, bases, rabbitmq=broker)
@@ -243,8 +244,10 @@ def main() -> None:
         ids = asyncio.run(
             sembrar(sis.url("expedientes"), sis.url("gateway"), token, args.expedientes)
         )
-        for puerto in puertos.values():
+        for clave, puerto in zip(apps, puertos.values(), strict=True):
             wait_for_port("127.0.0.1", puerto, timeout=60)
+            if apps[clave].poll() is not None:
+                raise RuntimeError(f"{clave} terminó al arrancar: {apps[clave].stderr}")
         progreso.fase("esperando que se asiente la siembra")  # audit of the altas, events
         cpu.esperar_calma(grupos, 0.05, 3 * args.calma_max)
         ctx = Contexto(args, wrk, grupos, sis, token, ids, filas_techo, puertos, dsn, raices)
