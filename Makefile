@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -15,7 +15,12 @@ up: bootstrap
 test: bootstrap
 	@$(RUN) pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The read path against ceilings measured in the same run (issue 8); BENCH_ARGS e.g. --breve,
+# --segundos 20, --url gateway=http://127.0.0.1:8000 ... for a running system.
 bench: bootstrap
+	@.venv/bin/python tests/bench/bench.py $(BENCH_ARGS)
+
+bench-logins: bootstrap
 	@.venv/bin/python tests/bench/logins.py
 
 asyncapi: bootstrap

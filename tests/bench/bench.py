@@ -1,0 +1,292 @@
+"""`make bench`: SIGEXP's read path against ceilings measured in the same run (issue 8).
+
+Starts the whole system on free local ports (or uses a running one: --gateway, --auth,
+--expedientes), seeds expedientes through the API, measures the ceilings (hello-world FastAPI,
+one pooled asyncpg SELECT by id, raw asyncpg INSERTs) and then the project's routes with wrk at
+a fixed number of connections, and prints one table: figure, ceiling, ratio, target,
+pass/fail, machine-wide CPU per request (every SIGEXP process, this run's PostgreSQL backends
+and PostgreSQL's and RabbitMQ's own, from /proc), p99. Writes bench/results/<date>.json.
+
+Load goes only to 127.0.0.1; every run is bounded (`--segundos` per scenario). `--breve` is the
+few-seconds mode the test suite runs to keep the harness working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import carga
+import cpu
+import httpx
+import informe
+import sistema as sistema_
+import techos
+from escenarios import Contexto, Escenario, escenarios
+
+from sigexp_testing.infra import free_port, local_infra, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[2]
+USUARIO = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo MESA_ENTRADA (services/auth demo.py)
+
+
+class Progreso:
+    """One line that says where the run is: rewritten in place on a terminal."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.paso = ""
+        self.inicio = time.monotonic()
+        self.fases: dict[str, float] = {}  # seconds each phase took, for the JSON
+        self._desde = self.inicio
+
+    def fase(self, texto: str) -> None:
+        ahora = time.monotonic()
+        if self.paso:
+            self.fases[self.paso] = round(ahora - self._desde, 1)
+        self.paso, self._desde = texto, ahora
+        self._escribir(f"[{ahora - self.inicio:5.1f} s] {texto}", final=not self.tty)
+
+    def carga(self, pasados: float, total: float) -> None:
+        if self.tty:
+            self._escribir(f"{self.paso}: {pasados:4.1f}/{total:.0f} s", final=False)
+
+    def _escribir(self, texto: str, final: bool) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K" + texto)
+        else:
+            sys.stderr.write(texto + "\n")
+        if final and self.tty:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def fin(self) -> None:
+        self.fases[self.paso] = round(time.monotonic() - self._desde, 1)
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+async def _token(gateway: str, usuario: tuple[str, str]) -> str:
+    async with httpx.AsyncClient(base_url=gateway, timeout=30) as client:
+        r = await client.post(
+            "/api/v1/auth/login", json={"usuario": usuario[0], "password": usuario[1]}
+        )
+        r.raise_for_status()
+        return str(r.json()["access_token"])
+
+
+async def sembrar(expedientes: str, gateway: str, token: str, cuantos: int) -> list[str]:
+    """`cuantos` altas straight at expedientes, 16 at a time, each client in a series of its own
+    (`letras`: altas of one series take turns on its number); then waits until pases has heard
+    of the last one."""
+    headers = {"Authorization": f"Bearer {token}"}
+    ids: list[str] = []
+    pendientes = iter(range(cuantos))
+
+    async def cliente(client: httpx.AsyncClient, letras: str) -> None:
+        for n in pendientes:
+            datos = {"extracto": f"Expediente sembrado {n}", "letras": letras, "fojas": 2}
+            r = await client.post("/api/v1/expedientes", json=datos)
+            r.raise_for_status()
+            ids.append(str(r.json()["id"]))
+
+    async with httpx.AsyncClient(base_url=expedientes, headers=headers, timeout=60) as client:
+        await asyncio.gather(*(cliente(client, "BENCH" + chr(65 + i)) for i in range(16)))
+    async with httpx.AsyncClient(base_url=gateway, headers=headers, timeout=30) as client:
+        limite = time.monotonic() + 60
+        while time.monotonic() < limite:
+            r = await client.get(f"/api/v1/expedientes/{ids[-1]}")
+            # pases has heard of it (archivos answers the composed view on its own terms)
+            if r.status_code == 200 and "pases" not in r.json().get("incompletos", []):
+                break
+            await asyncio.sleep(0.5)
+    return ids
+
+
+def _commit() -> str:
+    hecho = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return hecho.stdout.strip()
+
+
+def _techo(argv: list[str], raices: dict[int, str], stack: ExitStack) -> subprocess.Popen[bytes]:
+    proceso = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("techos.py")), *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    raices[proceso.pid] = "techo"
+    stack.callback(sistema_.parar, proceso)
+    return proceso
+
+
+def medir(escenario: Escenario, ctx: Contexto, progreso: Progreso) -> informe.Medida:
+    """Warm up, measure the load and then the quiet after it (the audit of the last requests is
+    relayed and chained: part of their cost), less what others made the shared servers spend."""
+    args = ctx.args
+    reposo = cpu.medir_reposo(ctx.grupos, args.reposo, cpu.COMPARTIDOS)
+    if escenario.pedido is not None and args.calentamiento > 0:
+        carga.correr(ctx.wrk, escenario.pedido, args.calentamiento, args.conexiones)
+        # The requests still in flight when wrk stopped are not this run's: let them finish.
+        cpu.esperar_calma(ctx.grupos, 0.05, args.calma_max)
+    medidor = cpu.Medidor(ctx.grupos)
+    inicio = time.monotonic()
+    medidor.empezar()
+    if escenario.pedido is not None:
+        r = carga.correr(
+            ctx.wrk, escenario.pedido, args.segundos, args.conexiones, progreso=progreso.carga
+        )
+        total, exitosas, estados, socket_ = r.requests, r.exitosas, r.estados, r.errores_socket
+        segundos, p50, p99 = r.segundos, r.p50_ms, r.p99_ms
+    else:
+        hecho = escenario.insercion(args.segundos)
+        total = exitosas = int(hecho["filas"])
+        segundos, estados, socket_, p50, p99 = hecho["segundos"], {}, 0, None, None
+    calma = cpu.esperar_calma(ctx.grupos, 0.05, args.calma_max)
+    gastado = medidor.terminar()
+    transcurrido = time.monotonic() - inicio
+    descontado = {g: reposo[g] * transcurrido for g in cpu.COMPARTIDOS if g in gastado}
+    suma = sum(
+        max(0.0, v - descontado.get(g, 0.0)) for g, v in gastado.items() if g in escenario.grupos
+    )
+    return informe.Medida(
+        clave=escenario.clave,
+        etiqueta=escenario.etiqueta,
+        unidad=escenario.unidad,
+        por_segundo=exitosas / segundos if segundos else 0.0,
+        total=total,
+        exitosas=exitosas,
+        estados=estados,
+        errores_socket=socket_,
+        segundos=segundos,
+        p50_ms=p50,
+        p99_ms=p99,
+        cpu_ms=suma * 1000 / exitosas if exitosas else 0.0,
+        cpu_s_por_grupo=gastado,
+        reposo_descontado_s=descontado,
+        calma_s=calma,
+    )
+
+
+def _argumentos() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--segundos", type=float, default=10.0, help="load per scenario")
+    parser.add_argument("--conexiones", type=int, default=16)
+    parser.add_argument("--expedientes", type=int, default=500, help="seeded before reading")
+    parser.add_argument("--calentamiento", type=float, default=2.0)
+    parser.add_argument("--reposo", type=float, default=1.0, help="idle window before each")
+    parser.add_argument("--calma-max", type=float, default=10.0)
+    parser.add_argument("--breve", action="store_true", help="1 s per scenario, 32 expedientes")
+    parser.add_argument("--salida", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--url",
+        action="append",
+        metavar="SERVICIO=URL",
+        help="a running system instead of starting one: gateway, auth and expedientes at\n"
+        "least (e.g. --url gateway=http://127.0.0.1:8000); the others make their CPU count",
+    )
+    parser.add_argument(
+        "--bases", help="with --url: its databases, comma-separated (default: every backend)"
+    )
+    parser.add_argument("--usuario", default=USUARIO[0])
+    parser.add_argument("--password", default=USUARIO[1])
+    args = parser.parse_args()
+    if args.breve:
+        args.segundos, args.expedientes, args.calentamiento = 1.0, 32, 0.0
+        args.reposo, args.calma_max = 0.2, 3.0
+    return args
+
+
+def main() -> None:
+    args = _argumentos()
+    progreso = Progreso()
+    wrk = carga.asegurar_wrk()
+    fecha = datetime.now(UTC)
+    with ExitStack() as stack:
+        infra = local_infra(stack)
+        dsn = infra.database_url("bench_techo").replace("postgresql+asyncpg://", "postgresql://")
+        filas_techo = asyncio.run(techos.preparar(dsn, args.expedientes))
+        raices: dict[int, str] = {}
+        if args.url:
+            progreso.fase("sistema existente")
+            urls = dict(u.split("=", 1) for u in args.url)
+            sis = sistema_.existente(urls, tuple(args.bases.split(",")) if args.bases else ())
+        else:
+            progreso.fase("arrancando el sistema")
+            sis = sistema_.arrancar(stack, infra)
+        raices.update(sis.raices)
+        # The ceilings start once the services hold their ports (free_port only finds a port
+        # free now), and come up while the seeding runs.
+        puertos = {"hola": free_port(), "lectura": free_port()}
+        lectura = ["lectura", "--port", str(puertos["lectura"]), "--dsn", dsn]
+        apps = {
+            "techo_hola": _techo(["hola", "--port", str(puertos["hola"])], raices, stack),
+            "techo_lectura": _techo(lectura, raices, stack),
+        }
+        bases = (*sis.bases, *infra.databases) if sis.bases or not args.url else ()
+        broker = cpu.escuchando(urlsplit(infra.amqp_url).port or 5672)
+        grupos = cpu.Grupos(raices, bases, rabbitmq=broker)
+        progreso.fase(f"sembrando {args.expedientes} expedientes")
+        token = asyncio.run(_token(sis.url("gateway"), (args.usuario, args.password)))
+        ids = asyncio.run(
+            sembrar(sis.url("expedientes"), sis.url("gateway"), token, args.expedientes)
+        )
+        for clave, puerto in zip(apps, puertos.values(), strict=True):
+            wait_for_port("127.0.0.1", puerto, timeout=60)
+            if apps[clave].poll() is not None:
+                raise RuntimeError(f"{clave} terminó al arrancar: {apps[clave].stderr}")
+        progreso.fase("esperando que se asiente la siembra")  # audit of the altas, events
+        cpu.esperar_calma(grupos, 0.05, 3 * args.calma_max)
+        ctx = Contexto(args, wrk, grupos, sis, token, ids, filas_techo, puertos, dsn, raices)
+        medidas: dict[str, informe.Medida] = {}
+        lista = escenarios(ctx)
+        for n, escenario in enumerate(lista, 1):
+            progreso.fase(f"[{n}/{len(lista)}] {escenario.etiqueta}")
+            medidas[escenario.clave] = medir(escenario, ctx, progreso)
+            if escenario.clave in apps:  # its database connections are wanted by the next
+                sistema_.parar(apps.pop(escenario.clave))
+        errores = sistema_.errores(sis)
+        progreso.fase("parando el sistema")
+    progreso.fin()
+    condiciones: dict[str, Any] = {
+        "fecha": fecha.isoformat(),
+        "commit": _commit(),
+        "nucleos": os.cpu_count(),
+        "carga_media_1m_al_terminar": os.getloadavg()[0],
+        "segundos_por_escenario": args.segundos,
+        "conexiones": args.conexiones,
+        "hilos_wrk": 1,
+        "expedientes_sembrados": len(ids),
+        "fases_s": progreso.fases,
+        "errores_en_registros": errores,
+        "sistema": "existente" if args.url else "arrancado por el banco",
+        "cpu": "utime+stime de /proc: procesos SIGEXP (y sus hijos), backends PostgreSQL de "
+        "las bases de esta corrida, procesos propios de PostgreSQL y RabbitMQ (menos su "
+        "consumo en reposo medido antes de cada escenario); no cuenta wrk",
+    }
+    destino = informe.escribir(
+        args.salida, fecha.strftime("%Y-%m-%dT%H%M%SZ"), condiciones, medidas
+    )
+    print(informe.tabla(informe.filas(medidas)))
+    for aviso in informe.avisos(medidas):
+        print(aviso)
+    for servicio, lineas in errores.items():
+        print(f"aviso: {servicio} registró errores (en el JSON): {lineas[0][:200]}")
+    print(f"resultados: {destino}")
+
+
+if __name__ == "__main__":
+    main()

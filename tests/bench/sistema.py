@@ -1,0 +1,200 @@
+"""The system under load: started here on free ports over the local servers, or one already
+running (given its URLs).
+
+Started the way tests/e2e does it: every service but auth at once (`serve` migrates its own
+database), `auth demo` meanwhile (auth's schema, demo users, the catalogue), then auth. All in
+a throwaway set of databases and a vhost of their own (sigexp_testing.infra: dropped at the end,
+and swept by the next test session if a run is killed), nanio for archivos, an SMTP catcher.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+from cpu import escuchando
+
+from sigexp_testing import workspace
+from sigexp_testing.infra import (
+    ServiceDidNotStart,
+    TestInfra,
+    free_port,
+    start_nanio,
+    wait_until_ready,
+)
+from sigexp_testing.mailcatcher import start_mailcatcher
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = ("admin", "Admin-Bench-Sigexp-2026")
+CONSUMERS_STARTED = re.compile(r"^sigexp_consumers_started 1\.0$", re.MULTILINE)
+
+
+@dataclass
+class Sistema:
+    urls: dict[str, str]  # service → http://127.0.0.1:PORT (the gateway included)
+    raices: dict[int, str] = field(default_factory=dict)  # pid → service, when started here
+    bases: tuple[str, ...] = ()  # this run's databases, when started here
+    logs: Path | None = None
+
+    def url(self, service: str) -> str:
+        return self.urls[service]
+
+
+def _environment(
+    infra: TestInfra, ports: dict[str, int], s3: tuple[str, str, str], smtp_port: int
+) -> dict[str, str]:
+    amqp = infra.amqp_vhost("bench")
+    jwks = f"http://127.0.0.1:{ports['auth']}/.well-known/jwks.json"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for service in workspace.with_database():
+        prefix = service.env_prefix
+        env[prefix + "DATABASE_URL"] = infra.database_url(f"bench_{service.name}")
+        env[prefix + "AMQP_URL"] = amqp
+        env[prefix + "JWKS_URL"] = jwks
+        env[prefix + "LOG_LEVEL"] = "WARNING"
+        env[f"GATEWAY_{service.name.upper()}_URL"] = f"http://127.0.0.1:{ports[service.name]}"
+    endpoint, access, secret = s3
+    env.update(
+        {
+            "AUTH_SMTP_HOST": "127.0.0.1",
+            "AUTH_SMTP_PORT": str(smtp_port),
+            "AUTH_PUBLIC_URL": f"http://127.0.0.1:{ports[workspace.GATEWAY]}",
+            "SIGEXP_ADMIN_USUARIO": ADMIN[0],
+            "SIGEXP_ADMIN_PASSWORD": ADMIN[1],
+            "ARCHIVOS_S3_ENDPOINT": endpoint,
+            "ARCHIVOS_S3_ACCESS_KEY": access,
+            "ARCHIVOS_S3_SECRET_KEY": secret,
+            "ARCHIVOS_S3_BUCKET": "sigexp-bench",
+            "GATEWAY_JWKS_URL": jwks,
+            "GATEWAY_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def _launch(
+    service: str, port: int, env: dict[str, str], logs: Path, stack: ExitStack
+) -> subprocess.Popen[bytes]:
+    with (logs / f"{service}.log").open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", service, "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    stack.callback(process.terminate)  # all at once; `parar` waits for them together
+    return process
+
+
+def parar(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_serving(service: str, url: str, process: subprocess.Popen[bytes], logs: Path) -> None:
+    try:
+        wait_until_ready(url, process, timeout=120)
+        if service == workspace.GATEWAY:
+            return
+        deadline = time.monotonic() + 60
+        while not CONSUMERS_STARTED.search(httpx.get(url + "/metrics", timeout=5).text):
+            if time.monotonic() > deadline:
+                raise ServiceDidNotStart("its consumers did not start in 60s")
+            time.sleep(0.2)
+    except ServiceDidNotStart as exc:
+        tail = (logs / f"{service}.log").read_text(errors="replace")[-3000:]
+        raise ServiceDidNotStart(f"{service}: {exc}\n{tail}") from exc
+
+
+def arrancar(stack: ExitStack, infra: TestInfra) -> Sistema:
+    """Every service and the gateway as subprocesses over `infra`'s servers (its databases and
+    vhost go when `stack` closes); stopped when `stack` closes."""
+    s3 = start_nanio(stack)
+    logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sigexp-bench-")))
+    mail = logs / "correo"
+    mail.mkdir()
+    catcher = start_mailcatcher(mail)
+    stack.callback(catcher.stop)
+    names = workspace.names()
+    ports = {name: free_port() for name in names}
+    env = _environment(infra, ports, (s3.endpoint, s3.access_key, s3.secret_key), catcher.port)
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    stack.callback(lambda: parar(*processes.values()))  # runs after every terminate
+    for name in names:
+        if name != "auth":
+            processes[name] = _launch(name, ports[name], env, logs, stack)
+    demo = subprocess.run(
+        [sys.executable, "-m", "auth", "demo"], env=env, cwd=ROOT, capture_output=True
+    )
+    if demo.returncode != 0:
+        output = (demo.stdout + demo.stderr).decode(errors="replace")[-3000:]
+        raise ServiceDidNotStart(f"`auth demo` exited {demo.returncode}:\n{output}")
+    for name, process in processes.items():
+        _wait_serving(name, urls[name], process, logs)
+    processes["auth"] = _launch("auth", ports["auth"], env, logs, stack)
+    _wait_serving("auth", urls["auth"], processes["auth"], logs)
+    return Sistema(
+        urls=urls,
+        raices={p.pid: name for name, p in processes.items()},
+        bases=tuple(infra.databases),
+        logs=logs,
+    )
+
+
+def existente(urls: dict[str, str], bases: tuple[str, ...]) -> Sistema:
+    """A system already running on this machine: each service's process is the one listening
+    on its URL's port (its children too); `bases`, its databases (empty: every backend)."""
+    for name in (workspace.GATEWAY, "auth", "expedientes"):
+        if name not in urls:
+            raise ValueError(f"falta --url {name}=http://127.0.0.1:PUERTO")
+    raices = {}
+    for name, url in urls.items():
+        pid = escuchando(urlsplit(url).port or 80)
+        if pid is None:
+            raise ValueError(f"nada escucha en {url} ({name}) en esta máquina")
+        raices[pid] = name
+    return Sistema(urls=urls, raices=raices, bases=bases)
+
+
+def errores(sistema: Sistema, cuantos: int = 3) -> dict[str, list[str]]:
+    """The first ERROR lines of each service's log (a 500 under load says why there)."""
+    if sistema.logs is None:
+        return {}
+    encontrados: dict[str, list[str]] = {}
+    for log in sorted(sistema.logs.glob("*.log")):
+        lineas = [
+            _resumen(linea)
+            for linea in log.read_text(errors="replace").splitlines()
+            if '"level": "ERROR"' in linea
+        ]
+        if lineas:
+            encontrados[log.stem] = lineas[:cuantos]
+    return encontrados
+
+
+def _resumen(linea: str) -> str:
+    """A JSON log record as its message and the last line of its traceback."""
+    try:
+        datos = json.loads(linea)
+    except ValueError:
+        return linea[:300]
+    final = str(datos.get("exc", "")).strip().splitlines()[-1:] or [""]
+    return f"{datos.get('msg', '')} | {final[0]}"[:300]
