@@ -57,14 +57,25 @@ def exigir(
     que: str = "verlo",
 ) -> None:
     """Refuse (recorded, through `audit.denegar`) unless `usuario` may see the expediente."""
-    if ve(usuario, mesas):
-        return
+    if not ve(usuario, mesas):
+        raise rechazo(usuario, caracter, accion, expediente_id, que)
+
+
+def rechazo(
+    usuario: Usuario,
+    caracter: str,
+    accion: str,
+    expediente_id: uuid.UUID,
+    que: str = "verlo",
+) -> NoEncontrado | SinPermiso:
+    """The recorded refusal of an expediente out of `usuario`'s scope, for a read that asked
+    `filtro` in its own query: 404 like a missing one when RESERVADO, else 403."""
     recurso = f"expediente/{expediente_id}"
     if caracter == RESERVADO:
         error: NoEncontrado | SinPermiso = NoEncontrado(NO_EXISTE)
     else:
         error = SinPermiso(f"El expediente no pasó por su mesa: no puede {que}.")
-    raise audit.denegar(error, usuario, accion, recurso, expediente_id=expediente_id)
+    return audit.denegar(error, usuario, accion, recurso, expediente_id=expediente_id)
 
 
 def no_existe(usuario: Usuario, accion: str, expediente_id: uuid.UUID) -> NoEncontrado:

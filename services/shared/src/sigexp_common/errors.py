@@ -234,8 +234,13 @@ async def _base_de_datos(request: Request, exc: Exception) -> JSONResponse:
     """What the database refused: a value it cannot store, or a concurrent change."""
     assert isinstance(exc, DBAPIError)
     codigo = sqlstate(exc)
-    if codigo.startswith("22"):  # data exception: NUL character, out of range, bad encoding
-        error: ErrorDominio = DatoInvalido(
+    if exc.connection_invalidated:  # the server went away mid-request; the pool reconnects
+        error: ErrorDominio = NoDisponible(
+            "Se perdió la conexión con la base de datos; intente nuevamente en unos segundos.",
+            retry_after=1,
+        )
+    elif codigo.startswith("22"):  # data exception: NUL character, out of range, bad encoding
+        error = DatoInvalido(
             "Un dato enviado tiene un valor o un carácter que no se puede guardar "
             "(por ejemplo, un carácter nulo). Revíselo y vuelva a enviarlo."
         )
