@@ -38,6 +38,8 @@ class ServiceSettings(BaseSettings):
     outbox_retention_days: int = 7  # published rows are kept this long, then purged
     inbox_retention_days: int = 30  # processed event ids (dedup memory) are kept this long
     log_level: str = "INFO"
+    # Verified access tokens remembered (each until its `exp`) so repeated requests skip ES256.
+    token_cache_size: int = 10_000
 
     # Names of fields that hold secrets: production refuses their development defaults.
     secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url")
