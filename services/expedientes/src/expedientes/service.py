@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, extract, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,14 +146,22 @@ async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, an
         raise Conflicto(f"Ya existe el expediente {referencia} del organismo {codigo}.")
 
 
+# Built once (building and keying this statement cost more than running it): the user's scope
+# and the id are bound parameters.
+_DETALLE = leer_expedientes(alcance.visible(Custodia.mesas).label("visible")).where(
+    Expediente.id == bindparam("expediente_id")
+)
+
+
 async def ver_expediente(
     db: AsyncSession, expediente_id: uuid.UUID, por: Usuario
 ) -> ExpedienteLeido:
     """One round trip: the row, its custody and whether `por` may see it (the scope rule as a
     column, not a second query)."""
     accion = "expediente.ver"
-    query = leer_expedientes(alcance.filtro(por, Custodia.mesas).label("visible"))
-    row = (await db.execute(query.where(Expediente.id == expediente_id))).first()
+    conexion = await db.connection()  # Core on the request's transaction: no ORM execute path
+    parametros = {"expediente_id": expediente_id, **alcance.parametros(por)}
+    row = (await conexion.execute(_DETALLE, parametros)).first()
     if row is None:
         raise alcance.no_existe(por, accion, expediente_id)
     if not row.visible:
@@ -193,7 +201,8 @@ async def buscar_expedientes(
     query = query.order_by(Expediente.creado_en.desc(), Expediente.id.desc()).limit(
         filtros.limit + 1
     )
-    rows = [ExpedienteLeido.de(row) for row in await db.execute(query)]
+    conexion = await db.connection()
+    rows = [ExpedienteLeido.de(row) for row in await conexion.execute(query)]
     siguiente = _cursor(rows[filtros.limit - 1]) if len(rows) > filtros.limit else None
     audit.registrar(
         db,

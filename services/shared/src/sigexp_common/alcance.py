@@ -18,7 +18,8 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import Boolean, ColumnElement, bindparam, or_, true
+from sqlalchemy.dialects.postgresql import UUID, array
 
 from sigexp_common import audit
 from sigexp_common.envelope import utcnow
@@ -46,6 +47,22 @@ def filtro(usuario: Usuario, mesas: Any) -> ColumnElement[bool]:
     if usuario.mesa_id is None:
         return ~true()
     return mesas.contains([usuario.mesa_id])  # type: ignore[no-any-return]
+
+
+def visible(mesas: Any) -> ColumnElement[bool]:
+    """The same rule over bound parameters (`parametros(usuario)` fills them), so a statement
+    that selects it is built once and serves every user. For lookups by key: as a WHERE over
+    many rows prefer `filtro`, whose shape the planner can match with the GIN index."""
+    mesa = array([bindparam(_MESA, type_=UUID(as_uuid=True))])
+    return or_(bindparam(_VE_TODO, type_=Boolean), mesas.contains(mesa))
+
+
+_VE_TODO, _MESA = "alcance_ve_todo", "alcance_mesa"
+
+
+def parametros(usuario: Usuario) -> dict[str, Any]:
+    """The values of `visible`'s parameters for `usuario`."""
+    return {_VE_TODO: usuario.ve_todo, _MESA: usuario.mesa_id}
 
 
 def exigir(

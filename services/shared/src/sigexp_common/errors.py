@@ -234,8 +234,9 @@ async def _base_de_datos(request: Request, exc: Exception) -> JSONResponse:
     """What the database refused: a value it cannot store, or a concurrent change."""
     assert isinstance(exc, DBAPIError)
     codigo = sqlstate(exc)
-    # 08: connection exception; 57: the server is shutting down or starting (a restart)
-    if exc.connection_invalidated or codigo[:2] in {"08", "57"}:
+    # 08: connection exception; 53: out of connections or memory ("too many clients");
+    # 57: the server is shutting down or starting (a restart)
+    if exc.connection_invalidated or codigo[:2] in {"08", "53", "57"}:
         return await _sin_base(request, exc)
     if codigo.startswith("22"):  # data exception: NUL character, out of range, bad encoding
         error: ErrorDominio = DatoInvalido(
