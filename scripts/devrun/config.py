@@ -101,6 +101,7 @@ class Config:
                 f"{prefix}RUN_RELAY": "true",
                 f"{prefix}RUN_CONSUMERS": "true",
                 f"{prefix}MIGRATE_ON_START": "false",  # the runner has just migrated
+                f"{prefix}WORKERS": "1",  # one process per service here; set it to try more
             }
         if service == "auth":
             computed |= {

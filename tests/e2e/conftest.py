@@ -102,6 +102,7 @@ def _environment(
         env[prefix + "AMQP_URL"] = amqp
         env[prefix + "JWKS_URL"] = jwks
         env[prefix + "RELAY_POLL_SECONDS"] = "0.5"
+        env[prefix + "WORKERS"] = "1"  # `_wait_consumers` reads the consumers' own /metrics
     env.update(
         {
             "AUTH_SMTP_HOST": "127.0.0.1",

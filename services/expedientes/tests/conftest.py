@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from expedientes.main import build_spec
 from expedientes.settings import Settings
@@ -51,9 +52,16 @@ def settings(infra: TestInfra) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def cliente(settings: Settings, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_app(build_spec(settings), verifier=tokens.verifier()) as (_, client):
-        yield client
+async def servicio(
+    settings: Settings, tokens: TokenFactory
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_y_cliente:
+        yield app_y_cliente
+
+
+@pytest.fixture(scope="session")
+def cliente(servicio: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return servicio[1]
 
 
 def _mesa(tokens: TokenFactory) -> Mesa:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from pases.main import build_spec
 from pases.settings import Settings
@@ -15,9 +16,16 @@ from sigexp_testing.tokens import TokenFactory
 
 
 @pytest.fixture(scope="session")
-async def cliente(infra: TestInfra, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+async def servicio(
+    infra: TestInfra, tokens: TokenFactory
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     settings = Settings(
         database_url=infra.database_url("pases"), amqp_url=infra.amqp_url, relay_poll_seconds=0.2
     )
-    async with running_app(build_spec(settings), verifier=tokens.verifier()) as (_, client):
-        yield client
+    async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_y_cliente:
+        yield app_y_cliente
+
+
+@pytest.fixture(scope="session")
+def cliente(servicio: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return servicio[1]

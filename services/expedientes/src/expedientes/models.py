@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
+    Row,
+    Select,
     String,
     Text,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
@@ -77,13 +83,12 @@ class Expediente(Base):
 
     @property
     def referencia(self) -> str:
-        parts = [str(self.numero), self.letras, str(self.anio)]
-        return "-".join(part for part in parts if part)
+        return referencia(self.numero, self.letras, self.anio)
 
     @property
     def estado(self) -> str:
         """RECEPCION_PENDIENTE while on its way to a desk, else the lifecycle (DESIGN.md)."""
-        return RECEPCION_PENDIENTE if self.custodia.en_transito else self.ciclo
+        return estado(self.custodia.en_transito, self.ciclo)
 
     @property
     def mesa_actual_id(self) -> uuid.UUID:
@@ -96,6 +101,15 @@ class Expediente(Base):
     @property
     def permiso_actual(self) -> str:
         return self.custodia.permiso
+
+
+def referencia(numero: int, letras: str, anio: int) -> str:
+    """`numero-letras-anio`, or `numero-anio` when the series has no letters."""
+    return "-".join(part for part in (str(numero), letras, str(anio)) if part)
+
+
+def estado(en_transito: bool, ciclo: str) -> str:
+    return RECEPCION_PENDIENTE if en_transito else ciclo
 
 
 class Custodia(VersionedCopy, Base):
@@ -166,3 +180,110 @@ class Mesa(VersionedCopy, Base):
     @property
     def organismo(self) -> Organismo | None:
         return self.organismo_copia
+
+
+@dataclass(frozen=True, slots=True)
+class ExpedienteLeido:
+    """An expediente as a read answers it: one flat row of the expediente, its custody copy
+    and the names of its desk, read with Core (no identity map, no relationship loading; the
+    hot reads spend most of their own time there otherwise). Same attributes as `Expediente`
+    where the answer needs them."""
+
+    id: uuid.UUID
+    codigo: str
+    numero: int
+    letras: str
+    anio: int
+    extracto: str
+    numero_instrumento: str | None
+    tomos: int
+    fojas: int
+    tipo: str
+    caracter: str
+    ciclo: str
+    organismo_id: uuid.UUID | None
+    mesa_inicio_id: uuid.UUID
+    iniciado_por: uuid.UUID
+    iniciado_por_usuario: str
+    creado_en: datetime
+    mesa_actual_id: uuid.UUID
+    permiso_actual: str
+    en_transito: bool
+    mesa_actual: dict[str, Any] | None
+
+    @property
+    def referencia(self) -> str:
+        return referencia(self.numero, self.letras, self.anio)
+
+    @property
+    def estado(self) -> str:
+        return estado(self.en_transito, self.ciclo)
+
+    @classmethod
+    def de(cls, row: Row[Any]) -> ExpedienteLeido:
+        fila = row._mapping
+        mesa = None
+        if fila["mesa_nombre"] is not None:
+            organismo = None
+            if fila["organismo_codigo"] is not None:
+                organismo = {
+                    "id": fila["mesa_organismo_id"],
+                    "codigo": fila["organismo_codigo"],
+                    "nombre": fila["organismo_nombre"],
+                }
+            mesa = {
+                "id": fila["mesa_actual_id"],
+                "nombre": fila["mesa_nombre"],
+                "organismo": organismo,
+            }
+        return cls(
+            **{name: fila[name] for name in _EXPEDIENTE_COLUMNAS},
+            mesa_actual=mesa,
+            mesa_actual_id=fila["mesa_actual_id"],
+            permiso_actual=fila["permiso_actual"],
+            en_transito=fila["en_transito"],
+        )
+
+
+_EXPEDIENTE_COLUMNAS = (
+    "id",
+    "codigo",
+    "numero",
+    "letras",
+    "anio",
+    "extracto",
+    "numero_instrumento",
+    "tomos",
+    "fojas",
+    "tipo",
+    "caracter",
+    "ciclo",
+    "organismo_id",
+    "mesa_inicio_id",
+    "iniciado_por",
+    "iniciado_por_usuario",
+    "creado_en",
+)
+
+
+def leer_expedientes(*extra: ColumnElement[Any]) -> Select[Any]:
+    """The one SELECT of the reads: expediente, custody copy, desk and organismo names (the
+    copies may not have arrived yet: outer joins), plus `extra` columns (e.g. the scope)."""
+    tabla = Expediente.__table__
+    return (
+        select(
+            *(tabla.c[name] for name in _EXPEDIENTE_COLUMNAS),
+            Custodia.mesa_id.label("mesa_actual_id"),
+            Custodia.permiso.label("permiso_actual"),
+            Custodia.en_transito,
+            Mesa.nombre.label("mesa_nombre"),
+            Mesa.organismo_id.label("mesa_organismo_id"),
+            Organismo.codigo.label("organismo_codigo"),
+            Organismo.nombre.label("organismo_nombre"),
+            *extra,
+        )
+        .select_from(tabla)
+        .join(Custodia.__table__, Custodia.expediente_id == Expediente.id)
+        .outerjoin(Mesa.__table__, Mesa.id == Custodia.mesa_id)
+        .outerjoin(Organismo.__table__, Organismo.id == Mesa.organismo_id)
+    )

@@ -6,11 +6,11 @@ import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, extract, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
 
 from expedientes.events import (
     CustodiaActualizada,
@@ -18,7 +18,16 @@ from expedientes.events import (
     MesaActualizada,
     OrganismoActualizado,
 )
-from expedientes.models import Ciclo, Custodia, Expediente, Mesa, Organismo, Serie
+from expedientes.models import (
+    Ciclo,
+    Custodia,
+    Expediente,
+    ExpedienteLeido,
+    Mesa,
+    Organismo,
+    Serie,
+    leer_expedientes,
+)
 from expedientes.schemas import Caracter, Estado, ExpedienteIn
 from sigexp_common import alcance, audit, outbox, projection
 from sigexp_common.envelope import utcnow
@@ -137,12 +146,27 @@ async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, an
         raise Conflicto(f"Ya existe el expediente {referencia} del organismo {codigo}.")
 
 
-async def ver_expediente(db: AsyncSession, expediente_id: uuid.UUID, por: Usuario) -> Expediente:
+# Built once (building and keying this statement cost more than running it): the user's scope
+# and the id are bound parameters.
+_DETALLE = leer_expedientes(alcance.visible(Custodia.mesas).label("visible")).where(
+    Expediente.id == bindparam("expediente_id")
+)
+
+
+async def ver_expediente(
+    db: AsyncSession, expediente_id: uuid.UUID, por: Usuario
+) -> ExpedienteLeido:
+    """One round trip: the row, its custody and whether `por` may see it (the scope rule as a
+    column, not a second query)."""
     accion = "expediente.ver"
-    expediente = await db.get(Expediente, expediente_id)
-    if expediente is None:
+    conexion = await db.connection()  # Core on the request's transaction: no ORM execute path
+    parametros = {"expediente_id": expediente_id, **alcance.parametros(por)}
+    row = (await conexion.execute(_DETALLE, parametros)).first()
+    if row is None:
         raise alcance.no_existe(por, accion, expediente_id)
-    alcance.exigir(por, expediente.custodia.mesas, expediente.caracter, accion, expediente_id)
+    if not row.visible:
+        raise alcance.rechazo(por, row.caracter, accion, expediente_id)
+    expediente = ExpedienteLeido.de(row)
     await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
     return expediente
 
@@ -162,14 +186,9 @@ class Filtros:
 
 async def buscar_expedientes(
     db: AsyncSession, filtros: Filtros, por: Usuario
-) -> tuple[list[Expediente], str | None]:
+) -> tuple[list[ExpedienteLeido], str | None]:
     """Newest first, within the user's scope, paged by an opaque cursor."""
-    query = (
-        select(Expediente)
-        .join(Expediente.custodia)
-        .options(contains_eager(Expediente.custodia))
-        .where(alcance.filtro(por, Custodia.mesas))
-    )
+    query = leer_expedientes().where(alcance.filtro(por, Custodia.mesas))
     query = _filtrar(query, filtros)
     if filtros.cursor:
         creado, ident = _leer_cursor(filtros.cursor)
@@ -182,7 +201,8 @@ async def buscar_expedientes(
     query = query.order_by(Expediente.creado_en.desc(), Expediente.id.desc()).limit(
         filtros.limit + 1
     )
-    rows = list((await db.scalars(query)).all())
+    conexion = await db.connection()
+    rows = [ExpedienteLeido.de(row) for row in await conexion.execute(query)]
     siguiente = _cursor(rows[filtros.limit - 1]) if len(rows) > filtros.limit else None
     await audit.lectura(
         db,
@@ -194,7 +214,7 @@ async def buscar_expedientes(
     return rows[: filtros.limit], siguiente
 
 
-def _filtrar(query: Select[Expediente], f: Filtros) -> Select[Expediente]:
+def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:
     if f.q:
         for palabra in f.q.split():
             pattern = f"%{palabra}%"
@@ -231,7 +251,7 @@ def _estado_es(estado: Estado) -> ColumnElement[bool]:
     return and_(Custodia.en_transito.is_(False), Expediente.ciclo == estado.value)
 
 
-def _cursor(expediente: Expediente) -> str:
+def _cursor(expediente: ExpedienteLeido) -> str:
     raw = f"{expediente.creado_en.isoformat()}|{expediente.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 

@@ -160,3 +160,15 @@ async def test_parametros_invalidos_de_busqueda_son_422_o_400(
     assert mal_limite.status_code == 422
     assert mal_cursor.status_code == 400
     assert mal_id.status_code == 422
+
+
+async def test_un_usuario_sin_mesa_no_ve_el_detalle_de_ninguna(
+    cliente: httpx.AsyncClient, mesa, tokens
+) -> None:
+    publico = await _alta(cliente, mesa)
+    reservado = await _alta(cliente, mesa, caracter="RESERVADO")
+    sin_mesa = {"Authorization": "Bearer " + tokens.token("CONSULTA", mesa_id=None)}
+    r_publico = await cliente.get(f"/api/v1/expedientes/{publico['id']}", headers=sin_mesa)
+    r_reservado = await cliente.get(f"/api/v1/expedientes/{reservado['id']}", headers=sin_mesa)
+    assert r_publico.status_code == 403
+    assert r_reservado.status_code == 404

@@ -37,18 +37,23 @@ async def registrar_expediente_iniciado(db: AsyncSession, evento: ExpedienteInic
 async def ver_recorrido(
     db: AsyncSession, expediente_id: uuid.UUID, por: Usuario
 ) -> tuple[Sequence[Pase], Tenencia]:
-    """The route of an expediente, oldest first, and its custody now."""
+    """The route of an expediente, oldest first, and its custody now: one query (custody,
+    with each of its pases joined, and the scope as a column)."""
     accion = "pase.ver_recorrido"
-    tenencia = await db.get(Tenencia, expediente_id)
-    if tenencia is None:
-        raise alcance.desconocido(por, accion, expediente_id)
-    alcance.exigir(
-        por, tenencia.mesas, tenencia.caracter, accion, expediente_id, "ver su recorrido"
-    )
-    pases = (
-        await db.scalars(
-            select(Pase).where(Pase.expediente_id == expediente_id).order_by(Pase.enviado_en)
+    visible = alcance.filtro(por, Tenencia.mesas).label("visible")
+    rows = (
+        await db.execute(
+            select(Tenencia, Pase, visible)
+            .outerjoin(Pase, Pase.expediente_id == Tenencia.expediente_id)
+            .where(Tenencia.expediente_id == expediente_id)
+            .order_by(Pase.enviado_en)
         )
     ).all()
+    if not rows:
+        raise alcance.desconocido(por, accion, expediente_id)
+    tenencia = rows[0].Tenencia
+    if not rows[0].visible:
+        raise alcance.rechazo(por, tenencia.caracter, accion, expediente_id, "ver su recorrido")
+    pases = [row.Pase for row in rows if row.Pase is not None]
     await audit.lectura(db, por, accion, f"expediente/{expediente_id}", expediente_id=expediente_id)
     return pases, tenencia

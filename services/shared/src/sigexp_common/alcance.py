@@ -18,7 +18,8 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import Boolean, ColumnElement, bindparam, or_, true
+from sqlalchemy.dialects.postgresql import UUID, array
 
 from sigexp_common import audit
 from sigexp_common.envelope import utcnow
@@ -48,6 +49,22 @@ def filtro(usuario: Usuario, mesas: Any) -> ColumnElement[bool]:
     return mesas.contains([usuario.mesa_id])  # type: ignore[no-any-return]
 
 
+def visible(mesas: Any) -> ColumnElement[bool]:
+    """The same rule over bound parameters (`parametros(usuario)` fills them), so a statement
+    that selects it is built once and serves every user. For lookups by key: as a WHERE over
+    many rows prefer `filtro`, whose shape the planner can match with the GIN index."""
+    mesa = array([bindparam(_MESA, type_=UUID(as_uuid=True))])
+    return or_(bindparam(_VE_TODO, type_=Boolean), mesas.contains(mesa))
+
+
+_VE_TODO, _MESA = "alcance_ve_todo", "alcance_mesa"
+
+
+def parametros(usuario: Usuario) -> dict[str, Any]:
+    """The values of `visible`'s parameters for `usuario`."""
+    return {_VE_TODO: usuario.ve_todo, _MESA: usuario.mesa_id}
+
+
 def exigir(
     usuario: Usuario,
     mesas: Collection[uuid.UUID],
@@ -57,14 +74,25 @@ def exigir(
     que: str = "verlo",
 ) -> None:
     """Refuse (recorded, through `audit.denegar`) unless `usuario` may see the expediente."""
-    if ve(usuario, mesas):
-        return
+    if not ve(usuario, mesas):
+        raise rechazo(usuario, caracter, accion, expediente_id, que)
+
+
+def rechazo(
+    usuario: Usuario,
+    caracter: str,
+    accion: str,
+    expediente_id: uuid.UUID,
+    que: str = "verlo",
+) -> NoEncontrado | SinPermiso:
+    """The recorded refusal of an expediente out of `usuario`'s scope, for a read that asked
+    `filtro` in its own query: 404 like a missing one when RESERVADO, else 403."""
     recurso = f"expediente/{expediente_id}"
     if caracter == RESERVADO:
         error: NoEncontrado | SinPermiso = NoEncontrado(NO_EXISTE)
     else:
         error = SinPermiso(f"El expediente no pasó por su mesa: no puede {que}.")
-    raise audit.denegar(error, usuario, accion, recurso, expediente_id=expediente_id)
+    return audit.denegar(error, usuario, accion, recurso, expediente_id=expediente_id)
 
 
 def no_existe(usuario: Usuario, accion: str, expediente_id: uuid.UUID) -> NoEncontrado:

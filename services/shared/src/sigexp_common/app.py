@@ -117,7 +117,10 @@ def _lifespan(
         app.state.audit_batcher.start()
         app.state.sessions = spec.sessions(app.state.engine, app.state.audit_batcher)
         app.state.verifier = JwksVerifier(
-            settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
+            settings.jwks_url,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            cache_size=settings.token_cache_size,
         )
         app.state.broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
         app.state.messaging_ready = asyncio.Event()  # connected and consumers declared

@@ -1,15 +1,32 @@
 """`python -m <service> serve|migrate|relay|consume|outbox-reintentar`: one entrypoint per
-service process kind, plus the operator's command that gives dead outbox rows another chance."""
+service process kind, plus the operator's command that gives dead outbox rows another chance.
+
+`serve` runs `<SERVICE>_WORKERS` HTTP processes (default: the cores available). With one, the
+relay and the consumers run inside it, as they always did. With more, uvicorn's supervisor
+runs the workers with HTTP only (`RUN_RELAY`, `RUN_CONSUMERS` and `MIGRATE_ON_START` off in
+their environment) and `serve` itself migrates once and keeps one messaging process beside
+them (`relay` and `consume` in one interpreter, restarted if it dies): however many workers,
+each service runs one relay and one consumer per `serve`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
@@ -19,6 +36,10 @@ from sigexp_common.delivery import revive
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
 from sigexp_common.relay import OUTBOX, OutboxRelay
+
+log = logging.getLogger("sigexp.cli")
+
+SPEC_VARIABLE = "SIGEXP_SERVE_SPEC"  # `module:build_spec` of the service a worker serves
 
 
 async def _relay(spec: ServiceSpec) -> None:
@@ -82,10 +103,134 @@ def outbox_reintentar(spec: ServiceSpec, args: list[str]) -> None:
 
 
 ExtraCommand = Callable[[ServiceSpec, list[str]], None]
+BuildSpec = Callable[[], ServiceSpec]
+
+
+def worker_app() -> FastAPI:
+    """ASGI factory of one HTTP worker of `serve` (uvicorn imports it in every worker)."""
+    module, _, name = os.environ[SPEC_VARIABLE].partition(":")
+    build_spec: BuildSpec = getattr(importlib.import_module(module), name)
+    return create_app(build_spec())
+
+
+def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` until it ends or SIGTERM/SIGINT arrive; then cancel it, so its `finally`
+    blocks close the broker and the database (a relay stops between passes, not mid-write)."""
+
+    async def run() -> None:
+        task = asyncio.create_task(work)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run())
+
+
+def _messaging(build_spec: BuildSpec, relay: bool, consume: bool) -> None:
+    """The messaging process of a multi-worker `serve`: what it was told, whatever the
+    environment it inherited says."""
+    spec = build_spec()
+    setup_logging(spec.name, spec.settings.log_level)
+
+    async def both() -> None:
+        await asyncio.gather(
+            *([_relay(spec)] if relay else []), *([_consume(spec)] if consume else [])
+        )
+
+    _until_terminated(both())
+
+
+class MessagingProcess:
+    """Keeps the one messaging process of a multi-worker `serve` alive until `stop`: one that
+    dies (a crash, the OOM killer) is started again with backoff; one that stopped cleanly
+    was told to (a signal to the process group) and is left stopped."""
+
+    def __init__(self, build_spec: BuildSpec, relay: bool, consume: bool) -> None:
+        self._args = (build_spec, relay, consume)
+        self._context = multiprocessing.get_context("spawn")
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._keep, name="mensajeria", daemon=True)
+        self.process: multiprocessing.process.BaseProcess | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _keep(self) -> None:
+        backoff = 1.0
+        while True:
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = self._context.Process(
+                    target=_messaging, args=self._args, name="mensajeria"
+                )
+                self.process.start()
+            log.info("messaging process started", extra={"pid": self.process.pid})
+            started = time.monotonic()
+            self.process.join()
+            if self.process.exitcode == 0:  # it was told to stop (a signal to the group)
+                return
+            if self._stopping.wait(backoff):
+                return
+            uptime = time.monotonic() - started
+            log.error(
+                "the messaging process exited with %s after %.0fs; started again",
+                self.process.exitcode,
+                uptime,
+            )
+            backoff = 1.0 if uptime > 60 else min(backoff * 2, 30.0)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join(timeout)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self._thread.join(timeout)
+
+
+def serve(build_spec: BuildSpec, spec: ServiceSpec, host: str, port: int) -> None:
+    settings = spec.settings
+    if settings.workers <= 1:
+        uvicorn.run(create_app(spec), host=host, port=port, log_config=None)
+        return
+    if settings.migrate_on_start:
+        upgrade(spec.migrations_dir, settings.database_url)
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    os.environ.update(
+        {
+            SPEC_VARIABLE: f"{build_spec.__module__}:{build_spec.__qualname__}",
+            f"{prefix}RUN_RELAY": "false",
+            f"{prefix}RUN_CONSUMERS": "false",
+            f"{prefix}MIGRATE_ON_START": "false",
+        }
+    )
+    consume = settings.run_consumers and bool(spec.handlers)
+    messaging = MessagingProcess(build_spec, settings.run_relay, consume)
+    if settings.run_relay or consume:
+        messaging.start()
+    try:
+        uvicorn.run(
+            "sigexp_common.cli:worker_app",
+            factory=True,
+            workers=settings.workers,
+            host=host,
+            port=port,
+            log_config=None,
+        )
+    finally:
+        messaging.stop()
 
 
 def main(
-    build_spec: Callable[[], ServiceSpec],
+    build_spec: BuildSpec,
     default_port: int,
     extra_commands: dict[str, ExtraCommand] | None = None,
 ) -> None:
@@ -102,10 +247,9 @@ def main(
         upgrade(spec.migrations_dir, spec.settings.database_url)
         asyncio.run(_declare_queue(spec))
     elif args.command == "serve":
-        uvicorn.run(create_app(spec), host=args.host, port=args.port, log_config=None)
+        serve(build_spec, spec, args.host, args.port)
     elif args.command in extra:
         extra[args.command](spec, rest)
     else:
         runner = _relay if args.command == "relay" else _consume
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(runner(spec))
+        _until_terminated(runner(spec))

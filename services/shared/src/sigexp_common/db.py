@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,7 +25,22 @@ if TYPE_CHECKING:
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    """A pooled engine without pre-ping: asyncpg's ping is a transaction of its own (three
+    round trips per checkout). A connection the server closed (a restart, a
+    `pg_terminate_backend`, a proxy that dropped it) is already marked closed by asyncpg when
+    its socket ended, so checkout discards it without asking the server (`_drop_closed`); one
+    that dies unnoticed fails its first statement, SQLAlchemy then recycles the whole pool, and
+    the request answers 503 with Retry-After (`errors`)."""
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=10)
+    event.listen(engine.sync_engine.pool, "checkout", _drop_closed)
+    return engine
+
+
+def _drop_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Refuse a pooled connection whose socket already ended: the pool then opens a new one
+    (SQLAlchemy retries a checkout that raises DisconnectionError)."""
+    if record.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def make_sessionmaker(

@@ -234,6 +234,10 @@ async def _base_de_datos(request: Request, exc: Exception) -> JSONResponse:
     """What the database refused: a value it cannot store, or a concurrent change."""
     assert isinstance(exc, DBAPIError)
     codigo = sqlstate(exc)
+    # 08: connection exception; 53: out of connections or memory ("too many clients");
+    # 57: the server is shutting down or starting (a restart)
+    if exc.connection_invalidated or codigo[:2] in {"08", "53", "57"}:
+        return await _sin_base(request, exc)
     if codigo.startswith("22"):  # data exception: NUL character, out of range, bad encoding
         error: ErrorDominio = DatoInvalido(
             "Un dato enviado tiene un valor o un carácter que no se puede guardar "
@@ -247,6 +251,18 @@ async def _base_de_datos(request: Request, exc: Exception) -> JSONResponse:
     else:
         return await _inesperado(request, exc)
     log.warning("database refused the request: %s", codigo, extra={"path": request.url.path})
+    return await _dominio(request, error)
+
+
+async def _sin_base(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away (a restart, a killed connection, refused connections): the pool
+    reconnects at the next request, so the client is told to come back in a moment."""
+    log.warning("database unreachable: %s", type(exc).__name__, extra={"path": request.url.path})
+    error = NoDisponible(
+        "No hay conexión con la base de datos en este momento; intente nuevamente en unos "
+        "segundos.",
+        retry_after=1,
+    )
     return await _dominio(request, error)
 
 
@@ -266,4 +282,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validacion)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _base_de_datos)
+    # asyncpg raises the socket's own error when it cannot connect (SQLAlchemy wraps only
+    # the driver's errors): refused or reset connections are the database being away.
+    app.add_exception_handler(ConnectionError, _sin_base)
     app.add_exception_handler(Exception, _inesperado)

@@ -5,10 +5,18 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_MARK = "dev-insecure"
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a cpuset or `taskset` narrows them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class ServiceSettings(BaseSettings):
@@ -30,6 +38,9 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
     migrate_on_start: bool = True
+    # HTTP worker processes of `serve`. Above 1, the relay and the consumers run in one
+    # process of their own beside them, never in the workers (see `sigexp_common.cli`).
+    workers: int = Field(default_factory=available_cores, ge=1)
     run_relay: bool = True
     run_consumers: bool = True
     relay_poll_seconds: float = 2.0
@@ -42,6 +53,8 @@ class ServiceSettings(BaseSettings):
     audit_batch_max_records: int = 500
     audit_batch_max_wait_ms: float = 2.0
     log_level: str = "INFO"
+    # Verified access tokens remembered (each until its `exp`) so repeated requests skip ES256.
+    token_cache_size: int = 10_000
 
     # Names of fields that hold secrets: production refuses their development defaults.
     secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url")

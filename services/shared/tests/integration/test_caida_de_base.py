@@ -7,12 +7,16 @@ and dropping open ones, as a restart does) and restores.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import aio_pika
+import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -20,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sigexp_common import outbox
 from sigexp_common.broker import Broker, declare_events_exchange
 from sigexp_common.consumer import EventConsumer
-from sigexp_common.db import asyncpg_dsn, make_engine, make_sessionmaker, transaction
+from sigexp_common.db import Session, asyncpg_dsn, make_engine, make_sessionmaker, transaction
 from sigexp_common.envelope import Envelope, Event
+from sigexp_common.errors import install_error_handlers
 from sigexp_common.relay import OutboxRelay
 from sigexp_testing.infra import TestInfra, free_port
 from sigexp_testing.tcp_proxy import TcpProxy
@@ -137,3 +142,78 @@ async def test_relay_vuelve_a_publicar_cuando_la_base_vuelve(
         tarea.cancel()
         await asyncio.gather(tarea, return_exceptions=True)
         await connection.close()
+
+
+def _app_que_lee(sessions: async_sessionmaker[AsyncSession]) -> FastAPI:
+    """A route reading through the request session, as every service's reads do."""
+    app = FastAPI()
+    install_error_handlers(app)
+    app.state.sessions = sessions
+
+    @app.get("/lectura")
+    async def lectura(db: Session) -> dict[str, int]:
+        return {"uno": int(await db.scalar(text("SELECT 1")) or 0)}
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _cliente(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://prueba") as client:
+        yield client
+
+
+async def _matar_conexiones(database_url: str) -> int:
+    """What an operator's `pg_terminate_backend` (or a failover) does to a service's pool."""
+    conexion = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        matadas = await conexion.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+        async def se_fueron() -> bool:
+            quedan = await conexion.fetchval(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return bool(quedan == 0)
+
+        await wait_until(se_fueron, timeout=10)
+        return int(matadas)
+    finally:
+        await conexion.close()
+
+
+async def test_tras_matar_las_conexiones_del_pool_el_siguiente_pedido_responde_bien(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url, pool_size=4)
+    try:
+        async with _cliente(_app_que_lee(make_sessionmaker(engine, "prueba"))) as cliente:
+            antes = await asyncio.gather(*(cliente.get("/lectura") for _ in range(4)))
+            assert [r.status_code for r in antes] == [200] * 4  # several pooled connections
+            assert await _matar_conexiones(database_url) >= 1
+
+            despues = [await cliente.get("/lectura") for _ in range(6)]
+        assert [r.status_code for r in despues] == [200] * 6
+        assert despues[0].json() == {"uno": 1}
+    finally:
+        await engine.dispose()
+
+
+async def test_con_la_base_inalcanzable_es_503_con_retry_after_y_vuelve_sola(
+    por_el_proxy: async_sessionmaker[AsyncSession], proxy: TcpProxy
+) -> None:
+    async with _cliente(_app_que_lee(por_el_proxy)) as cliente:
+        assert (await cliente.get("/lectura")).status_code == 200
+        await proxy.cut()  # open connections dropped, new ones refused
+        caida = [await cliente.get("/lectura") for _ in range(3)]
+        await proxy.start()
+        vuelta = await cliente.get("/lectura")
+    assert [r.status_code for r in caida] == [503] * 3
+    assert all(r.headers["retry-after"] == "1" for r in caida)
+    assert caida[0].headers["content-type"] == "application/problem+json"
+    assert "base de datos" in caida[0].json()["detail"]
+    assert vuelta.status_code == 200
