@@ -62,6 +62,9 @@ def _environment(
         env[prefix + "AMQP_URL"] = amqp
         env[prefix + "JWKS_URL"] = jwks
         env[prefix + "LOG_LEVEL"] = "WARNING"
+        # One process per service, as `make up` runs them: on this 2-core box more workers
+        # only add start-up time; `BENCH_WORKERS` measures more.
+        env[prefix + "WORKERS"] = os.environ.get("BENCH_WORKERS", "1")
         env[f"GATEWAY_{service.name.upper()}_URL"] = f"http://127.0.0.1:{ports[service.name]}"
     endpoint, access, secret = s3
     env.update(
