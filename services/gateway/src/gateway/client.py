@@ -7,6 +7,7 @@ aiohttp's session under 1 ms (issue 8), and the gateway pays it on every request
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
@@ -20,6 +21,48 @@ log = logging.getLogger("sigexp.gateway")
 # Failures of an upstream exchange: refused or timed out connection, timeout waiting for the
 # answer, connection dropped mid-way. All mean "the service does not answer".
 UPSTREAM_ERRORS = (aiohttp.ClientError, TimeoutError)
+# A pooled connection the service had already closed: the request may or may not have been
+# sent, so only a request that is safe to repeat is repeated, once, on a new connection.
+DEAD_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+Body = bytes | AsyncIterator[bytes] | None
+
+
+def may_repeat(method: str, body: Body, exc: BaseException) -> bool:
+    """Repeat once: a connection that never connected (nothing was sent), or a dead pooled
+    connection under a request that is idempotent and whose body is still whole in memory."""
+    if isinstance(body, AsyncIterator):
+        return False  # part of a streamed body may be gone already
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return True
+    return isinstance(exc, DEAD_CONNECTION) and method in IDEMPOTENT
+
+
+class Answer(aiohttp.ClientResponse):
+    """A service's answer whose connection is closed, not pooled, after a 5xx: a service that
+    failed may close it right after answering (uvicorn does after an unhandled error), and
+    the next request, another user's, must not be the one to find it dead.
+
+    aiohttp may see the end of a small body before it has set the status (and would pool the
+    connection right then): that end is held until the status is known.
+    """
+
+    _eof_before_status = False
+
+    async def start(self, connection: aiohttp.connector.Connection) -> Answer:
+        await super().start(connection)
+        if self._eof_before_status:
+            self._response_eof()
+        return self
+
+    def _response_eof(self) -> None:
+        if self.status is None:
+            self._eof_before_status = True
+            return
+        connection = self._connection
+        if self.status >= 500 and connection is not None and connection.protocol is not None:
+            connection.protocol.force_close()
+        super()._response_eof()
 
 
 @dataclass(frozen=True)
@@ -27,6 +70,11 @@ class Upstream:
     name: str
     base_url: str
     timeout: aiohttp.ClientTimeout
+
+    @property
+    def origin(self) -> str:
+        """`http://host:port`: a `Location` that starts with it points inside the system."""
+        return str(URL(self.base_url).origin())
 
     def url(self, raw_path: str, query: str = "") -> URL:
         """The service's URL for the path exactly as the client encoded it (no requoting)."""
@@ -76,10 +124,44 @@ class Upstreams:
             cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             trust_env=False,
+            response_class=Answer,
         )
+        # The second try of a request whose pooled connection was dead: a new connection, never
+        # another pooled one (after a service restart every pooled connection is dead).
+        self.fresh = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(force_close=True),
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+            trust_env=False,
+        )
+        self.origins = frozenset(u.origin for u in self.services.values())
 
     def __getitem__(self, service: str) -> Upstream:
         return self.services[service]
 
+    async def request(
+        self, upstream: Upstream, method: str, url: URL, headers: list[tuple[str, str]], body: Body
+    ) -> aiohttp.ClientResponse:
+        """The service's answer; redirects are the client's to follow (a presigned download)."""
+        for session in (self.session, self.fresh):
+            try:
+                return await session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    data=body,
+                    allow_redirects=False,
+                    timeout=upstream.timeout,
+                )
+            except UPSTREAM_ERRORS as exc:
+                if session is self.fresh or not may_repeat(method, body, exc):
+                    raise
+                log.info(
+                    "upstream %s: %s again on a new connection: %r", upstream.name, method, exc
+                )
+        raise AssertionError("unreachable")
+
     async def aclose(self) -> None:
         await self.session.close()
+        await self.fresh.close()

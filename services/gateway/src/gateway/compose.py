@@ -30,9 +30,8 @@ async def _get(
 ) -> Parte | None:
     upstream = upstreams[service]
     try:
-        async with upstreams.session.get(
-            upstream.url(path), headers=headers, allow_redirects=False, timeout=upstream.timeout
-        ) as answer:
+        answer = await upstreams.request(upstream, "GET", upstream.url(path), headers, None)
+        async with answer:
             return Parte(answer.status, await answer.read(), answer.headers.get("content-type"))
     except UPSTREAM_ERRORS as exc:
         upstream.failed(exc)

@@ -8,16 +8,22 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from gateway.client import Upstreams
 from gateway.routes import router
-from gateway.settings import Settings
+from gateway.settings import Settings, trusted_networks
 from sigexp_common.errors import install_error_handlers
-from sigexp_common.http import install_request_context, jwks_probe, operations_router
+from sigexp_common.http import install_request_context
 from sigexp_common.logs import setup_logging
 from sigexp_common.security import JwksVerifier
 
 STATIC = Path(__file__).parent / "static"
+# The UI's own page: its scripts and styles come from the gateway itself, nothing inline.
+UI_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def create_gateway(settings: Settings | None = None) -> FastAPI:
@@ -37,17 +43,22 @@ def create_gateway(settings: Settings | None = None) -> FastAPI:
             await app.state.verifier.aclose()
             await app.state.upstreams.aclose()
 
-    app = FastAPI(title="SIGEXP gateway", lifespan=lifespan)
+    # Public port: the API and the UI only. Health and metrics are on the operations
+    # listener (`gateway.operations`); the gateway's own schema and docs are not served.
+    app = FastAPI(
+        title="SIGEXP gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     install_error_handlers(app)
     install_request_context(app)
-    # Ready = this process can serve: auth being down is a 503 per request (no keys), not a
-    # reason to pull every gateway out of the load balancer; the keys' age is on /metrics.
-    app.include_router(operations_router({}, probes=(jwks_probe,)))
     app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+        page = FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+        page.headers["Content-Security-Policy"] = UI_POLICY
+        return page
 
     return app
 

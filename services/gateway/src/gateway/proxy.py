@@ -17,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from gateway.client import UPSTREAM_ERRORS, Upstream, Upstreams
+from gateway.edge import client_address, public_location
 from sigexp_common import context
 
 HOP_BY_HOP = frozenset({
@@ -24,7 +25,11 @@ HOP_BY_HOP = frozenset({
     "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 })  # fmt: skip
 # aiohttp writes Host and the body's framing itself; Expect was already answered to the client.
-NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "expect", "x-request-id", "x-forwarded-for"}
+GATEWAY_HEADER = "x-sigexp-gateway"
+NOT_FORWARDED = HOP_BY_HOP | {
+    "host", "content-length", "expect", "x-request-id", "x-forwarded-for", "forwarded",
+    GATEWAY_HEADER,
+}  # fmt: skip
 # The gateway's own server writes Date and Server; the framing is the gateway's to choose.
 NOT_ANSWERED = HOP_BY_HOP | {"date", "server", "content-length"}
 BODYLESS_STATUS = frozenset({204, 304})
@@ -38,27 +43,16 @@ def _connection_named(values: list[str]) -> set[str]:
 
 
 def forward_headers(request: Request) -> Headers:
+    """The client's headers minus hop-by-hop ones, plus exactly one `X-Forwarded-For` (the
+    gateway's view of the caller) and `X-Sigexp-Gateway`, the secret by which a service knows
+    that address comes from the gateway (a client's own copy of either is dropped)."""
+    state = request.app.state
     dropped = NOT_FORWARDED | _connection_named(request.headers.getlist("connection"))
     headers = [(k, v) for k, v in request.headers.items() if k not in dropped]
     headers.append(("x-request-id", context.request_id.get() or context.new_request_id()))
-    headers.append(
-        ("x-forwarded-for", client_address(request, request.app.state.settings.trusted_proxies))
-    )
+    headers.append(("x-forwarded-for", client_address(request, state.trusted_proxies)))
+    headers.append((GATEWAY_HEADER, state.settings.gateway_secret))
     return headers
-
-
-def client_address(request: Request, trusted_proxies: int) -> str:
-    """The caller's address, which services use for audit and per-address login limits.
-
-    Whatever a client writes in X-Forwarded-For is ignored, except the entries appended by the
-    `trusted_proxies` proxies in front of the gateway (an ingress, a load balancer).
-    """
-    peer = request.client.host if request.client else ""
-    if trusted_proxies <= 0:
-        return peer
-    chain = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
-    chain.append(peer)
-    return chain[max(0, len(chain) - 1 - trusted_proxies)]
 
 
 async def _request_body(
@@ -89,10 +83,16 @@ def _buffered(answer: aiohttp.ClientResponse, buffer_max_bytes: int) -> bool:
     )
 
 
-def _answer_headers(answer: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
+def _answer_headers(
+    answer: aiohttp.ClientResponse, internal_origins: frozenset[str]
+) -> list[tuple[bytes, bytes]]:
     raw = [(k.lower(), v) for k, v in answer.raw_headers]
     dropped = NOT_ANSWERED | _connection_named(answer.headers.getall("connection", []))
-    return [(k, v) for k, v in raw if k.decode("latin-1") not in dropped]
+    return [
+        (k, public_location(v, internal_origins) if k == b"location" else v)
+        for k, v in raw
+        if k.decode("latin-1") not in dropped
+    ]
 
 
 async def _relay(upstream: Upstream, answer: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
@@ -135,17 +135,10 @@ async def forward(upstreams: Upstreams, request: Request, service: str) -> Respo
     body = await _request_body(request, headers, settings.buffer_max_bytes)
     url = upstream.url(_raw_path(request), request.scope["query_string"].decode("latin-1"))
     try:
-        answer = await upstreams.session.request(
-            request.method,
-            url,
-            headers=headers,
-            data=body,
-            allow_redirects=False,  # a redirect (a presigned download) is the client's to follow
-            timeout=upstream.timeout,
-        )
+        answer = await upstreams.request(upstream, request.method, url, headers, body)
     except UPSTREAM_ERRORS as exc:
         raise upstream.unavailable(exc) from exc
-    passed = _answer_headers(answer)
+    passed = _answer_headers(answer, upstreams.origins)
     if not _buffered(answer, settings.buffer_max_bytes):
         length = answer.headers.get("content-length")
         if length is not None:  # a download keeps its size (progress bars, truncation seen)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway import compose
+from gateway.edge import check_request
 from gateway.proxy import forward
 from gateway.upstreams import is_public, service_for
 from sigexp_common.errors import NoEncontrado
@@ -27,11 +28,13 @@ async def _verify_token(request: Request) -> None:
 
 @router.get("/api/v1/expedientes/{expediente_id}", include_in_schema=False)
 async def detalle_expediente(expediente_id: uuid.UUID, request: Request) -> Response:
+    check_request(request)
     await _verify_token(request)
     return await compose.detalle_expediente(request.app.state.upstreams, request, expediente_id)
 
 
 async def forward_to_owner(request: Request) -> Response:
+    check_request(request)  # before routing: the path decides the service
     service = service_for(request.url.path)
     if service is None:
         raise NoEncontrado("La dirección solicitada no existe en la API.")

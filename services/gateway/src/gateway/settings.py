@@ -1,6 +1,19 @@
 """Settings of the gateway (environment prefix `GATEWAY_`)."""
 
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any, ClassVar
+
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sigexp_common.settings import DEFAULT_SECRET_MARK
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# System-wide variables (one value for every service) that `GATEWAY_<NAME>` overrides.
+SYSTEM_WIDE = {"env": "SIGEXP_ENV", "gateway_secret": "SIGEXP_GATEWAY_SECRET"}
 
 
 class Settings(BaseSettings):
@@ -41,8 +54,52 @@ class Settings(BaseSettings):
     # anything else (files, exports, big answers) is streamed both ways without being held.
     buffer_max_bytes: int = 1024 * 1024
 
-    trusted_proxies: int = 0  # proxies in front of the gateway whose X-Forwarded-For is trusted
+    # Addresses or networks (comma-separated, e.g. `10.0.0.0/8,192.0.2.7`) of the proxies in
+    # front of the gateway (an ingress): only from a peer in them is X-Forwarded-For read.
+    trusted_proxies: str = ""
+    # Sent to every service as `X-Sigexp-Gateway`: a service trusts the gateway's
+    # X-Forwarded-For only with it. `SIGEXP_GATEWAY_SECRET` (every service reads the same).
+    gateway_secret: str = f"{DEFAULT_SECRET_MARK}-gateway-secret"
+    # `/health/*` and `/metrics` are served on this port only, never on the public one.
+    ops_port: int = 9100
     log_level: str = "INFO"
+
+    # Fields production refuses to leave at their development default (deployment files
+    # take them from the Secret: tests/contracts).
+    secret_fields: ClassVar[tuple[str, ...]] = ("gateway_secret",)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _system_wide(cls, data: Any) -> Any:
+        """`SIGEXP_ENV`, `SIGEXP_GATEWAY_SECRET` unless `GATEWAY_<NAME>` says otherwise."""
+        if not isinstance(data, dict):
+            return data
+        for field, variable in SYSTEM_WIDE.items():
+            if field not in data and os.environ.get(variable):
+                data = {**data, field: os.environ[variable]}
+        return data
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        trusted_networks(value)  # refuses a value that is not addresses or networks
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and (
+            DEFAULT_SECRET_MARK in self.gateway_secret or len(self.gateway_secret) < 16
+        ):
+            raise ValueError("production refuses a development or short gateway_secret")
+        return self
+
+
+def trusted_networks(value: str) -> tuple[Network, ...]:
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False)
+        for part in value.split(",")
+        if part.strip()
+    )
 
 
 def services() -> list[str]:

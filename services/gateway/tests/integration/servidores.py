@@ -25,7 +25,13 @@ async def servidor(app: Any) -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, lifespan="off", proxy_headers=False
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="off",
+            proxy_headers=False,
+            server_header=False,
         )
     )
     task = asyncio.create_task(server.serve())
@@ -45,11 +51,22 @@ async def gateway_ante(
     servicio: FastAPI, tokens: TokenFactory, **settings: Any
 ) -> AsyncIterator[str]:
     """A gateway, served for real, whose every upstream is `servicio`; yields its base URL."""
-    async with servidor(servicio) as upstream:
-        urls = {f"{name}_url": upstream for name in services()}
-        gateway = create_gateway(Settings(**{**urls, **settings}))
-        async with gateway.router.lifespan_context(gateway):
-            await gateway.state.verifier.aclose()
-            gateway.state.verifier = tokens.verifier()
-            async with servidor(gateway) as url:
-                yield url
+    async with (
+        servidor(servicio) as upstream,
+        gateway_ante_url(upstream, tokens, **settings) as url,
+    ):
+        yield url
+
+
+@asynccontextmanager
+async def gateway_ante_url(
+    upstream: str, tokens: TokenFactory, **settings: Any
+) -> AsyncIterator[str]:
+    """A gateway, served for real, whose every upstream is at `upstream`; yields its base URL."""
+    urls = {f"{name}_url": upstream for name in services()}
+    gateway = create_gateway(Settings(**{**urls, **settings}))
+    async with gateway.router.lifespan_context(gateway):
+        await gateway.state.verifier.aclose()
+        gateway.state.verifier = tokens.verifier()
+        async with servidor(gateway) as url:
+            yield url

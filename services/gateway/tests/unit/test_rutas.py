@@ -7,7 +7,8 @@ import uuid
 import pytest
 from starlette.requests import Request
 
-from gateway.proxy import client_address
+from gateway.edge import client_address
+from gateway.settings import trusted_networks
 from gateway.upstreams import is_public, service_for
 
 ID = str(uuid.uuid4())
@@ -51,13 +52,24 @@ def _request(xff: str | None, peer: str = "10.0.0.9") -> Request:
 
 
 def test_el_gateway_ignora_la_direccion_que_escribe_el_cliente() -> None:
-    assert client_address(_request("1.2.3.4"), trusted_proxies=0) == "10.0.0.9"
+    assert client_address(_request("1.2.3.4"), trusted_networks("")) == "10.0.0.9"
+    # A peer that is not a trusted proxy is the caller, whatever it writes.
+    assert client_address(_request("1.2.3.4"), trusted_networks("10.0.0.2")) == "10.0.0.9"
 
 
 def test_detras_de_un_ingress_confia_solo_en_lo_que_agrego_el_ingress() -> None:
+    ingress = trusted_networks("10.0.0.0/24")
     falsa_y_real = _request("6.6.6.6, 200.1.2.3", peer="10.0.0.2")  # the ingress appended .3
-    assert client_address(falsa_y_real, trusted_proxies=1) == "200.1.2.3"
-    assert client_address(_request(None, peer="10.0.0.2"), trusted_proxies=1) == "10.0.0.2"
+    assert client_address(falsa_y_real, ingress) == "200.1.2.3"
+    assert client_address(_request(None, peer="10.0.0.2"), ingress) == "10.0.0.2"
+    # Two proxies of ours in a row: the right-most entry that is not one of them.
+    dos = _request("6.6.6.6, 200.1.2.3, 10.0.0.7", peer="10.0.0.2")
+    assert client_address(dos, ingress) == "200.1.2.3"
+
+
+def test_una_entrada_que_no_es_una_direccion_no_llega_a_los_servicios() -> None:
+    larga = _request("x" * 300, peer="10.0.0.2")
+    assert client_address(larga, trusted_networks("10.0.0.2")) == "10.0.0.2"
 
 
 def test_las_solicitudes_de_cuenta_solo_se_presentan_sin_token_por_su_ruta_publica() -> None:
