@@ -60,12 +60,14 @@ FROM_SECRET = {  # `{service}` is the service's name: its own database, broker u
     "admin_password": "admin-password",
     "s3_access_key": "s3-access-key",
     "s3_secret_key": "s3-secret-key",
+    "gateway_secret": "gateway-secret",
 }
 ORDER = [
     *("env", "log_level", "database_url", "amqp_url", "jwks_url", "migrate_on_start"),
     *("public_url", "smtp_host", "smtp_port", "smtp_from", "key_encryption_secret"),
     *("admin_usuario", "admin_password"),
     *("s3_endpoint", "s3_secure", "s3_bucket", "s3_access_key", "s3_secret_key"),
+    "gateway_secret",
 ]
 
 
@@ -95,6 +97,15 @@ def settings_env(name: str) -> dict[str, str]:
         alias = info.validation_alias
         names[field] = alias.upper() if isinstance(alias, str) else (prefix + field).upper()
     return names
+
+
+def ops_port(service: Service) -> int | None:
+    """The port of a service's separate operations listener (`ops_port`): the gateway's
+    health and metrics are not on its public port."""
+    field = importlib.import_module(f"{service.name}.settings").Settings.model_fields.get(
+        "ops_port"
+    )
+    return None if field is None else int(field.default)
 
 
 def _env(service: Service, api: bool) -> list[dict[str, Any]]:
@@ -149,11 +160,16 @@ def _container(service: Service, name: str, kind: str, api: bool = False) -> dic
         "env": _env(service, api),
     }
     if kind == "serve":
+        ports = [{"name": "http", "containerPort": service.port}]
+        probed = "http"
+        if (ops := ops_port(service)) is not None:
+            ports.append({"name": "ops", "containerPort": ops})
+            probed = "ops"
         container |= {
-            "ports": [{"name": "http", "containerPort": service.port}],
-            "startupProbe": _probe("/health/live", periodSeconds=5, failureThreshold=30),
-            "readinessProbe": _probe("/health/ready", periodSeconds=10, timeoutSeconds=3),
-            "livenessProbe": _probe("/health/live", periodSeconds=20, timeoutSeconds=3),
+            "ports": ports,
+            "startupProbe": _probe("/health/live", probed, periodSeconds=5, failureThreshold=30),
+            "readinessProbe": _probe("/health/ready", probed, periodSeconds=10, timeoutSeconds=3),
+            "livenessProbe": _probe("/health/live", probed, periodSeconds=20, timeoutSeconds=3),
         }
     container |= {
         "resources": RESOURCES[kind],
@@ -163,8 +179,8 @@ def _container(service: Service, name: str, kind: str, api: bool = False) -> dic
     return container
 
 
-def _probe(path: str, **timing: int) -> dict[str, Any]:
-    probe: dict[str, Any] = {"httpGet": {"path": path, "port": "http"}, **timing}
+def _probe(path: str, port: str, **timing: int) -> dict[str, Any]:
+    probe: dict[str, Any] = {"httpGet": {"path": path, "port": port}, **timing}
     if "timeoutSeconds" in timing:
         probe["failureThreshold"] = 3
     return probe
@@ -181,6 +197,7 @@ def _deployment(service: Service, kind: str) -> list[dict[str, Any]]:
         service=service.name,
         component=component,
         port=str(service.port),
+        metrics_port=str(ops_port(service) or service.port),
     )
     pod = objects[0]["spec"]["template"]["spec"]
     name = service.name if kind == "serve" else component

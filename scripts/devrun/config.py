@@ -61,6 +61,7 @@ class Config:
     data_dir: Path
     host: str
     ports: Mapping[str, int]
+    gateway_ops_port: int  # the gateway's health and metrics, apart from its public port
     pg_dsn: str
     amqp_url: str
     db_prefix: str
@@ -74,6 +75,12 @@ class Config:
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
+
+    def ready_url(self, service: str) -> str:
+        """Where `service` answers /health/ready: the gateway on its operations port."""
+        if service == workspace.GATEWAY:
+            return f"http://{self.host}:{self.gateway_ops_port}/health/ready"
+        return self.url(service) + "/health/ready"
 
     @property
     def web_url(self) -> str:
@@ -120,6 +127,7 @@ class Config:
                 f"{prefix}S3_SECURE": "true" if self.s3.secure else "false",
             }
         if service == workspace.GATEWAY:
+            computed["GATEWAY_OPS_PORT"] = str(self.gateway_ops_port)
             computed |= {
                 f"GATEWAY_{name.upper()}_URL": self.url(name)
                 for name in SERVICES
@@ -143,6 +151,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         data_dir=data_dir,
         host=host,
         ports=ports,
+        gateway_ops_port=_int(env, "SIGEXP_GATEWAY_OPS_PORT", base + 1100),  # 9100 by default
         pg_dsn=env.get("SIGEXP_PG_DSN", DEFAULT_PG_DSN),
         amqp_url=env.get("SIGEXP_AMQP_URL", DEFAULT_AMQP_URL),
         db_prefix=env.get("SIGEXP_DB_PREFIX", "sigexp"),

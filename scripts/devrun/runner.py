@@ -86,6 +86,7 @@ async def _check_servers(config: Config) -> None:
         if isinstance(problem, BaseException):
             raise problem
     ports = {name: config.ports[name] for name in SERVICES}
+    ports["gateway-ops"] = config.gateway_ops_port
     if config.s3.embedded:
         ports["s3"] = int(config.s3.endpoint.rsplit(":", 1)[1])
     if config.smtp.embedded:
@@ -171,7 +172,7 @@ async def _load_demo(config: Config, console: Console) -> Demo:
 def _service(config: Config, name: str) -> ChildSpec:
     argv = [sys.executable, "-m", name, "serve", "--host", config.host]
     argv += ["--port", str(config.ports[name])]
-    return ChildSpec(name, argv, config.service_env(name), config.url(name) + "/health/ready")
+    return ChildSpec(name, argv, config.service_env(name), config.ready_url(name))
 
 
 def _worker(config: Config, service: str) -> ChildSpec:

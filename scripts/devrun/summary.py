@@ -51,6 +51,7 @@ def print_summary(
     out(f"  Databases:  {databases} on {pg.hostname}:{pg.port or 5432}")
     out(f"  Data:       {_shown(config.data_dir)}  (kept across restarts)")
     services = "  ".join(f"{name} :{config.ports[name]}" for name in SERVICES)
-    out(f"  Services:   {services}  (each has /health/ready and /metrics)")
+    out(f"  Services:   {services}  (each has /health/ready and /metrics;")
+    out(f"              the gateway's are on :{config.gateway_ops_port}, not on its public port)")
     out("  Ctrl-C stops everything.")
     out(rule)

@@ -72,6 +72,7 @@ def _environment(
             "AUTH_SMTP_HOST": "127.0.0.1",
             "AUTH_SMTP_PORT": str(smtp_port),
             "AUTH_PUBLIC_URL": f"http://127.0.0.1:{ports[workspace.GATEWAY]}",
+            "GATEWAY_OPS_PORT": str(free_port()),
             "SIGEXP_ADMIN_USUARIO": ADMIN[0],
             "SIGEXP_ADMIN_PASSWORD": ADMIN[1],
             "ARCHIVOS_S3_ENDPOINT": endpoint,
@@ -150,8 +151,10 @@ def arrancar(stack: ExitStack, infra: TestInfra) -> Sistema:
     if demo.returncode != 0:
         output = (demo.stdout + demo.stderr).decode(errors="replace")[-3000:]
         raise ServiceDidNotStart(f"`auth demo` exited {demo.returncode}:\n{output}")
+    # The gateway's health is on its operations listener, not on its public port.
+    probed = {**urls, workspace.GATEWAY: f"http://127.0.0.1:{env['GATEWAY_OPS_PORT']}"}
     for name, process in processes.items():
-        _wait_serving(name, urls[name], process, logs)
+        _wait_serving(name, probed[name], process, logs)
     processes["auth"] = _launch("auth", ports["auth"], env, logs, stack)
     _wait_serving("auth", urls["auth"], processes["auth"], logs)
     return Sistema(

@@ -53,6 +53,7 @@ class ServiceCode:
     default_port: int
     workspace: workspace.Service
     secret_env: frozenset[str]  # variables of the secrets production refuses to leave default
+    ops_port: int | None  # health and metrics on a port of their own (`ops_port` setting)
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
@@ -127,7 +128,13 @@ def load_service(service: workspace.Service) -> ServiceCode:
         default_port=service.port,
         workspace=service,
         secret_env=secret_env_names(settings),
+        ops_port=_ops_port(settings),
     )
+
+
+def _ops_port(settings: type) -> int | None:
+    field = settings.model_fields.get("ops_port")  # type: ignore[attr-defined]
+    return None if field is None else int(field.default)
 
 
 def load_yaml_documents(path: Path) -> list[dict[str, Any]]:

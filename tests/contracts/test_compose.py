@@ -77,8 +77,12 @@ def test_cada_api_http_escucha_en_su_puerto_y_responde_health_ready(compose_buil
         assert command[-2:] == ["--port", str(port)], f"{built.name}: not on port {port}"
         assert "--host" in command, f"{built.name}: no --host"
         assert command[command.index("--host") + 1] == "0.0.0.0", f"{built.name}: not 0.0.0.0"
+        # Health is probed where it is served: the operations port where there is one.
+        probed = services[built.service].ops_port or port
+        args = built.entry["build"]["args"]
+        assert str(args.get("OPS_PORT", "")) == str(services[built.service].ops_port or "")
         test = " ".join(built.entry["healthcheck"]["test"])
-        assert f"127.0.0.1:{port}/health/ready" in test, f"{built.name}: healthcheck is {test}"
+        assert f"127.0.0.1:{probed}/health/ready" in test, f"{built.name}: healthcheck is {test}"
 
 
 def test_las_apis_http_no_corren_relay_ni_consumidores_embebidos(compose_built, services):

@@ -140,9 +140,15 @@ def test_cada_api_http_tiene_service_y_sondas_de_salud(k8s_containers, k8s_resou
     for container in apis:
         port = services[container.service].default_port
         assert container.spec["command"][-2:] == ["--port", str(port)], container.where
-        assert container.spec["ports"] == [{"name": "http", "containerPort": port}]
-        assert container.spec["readinessProbe"]["httpGet"]["path"] == "/health/ready"
-        assert container.spec["livenessProbe"]["httpGet"]["path"] == "/health/live"
+        ops = services[container.service].ops_port
+        ports = [{"name": "http", "containerPort": port}]
+        ports += [{"name": "ops", "containerPort": ops}] if ops else []
+        assert container.spec["ports"] == ports, container.where
+        for probe, path in (("readinessProbe", "/health/ready"), ("livenessProbe", "/health/live")):
+            assert container.spec[probe]["httpGet"] == {
+                "path": path,
+                "port": "ops" if ops else "http",
+            }
         service = k8s_services[container.service]
         assert service["spec"]["ports"][0]["port"] == port
         assert service["spec"]["selector"].items() <= container.pod_labels.items()

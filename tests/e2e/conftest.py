@@ -43,6 +43,7 @@ class Sistema:
     logs: Path
     mail_dir: Path
     env: dict[str, str] = field(default_factory=dict)
+    gateway_ops: str = ""  # the gateway's operations listener (health, metrics)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -65,7 +66,8 @@ class Sistema:
         """Ready (it answers) and, for a service, consuming: readiness leaves the broker out,
         but these tests publish and expect effects from the first request."""
         try:
-            wait_until_ready(self.url(service), self.processes[service])
+            probed = self.gateway_ops if service == "gateway" else self.url(service)
+            wait_until_ready(probed, self.processes[service])
             if service != "gateway":
                 self._wait_consumers(service)
         except ServiceDidNotStart as exc:
@@ -115,6 +117,7 @@ def _environment(
             "ARCHIVOS_S3_SECRET_KEY": s3.secret_key,
             "ARCHIVOS_S3_BUCKET": "sigexp-e2e",
             "GATEWAY_JWKS_URL": jwks,
+            "GATEWAY_OPS_PORT": str(free_port()),
         }
     )
     for service in WITH_DATABASE:
@@ -143,6 +146,7 @@ def sistema(
     env = _environment(infra, s3, smtp, ports)
     logs = tmp_path_factory.mktemp("logs")
     sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
+    sistema.gateway_ops = f"http://127.0.0.1:{env['GATEWAY_OPS_PORT']}"
     try:
         first = [service for service in ports if service != "auth"]
         for service in first:

@@ -60,6 +60,7 @@ def runner_env(infra: TestInfra, tmp_path_factory: pytest.TempPathFactory) -> di
         "SIGEXP_DATA_DIR": str(tmp_path_factory.mktemp("devrun-data")),
         "SIGEXP_S3_PORT": str(port_list[-2]),
         "SIGEXP_SMTP_PORT": str(port_list[-1]),
+        "SIGEXP_GATEWAY_OPS_PORT": str(free_port()),  # never the shared default 9100
         "SIGEXP_READY_TIMEOUT": "240",
     }
     return env

@@ -117,7 +117,12 @@ def main() -> None:
         "GATEWAY_AUTH_URL": auth_url,
         "GATEWAY_JWKS_URL": auth_url + "/.well-known/jwks.json",
     }
-    lanzar = [("auth", "auth", env), ("gateway", "gateway", env)]
+    # This tree's gateway answers health on its operations port; `--otro` (an older tree) may
+    # still answer it on the public one, which is where it is waited for.
+    sondas = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    ops = free_port()
+    sondas["gateway"] = f"http://127.0.0.1:{ops}"
+    lanzar = [("auth", "auth", env), ("gateway", "gateway", {**env, "GATEWAY_OPS_PORT": str(ops)})]
     if args.otro:
         pythonpath = os.pathsep.join(filter(None, [str(args.otro), env.get("PYTHONPATH")]))
         lanzar.append(("otro", "gateway", {**env, "PYTHONPATH": pythonpath}))
@@ -131,7 +136,7 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
         for name in procesos:
-            wait_until_ready(f"http://127.0.0.1:{ports[name]}", procesos[name], timeout=60)
+            wait_until_ready(sondas[name], procesos[name], timeout=60)
         login = httpx.post(
             auth_url + "/api/v1/auth/login", json={"usuario": "admin", "password": PASSWORD}
         )

@@ -236,6 +236,7 @@ async def test_el_servicio_recibe_la_direccion_y_el_pedido_del_gateway_sin_cabec
         **_auth(tokens),
         "x-request-id": "pedido-de-prueba",
         "x-forwarded-for": "6.6.6.6",
+        "x-sigexp-gateway": "el-secreto-que-adivina-el-cliente",
         "proxy-authorization": "Basic secreto",
         "te": "trailers",
         "connection": "keep-alive, x-solo-hasta-el-gateway",
@@ -255,6 +256,7 @@ async def test_el_servicio_recibe_la_direccion_y_el_pedido_del_gateway_sin_cabec
     for salto in ("proxy-authorization", "te", "x-solo-hasta-el-gateway"):
         assert salto not in llegaron
     assert [k for k, _ in recibido["headers"]].count("x-forwarded-for") == 1
+    assert [k for k, _ in recibido["headers"]].count("x-sigexp-gateway") == 1
     # The path and the query reach the service as the client wrote them.
     assert recibido["raw_path"] == "/api/v1/auth/eco/a%2Fb%20c"
     assert recibido["query"] == "q=x%20y&q=z"
