@@ -43,11 +43,16 @@ class Sistema:
     logs: Path
     mail_dir: Path
     env: dict[str, str] = field(default_factory=dict)
-    gateway_ops: str = ""  # the gateway's operations listener (health, metrics)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def health_url(self, service: str) -> str:
+        """Where `service` answers /health: the gateway on its operations listener."""
+        if service == "gateway" and "GATEWAY_OPS_PORT" in self.env:
+            return f"http://127.0.0.1:{self.env['GATEWAY_OPS_PORT']}"
+        return self.url(service)
 
     def log(self, service: str) -> str:
         return (self.logs / f"{service}.log").read_text(errors="replace")
@@ -66,8 +71,7 @@ class Sistema:
         """Ready (it answers) and, for a service, consuming: readiness leaves the broker out,
         but these tests publish and expect effects from the first request."""
         try:
-            probed = self.gateway_ops if service == "gateway" else self.url(service)
-            wait_until_ready(probed, self.processes[service])
+            wait_until_ready(self.health_url(service), self.processes[service])
             if service != "gateway":
                 self._wait_consumers(service)
         except ServiceDidNotStart as exc:
@@ -146,7 +150,6 @@ def sistema(
     env = _environment(infra, s3, smtp, ports)
     logs = tmp_path_factory.mktemp("logs")
     sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
-    sistema.gateway_ops = f"http://127.0.0.1:{env['GATEWAY_OPS_PORT']}"
     try:
         first = [service for service in ports if service != "auth"]
         for service in first:
