@@ -5,10 +5,11 @@ address."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from gateway.settings import Network
 from sigexp_common.errors import PeticionInvalida
@@ -56,8 +57,26 @@ def client_address(request: Request, trusted: tuple[Network, ...]) -> str:
     written by whoever called the proxy, and are not believed). An entry that is not an address
     stops the walk: the proxy that wrote it is the caller as far as the gateway can tell.
     """
-    address = request.client.host if request.client else ""
-    chain = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",")]
+    peer = request.client.host if request.client else ""
+    return forwarded_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
+
+
+def address_of(trusted: tuple[Network, ...]) -> Callable[[Scope], str]:
+    """The same rule over an ASGI scope (for a request-context middleware's `address_of`)."""
+
+    def of(scope: Scope) -> str:
+        client = scope.get("client")
+        headers = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"]
+        return forwarded_address(client[0] if client else "", headers, trusted)
+
+    return of
+
+
+def forwarded_address(peer: str, forwarded: list[str], trusted: tuple[Network, ...]) -> str:
+    """`peer`, or walking `forwarded` (every X-Forwarded-For line, in order) from the right
+    while the hop that wrote the entry is a trusted proxy."""
+    address = peer
+    chain = [p.strip() for value in forwarded for p in value.split(",")]
     while chain and _is_trusted(address, trusted):
         entry = chain.pop()
         try:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from starlette.requests import Request
 
-from gateway.edge import client_address
+from gateway.edge import address_of, client_address
 from gateway.settings import trusted_networks
 from gateway.upstreams import is_public, service_for
 
@@ -65,6 +65,19 @@ def test_detras_de_un_ingress_confia_solo_en_lo_que_agrego_el_ingress() -> None:
     # Two proxies of ours in a row: the right-most entry that is not one of them.
     dos = _request("6.6.6.6, 200.1.2.3, 10.0.0.7", peer="10.0.0.2")
     assert client_address(dos, ingress) == "200.1.2.3"
+
+
+def test_varias_lineas_x_forwarded_for_se_leen_juntas_y_en_orden() -> None:
+    dos_lineas = Request(
+        {
+            "type": "http",
+            "headers": [(b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-for", b"200.1.2.3")],
+            "client": ("10.0.0.2", 1234),
+        }
+    )
+    ingress = trusted_networks("10.0.0.2")
+    assert client_address(dos_lineas, ingress) == "200.1.2.3"
+    assert address_of(ingress)(dos_lineas.scope) == "200.1.2.3"
 
 
 def test_una_entrada_que_no_es_una_direccion_no_llega_a_los_servicios() -> None:
