@@ -119,7 +119,9 @@ async def test_cincuenta_fallos_en_24_horas_bloquean_la_cuenta_hasta_restablecer
     assert bloqueo["recurso"] == f"usuario/{cuenta.id}"
     assert bloqueo["detalle"]["fallos"] == 50
     # A successful reset lifts it.
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
     r = await client.post(
         "/api/v1/auth/password/restablecer",

@@ -5,6 +5,8 @@ reset link works."""
 from __future__ import annotations
 
 import asyncio
+import statistics
+import time
 from email.message import EmailMessage
 
 from auth_ayudas import enlace_de_restablecimiento, ip_al_azar, nombre_unico
@@ -120,3 +122,33 @@ async def test_solicitudes_de_cuenta_de_un_correo_se_limitan_aunque_se_rechacen(
         "/api/v1/solicitudes-cuenta", params={"estado": "PENDIENTE"}, headers=cabecera
     )
     assert [s for s in lista.json()["items"] if s["email"] == email] == []
+
+
+async def test_olvido_tarda_lo_mismo_con_cuenta_sin_cuenta_y_limitado(api, client):
+    """Medians of interleaved samples: a known address, an unknown one and one over its
+    limit are answered in about the same time (the mail leaves from the background sender)."""
+    cuentas = [await api.crear_usuario(activar=False) for _ in range(10)]
+    limitado = f"{nombre_unico('limitado')}@prueba.sigexp.invalid"
+    muestras: dict[str, list[float]] = {"cuenta": [], "sin_cuenta": [], "limitado": []}
+
+    async def medir(tipo: str, email: str) -> None:
+        inicio = time.perf_counter()
+        r = await client.post(OLVIDO, json={"email": email}, headers=api.desde())
+        muestras[tipo].append(time.perf_counter() - inicio)
+        assert r.status_code == 202
+
+    for i in range(20):  # two requests per account: within its limit of three
+        casos = [
+            ("cuenta", cuentas[i % 10].email),
+            ("sin_cuenta", f"{nombre_unico('nadie')}@prueba.sigexp.invalid"),
+            ("limitado", limitado),
+        ]
+        for tipo, email in casos[i % 3 :] + casos[: i % 3]:
+            await medir(tipo, email)
+    medianas = {tipo: statistics.median(valores) for tipo, valores in muestras.items()}
+    print(
+        "\nforgot-password medians: "
+        + ", ".join(f"{t} {m * 1000:.1f} ms" for t, m in medianas.items())
+    )
+    for tipo in ("sin_cuenta", "limitado"):
+        assert 0.5 <= medianas[tipo] / medianas["cuenta"] <= 2.0, medianas

@@ -103,10 +103,14 @@ async def test_password_actual_incorrecta_es_422(api, client):
 
 async def test_olvido_siempre_202_y_solo_envia_a_cuentas_conocidas(api, client):
     desconocido = "nadie-aqui@prueba.sigexp.invalid"
-    r = await client.post("/api/v1/auth/password/olvido", json={"email": desconocido})
+    r = await client.post(
+        "/api/v1/auth/password/olvido", json={"email": desconocido}, headers=api.desde()
+    )
     assert r.status_code == 202
     cuenta = await api.crear_usuario()
-    r2 = await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    r2 = await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     assert r2.status_code == 202
     assert r.json() == r2.json()
     await api.esperar_correo(cuenta.email, "restablecer")
@@ -116,7 +120,9 @@ async def test_olvido_siempre_202_y_solo_envia_a_cuentas_conocidas(api, client):
 async def test_enlace_del_correo_restablece_y_es_de_un_solo_uso(api, client):
     cuenta = await api.crear_usuario()
     sesion = (await api.login(cuenta.usuario, cuenta.password)).json()
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     correo = await api.esperar_correo(cuenta.email, "restablecer")
     assert "30 minutos" in texto(correo)
     token = enlace_de_restablecimiento(correo)
@@ -141,7 +147,9 @@ async def test_enlace_del_correo_restablece_y_es_de_un_solo_uso(api, client):
 
 async def test_enlace_vencido_es_400(api, client, auth_settings):
     cuenta = await api.crear_usuario()
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
     async with sesion_db(auth_settings) as db:
         await db.execute(
@@ -164,7 +172,9 @@ async def test_token_de_restablecimiento_se_guarda_hasheado_y_vence_a_los_30_min
     api, client, auth_settings
 ):
     cuenta = await api.crear_usuario()
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
     async with sesion_db(auth_settings) as db:
         filas = (
