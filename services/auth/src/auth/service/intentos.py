@@ -113,17 +113,20 @@ def _del_par(clave: str, ip: str | None) -> ColumnElement[bool]:
 async def _fallos_del_par(
     db: AsyncSession, settings: Settings, clave: str, ip: str | None
 ) -> tuple[int, datetime | None]:
-    """(failures of the pair since its last success within the account window, the last)."""
+    """(failures of the pair since its last success within the account window, the last one),
+    in one round trip."""
     desde = utcnow() - timedelta(hours=settings.login_ventana_cuenta_horas)
-    ultimo_exito = await db.scalar(
-        select(func.max(IntentoLogin.en)).where(_del_par(clave, ip), IntentoLogin.exitoso)
+    ultimo_exito = (
+        select(func.max(IntentoLogin.en))
+        .where(_del_par(clave, ip), IntentoLogin.exitoso)
+        .scalar_subquery()
     )
-    if ultimo_exito is not None and ultimo_exito > desde:
-        desde = ultimo_exito
     fila = (
         await db.execute(
             select(func.count(), func.max(IntentoLogin.en)).where(
-                _del_par(clave, ip), IntentoLogin.en > desde, IntentoLogin.exitoso.is_(False)
+                _del_par(clave, ip),
+                IntentoLogin.exitoso.is_(False),
+                IntentoLogin.en > func.greatest(desde, func.coalesce(ultimo_exito, desde)),
             )
         )
     ).one()
