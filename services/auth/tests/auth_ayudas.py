@@ -43,16 +43,27 @@ class Cuenta:
 class Api:
     """Small helpers over the HTTP API, so tests read as what a user does."""
 
-    def __init__(self, client: httpx.AsyncClient, mail_folder: Path) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, mail_folder: Path, gateway_secret: str | None = None
+    ) -> None:
         self.client = client
         self.mail_folder = mail_folder
+        self.gateway_secret = gateway_secret
         self._admin_token: str | None = None
+
+    def desde(self, ip: str | None = None) -> dict[str, str]:
+        """Headers of a request that the gateway forwards for a client at `ip` (random when
+        not given): the address plus the gateway's shared secret, when the service has one."""
+        cabeceras = {"X-Forwarded-For": ip or ip_al_azar()}
+        if self.gateway_secret:
+            cabeceras["X-Sigexp-Gateway"] = self.gateway_secret
+        return cabeceras
 
     async def login(self, usuario: str, password: str, ip: str | None = None) -> httpx.Response:
         return await self.client.post(
             "/api/v1/auth/login",
             json={"usuario": usuario, "password": password},
-            headers={"X-Forwarded-For": ip or ip_al_azar()},
+            headers=self.desde(ip),
         )
 
     async def token(self, usuario: str, password: str) -> str:

@@ -66,7 +66,7 @@ async def api(client: httpx.AsyncClient, smtp: tuple[int, Path], auth_settings: 
     async with transaction(make_sessionmaker(engine, "auth")) as db:
         await cargar_demo(db, auth_settings)
     await engine.dispose()
-    return Api(client, smtp[1])
+    return Api(client, smtp[1], getattr(auth_settings, "gateway_secret", None))
 
 
 @pytest.fixture

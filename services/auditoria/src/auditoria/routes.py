@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
-from auditoria import service
+from auditoria import exportacion, service
 from auditoria.models import Registro
 from auditoria.schemas import RegistroOut, RegistrosOut, VerificacionOut
 from auditoria.settings import Settings
@@ -34,6 +34,28 @@ async def consultar(
     consulta = service.Consulta(expediente_id, usuario_id, accion, desde, hasta, cursor, limit)
     rows, siguiente = await service.consultar(db, consulta, por=user)
     return RegistrosOut(items=[_salida(r) for r in rows], next_cursor=siguiente)
+
+
+@router.get("/auditoria/exportar", response_class=Response)
+async def exportar(
+    user: CurrentUser,
+    db: Session,
+    expediente_id: uuid.UUID | None = None,
+    usuario_id: uuid.UUID | None = None,
+    accion: Annotated[str | None, Query(max_length=100)] = None,
+    desde: datetime | None = None,
+    hasta: datetime | None = None,
+) -> Response:
+    consulta = service.Consulta(expediente_id, usuario_id, accion, desde, hasta)
+    rows, truncada = await service.exportar(db, consulta, por=user)
+    return Response(
+        exportacion.csv_de(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="auditoria.csv"',
+            "X-Exportacion-Truncada": "true" if truncada else "false",
+        },
+    )
 
 
 @router.get("/auditoria/verificacion", response_model=VerificacionOut)

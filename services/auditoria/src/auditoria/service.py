@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Select, select, text, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,17 +113,7 @@ async def consultar(
     """Newest first by when it happened (`en`, then chain order); the cursor is the last
     record's `en|seq`, opaque to clients."""
     require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
-    query = select(Registro)
-    if c.expediente_id:
-        query = query.where(Registro.expediente_id == c.expediente_id)
-    if c.usuario_id:
-        query = query.where(Registro.usuario_id == c.usuario_id)
-    if c.accion:
-        query = query.where(Registro.accion == c.accion)
-    if c.desde:
-        query = query.where(Registro.en >= c.desde)
-    if c.hasta:
-        query = query.where(Registro.en <= c.hasta)
+    query = _seleccion(c)
     if c.cursor:
         en, seq = _leer_cursor(c.cursor)
         query = query.where(tuple_(Registro.en, Registro.seq) < tuple_(en, seq))
@@ -139,6 +129,46 @@ async def consultar(
         detalle={"usuario_id": str(c.usuario_id) if c.usuario_id else None, "accion": c.accion},
     )
     return rows[: c.limit], siguiente
+
+
+MAX_EXPORTADOS = 10_000
+
+
+async def exportar(db: AsyncSession, c: Consulta, por: Usuario) -> tuple[list[Registro], bool]:
+    """The newest `MAX_EXPORTADOS` records of the selection (and whether there were more),
+    for the CSV export; the export itself is audited (`auditoria.exportar`)."""
+    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
+    query = _seleccion(c).order_by(Registro.en.desc(), Registro.seq.desc())
+    rows = list((await db.scalars(query.limit(MAX_EXPORTADOS + 1))).all())
+    await audit.lectura(
+        db,
+        por,
+        "auditoria.exportar",
+        "auditoria",
+        expediente_id=c.expediente_id,
+        detalle={
+            "usuario_id": str(c.usuario_id) if c.usuario_id else None,
+            "accion": c.accion,
+            "filas": min(len(rows), MAX_EXPORTADOS),
+        },
+    )
+    return rows[:MAX_EXPORTADOS], len(rows) > MAX_EXPORTADOS
+
+
+def _seleccion(c: Consulta) -> Select[Registro]:
+    """The records matching the filters of a query or an export."""
+    query = select(Registro)
+    if c.expediente_id:
+        query = query.where(Registro.expediente_id == c.expediente_id)
+    if c.usuario_id:
+        query = query.where(Registro.usuario_id == c.usuario_id)
+    if c.accion:
+        query = query.where(Registro.accion == c.accion)
+    if c.desde:
+        query = query.where(Registro.en >= c.desde)
+    if c.hasta:
+        query = query.where(Registro.en <= c.hasta)
+    return query
 
 
 def _cursor(registro: Registro) -> str:

@@ -205,6 +205,24 @@ class Bloqueo(Base):
     hasta: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PedidoPublico(Base):
+    """One accepted request of a public route that sends mail or stores a request (`tipo`:
+    `olvido`, `solicitud_cuenta`): they feed the per-e-mail and per-address limits."""
+
+    __tablename__ = "pedidos_publicos"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tipo: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    en: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_pedidos_publicos_email", "tipo", "email", "en"),
+        Index("ix_pedidos_publicos_ip", "tipo", "ip", "en"),
+    )
+
+
 class ClaveFirma(Base):
     """An ES256 signing key; the private part encrypted with the key-encryption secret."""
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sigexp_common.security import Perfil
 
 Texto = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Nombre = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
@@ -164,7 +165,7 @@ class UsuariosOut(BaseModel):
 
 class UsuarioIn(Entrada):
     usuario: NombreUsuario
-    nombre: Texto
+    nombre: Nombre
     email: Email
     perfil: Perfil
     mesa_id: uuid.UUID | None = None
@@ -173,7 +174,7 @@ class UsuarioIn(Entrada):
 
 
 class UsuarioPatch(Entrada):
-    nombre: Texto | None = None
+    nombre: Nombre | None = None
     email: Email | None = None
     perfil: Perfil | None = None
     mesa_id: uuid.UUID | None = None
@@ -181,12 +182,19 @@ class UsuarioPatch(Entrada):
     activo: bool | None = None
 
 
+PerfilSolicitable = Literal["MESA_ENTRADA", "OFICINA", "CARGA", "CONSULTA", "AUTORIDAD"]
+"""What the public form may ask for: a wish; ADMIN decides the profile on approval (and is the
+only one who can make an ADMIN)."""
+
+
 class SolicitudCuentaIn(Entrada):
-    nombre: Texto
+    """Every text is bounded by its column (a longer one is a 422 naming the field)."""
+
+    nombre: Nombre
     email: Email
     organismo: Texto
     area: Texto
-    perfil: Perfil
+    perfil: PerfilSolicitable
 
 
 class SolicitudCuentaOut(Salida):

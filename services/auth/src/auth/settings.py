@@ -37,11 +37,26 @@ class Settings(ServiceSettings):
     refresh_token_days: int = 14
     reset_token_minutes: int = 30
 
-    # Brute force: per account (or per attempted unknown name) and per client address.
-    login_max_fallos_cuenta: int = 5
+    # Brute force (README "Brute force"). Per (account, client address) pair: after
+    # `login_fallos_sin_demora` failures each further attempt waits, the wait doubling from
+    # `login_demora_inicial_segundos` up to `login_demora_maxima_segundos`.
+    login_fallos_sin_demora: int = 3
+    login_demora_inicial_segundos: int = 2
+    login_demora_maxima_segundos: int = 15 * 60
+    # Per account, from every address: a hard lock, lifted by a successful reset.
+    login_max_fallos_cuenta: int = 50
+    login_ventana_cuenta_horas: int = 24
+    login_bloqueo_cuenta_horas: int = 24
+    # Per client address, whatever the account.
     login_max_fallos_ip: int = 30
     login_ventana_minutos: int = 15
     login_bloqueo_minutos: int = 15
+
+    # Public routes that send mail or store a request ("forgot password", account requests):
+    # accepted at most this often per e-mail address and per client address.
+    pedidos_max_por_email: int = 3
+    pedidos_max_por_ip: int = 20
+    pedidos_ventana_minutos: int = 60
 
     # Argon2id (see README: chosen for 2 cores, ~24 ms per hash).
     argon2_time_cost: int = 2
@@ -50,3 +65,4 @@ class Settings(ServiceSettings):
 
     zona_horaria: str = "America/Argentina/Rio_Gallegos"
     importacion_max_bytes: int = 5 * 1024 * 1024
+    importacion_max_segundos: float = 10.0

@@ -34,8 +34,9 @@ async def test_un_login_fallido_deja_intento_y_registro_denegado_confirmados(
     r = await api.login(cuenta.usuario, "Equivocada-0000", ip="198.51.100.23")
     assert r.status_code == 401
     [registro] = await _registros(
-        auth_settings, "auth.login_fallido", usuario=cuenta.usuario, ip="198.51.100.23"
+        auth_settings, "auth.login_fallido", usuario_id=cuenta.id, ip="198.51.100.23"
     )
+    assert registro["usuario"] == cuenta.usuario
     assert registro["resultado"] == audit.DENEGADO
     assert registro["detalle"] == {"causa": "password", "motivo": "no-autenticado", "estado": 401}
     async with sesion_db(auth_settings) as db:
@@ -49,15 +50,27 @@ async def test_el_bloqueo_se_confirma_con_su_registro_y_el_429_tambien_se_audita
     api, auth_settings: Settings
 ):
     cuenta = await api.crear_usuario()
-    for _ in range(5):
-        assert (await api.login(cuenta.usuario, "Equivocada-0000")).status_code == 401
+    for i in range(50):  # the hard lock: 50 failures, one from each address
+        r = await api.login(cuenta.usuario, "Equivocada-0000", ip=f"198.51.{i // 200}.{i % 200}")
+        assert r.status_code == 401
     async with sesion_db(auth_settings) as db:
         bloqueo = await db.scalar(select(Bloqueo).where(Bloqueo.clave == f"cuenta:{cuenta.id}"))
-    assert bloqueo is not None, "the lock written by the fifth refusal was committed"
+    assert bloqueo is not None, "the lock written by the 50th refusal was committed"
     assert (await api.login(cuenta.usuario, cuenta.password)).status_code == 429
-    bloqueados = await _registros(auth_settings, "auth.login_fallido", usuario=cuenta.usuario)
+    bloqueados = await _registros(auth_settings, "auth.login_fallido", usuario_id=cuenta.id)
     assert [r["detalle"]["causa"] for r in bloqueados].count("bloqueado") == 1
     assert {r["resultado"] for r in bloqueados} == {audit.DENEGADO}
+
+
+async def test_la_espera_de_una_direccion_tambien_se_audita(api, auth_settings: Settings):
+    cuenta = await api.crear_usuario()
+    for _ in range(3):
+        await api.login(cuenta.usuario, "Equivocada-0000", ip="198.51.100.77")
+    assert (await api.login(cuenta.usuario, "Equivocada-0000", ip="198.51.100.77")).status_code == (
+        429
+    )
+    registros = await _registros(auth_settings, "auth.login_fallido", usuario_id=cuenta.id)
+    assert sorted(r["detalle"]["causa"] for r in registros) == ["demora"] + ["password"] * 3
 
 
 async def test_un_refresh_reutilizado_deja_la_familia_revocada_y_su_registro(

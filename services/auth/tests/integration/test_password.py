@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
-from auth_ayudas import PASSWORD_BUENA, enlace_de_restablecimiento, sesion_db, texto
+from auth_ayudas import PASSWORD_BUENA, enlace_de_restablecimiento, nombre_unico, sesion_db, texto
 from sqlalchemy import select, update
 
+from auth.models import Cuenta as CuentaDb
 from auth.models import TokenRestablecimiento
+from auth.service import passwords
 from auth.service.comun import sha256_hex
 
 
@@ -100,10 +103,14 @@ async def test_password_actual_incorrecta_es_422(api, client):
 
 async def test_olvido_siempre_202_y_solo_envia_a_cuentas_conocidas(api, client):
     desconocido = "nadie-aqui@prueba.sigexp.invalid"
-    r = await client.post("/api/v1/auth/password/olvido", json={"email": desconocido})
+    r = await client.post(
+        "/api/v1/auth/password/olvido", json={"email": desconocido}, headers=api.desde()
+    )
     assert r.status_code == 202
     cuenta = await api.crear_usuario()
-    r2 = await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    r2 = await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     assert r2.status_code == 202
     assert r.json() == r2.json()
     await api.esperar_correo(cuenta.email, "restablecer")
@@ -113,7 +120,9 @@ async def test_olvido_siempre_202_y_solo_envia_a_cuentas_conocidas(api, client):
 async def test_enlace_del_correo_restablece_y_es_de_un_solo_uso(api, client):
     cuenta = await api.crear_usuario()
     sesion = (await api.login(cuenta.usuario, cuenta.password)).json()
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     correo = await api.esperar_correo(cuenta.email, "restablecer")
     assert "30 minutos" in texto(correo)
     token = enlace_de_restablecimiento(correo)
@@ -138,7 +147,9 @@ async def test_enlace_del_correo_restablece_y_es_de_un_solo_uso(api, client):
 
 async def test_enlace_vencido_es_400(api, client, auth_settings):
     cuenta = await api.crear_usuario()
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
     async with sesion_db(auth_settings) as db:
         await db.execute(
@@ -161,7 +172,9 @@ async def test_token_de_restablecimiento_se_guarda_hasheado_y_vence_a_los_30_min
     api, client, auth_settings
 ):
     cuenta = await api.crear_usuario()
-    await client.post("/api/v1/auth/password/olvido", json={"email": cuenta.email})
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
     token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
     async with sesion_db(auth_settings) as db:
         filas = (
@@ -179,3 +192,71 @@ async def test_token_de_restablecimiento_se_guarda_hasheado_y_vence_a_los_30_min
         json={"token": token, "password_nueva": "corta"},
     )
     assert r.status_code == 422
+
+
+async def _cambiar(client, token: str, actual: str, nueva: str):
+    return await client.post(
+        "/api/v1/auth/password",
+        json={"password_actual": actual, "password_nueva": nueva},
+        headers=_bearer(token),
+    )
+
+
+async def test_password_de_solo_espacios_o_con_caracter_nulo_se_rechaza(api, client):
+    cuenta = await api.crear_usuario()
+    token = await api.token(cuenta.usuario, cuenta.password)
+    casos = {
+        " " * 16: "solo por espacios",
+        "\u3000" * 12: "solo por espacios",  # ideographic spaces: NFKC makes them spaces
+        "Tornillo\x00Azul-Maizal": "caracteres de control",
+    }
+    for nueva, esperado in casos.items():
+        r = await _cambiar(client, token, cuenta.password, nueva)
+        assert r.status_code == 422, repr(nueva)
+        assert r.json()["errors"][0]["campo"] == "password_nueva"
+        assert esperado in r.json()["errors"][0]["mensaje"]
+    # Nor as a provisional password chosen by ADMIN.
+    r = await client.post(
+        "/api/v1/usuarios",
+        json={
+            "usuario": nombre_unico(),
+            "nombre": "Con Nulo",
+            "email": f"{nombre_unico()}@prueba.sigexp.invalid",
+            "perfil": "AUTORIDAD",
+            "password_provisoria": "Provisoria\x00-1234",
+        },
+        headers=await api.admin(),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["campo"] == "password_provisoria"
+
+
+async def test_password_elegida_compuesta_entra_tecleada_descompuesta_y_al_reves(api, client):
+    compuesta = unicodedata.normalize("NFC", "Canción-Ñandú-Pingüino-7")
+    descompuesta = unicodedata.normalize("NFD", compuesta)
+    assert compuesta != descompuesta
+    cuenta = await api.crear_usuario()
+    token = await api.token(cuenta.usuario, cuenta.password)
+    assert (await _cambiar(client, token, cuenta.password, compuesta)).status_code == 204
+    assert (await api.login(cuenta.usuario, descompuesta)).status_code == 200
+    otra = await api.crear_usuario()
+    token = await api.token(otra.usuario, otra.password)
+    assert (await _cambiar(client, token, otra.password, descompuesta)).status_code == 204
+    assert (await api.login(otra.usuario, compuesta)).status_code == 200
+
+
+async def test_hash_anterior_a_la_normalizacion_entra_como_se_tecleo_y_queda_normalizado(
+    api, auth_settings
+):
+    """A hash stored before NFKC (of the decomposed text as typed then) still works."""
+    descompuesta = unicodedata.normalize("NFD", "Añoranza-Cigüeña-2031")
+    cuenta = await api.crear_usuario()
+    viejo = passwords.hasher(auth_settings).hash(descompuesta)  # as the old code stored it
+    async with sesion_db(auth_settings) as db:
+        await db.execute(
+            update(CuentaDb).where(CuentaDb.id == cuenta.id).values(password_hash=viejo)
+        )
+    assert (await api.login(cuenta.usuario, descompuesta)).status_code == 200
+    # Upgraded at that login: now the composed form works too.
+    compuesta = unicodedata.normalize("NFC", descompuesta)
+    assert (await api.login(cuenta.usuario, compuesta)).status_code == 200

@@ -170,7 +170,7 @@ async def test_solicitud_rechazada_envia_el_motivo(api, client):
             "email": email,
             "organismo": "Otro",
             "area": "Otra",
-            "perfil": "ADMIN",
+            "perfil": "AUTORIDAD",
         },
     )
     cabecera = await api.admin()
@@ -178,10 +178,10 @@ async def test_solicitud_rechazada_envia_el_motivo(api, client):
     solicitud = next(s for s in lista.json()["items"] if s["email"] == email)
     r = await client.post(
         f"/api/v1/solicitudes-cuenta/{solicitud['id']}/rechazar",
-        json={"motivo": "El perfil ADMIN lo asigna Informática."},
+        json={"motivo": "El perfil AUTORIDAD lo asigna Informática."},
         headers=cabecera,
     )
     assert r.status_code == 200
     assert r.json()["estado"] == "RECHAZADA"
     correo = await api.esperar_correo(email, "rechazada")
-    assert "El perfil ADMIN lo asigna Informática." in correo.get_body().get_content()
+    assert "El perfil AUTORIDAD lo asigna Informática." in correo.get_body().get_content()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auth.service import importacion
+from auth.service import importacion, lectura_segura
 from sigexp_common.errors import DatoInvalido
 
 
@@ -85,3 +85,29 @@ def test_catalogo_de_demo_es_valido():
     catalogo = importacion.leer(catalogo_demo(), "yaml")
     assert {f.codigo for f in catalogo.de("tipo")} >= {"GENERAL", "ASIGNACIONES", "LICITACION"}
     assert any(f.es_oficina for f in catalogo.de("mesa"))
+
+
+def test_yaml_con_alias_se_rechaza_entero_nombrando_la_fila():
+    errores = _errores("base: &b Hola\ntipos:\n- codigo: X\n  nombre: *b\n", "yaml")
+    assert errores == [
+        (
+            "archivo",
+            "El YAML usa anclas o alias (& y *), que no se admiten: escriba cada valor (fila 1).",
+        )
+    ]
+
+
+def test_yaml_con_mas_valores_que_el_maximo_se_rechaza(monkeypatch):
+    monkeypatch.setattr(lectura_segura, "MAX_NODOS", 50)
+    filas = "".join(f"- codigo: T{i}\n  nombre: Tipo {i}\n" for i in range(30))
+    [(campo, mensaje)] = _errores("tipos:\n" + filas, "yaml")
+    assert campo == "archivo"
+    assert mensaje.startswith("El YAML tiene más de 50 valores")
+
+
+def test_un_archivo_que_pasa_el_plazo_se_rechaza_sin_leerlo_entero():
+    filas = "".join(f"tipo,T{i},Tipo {i}\n" for i in range(5000))
+    with pytest.raises(DatoInvalido) as info:
+        importacion.leer(f"entidad,codigo,nombre\n{filas}".encode(), "csv", limite_segundos=0)
+    assert info.value.errores[0].campo == "archivo"
+    assert "tarda demasiado" in info.value.errores[0].mensaje

@@ -82,7 +82,7 @@ async def importar(request: Request, user: CurrentUser, cfg: Config, db: Session
     formato = importacion.detectar_formato(archivo.filename, archivo.content_type)
     if formato is None:
         raise TipoNoAdmitido("El catálogo debe ser un archivo .csv o .yaml (o .yml).")
-    datos = importacion.leer(contenido, formato)
+    datos = await importacion.leer_aparte(contenido, formato, cfg.importacion_max_segundos)
     return await catalogo.importar(db, datos, por=user)
 
 

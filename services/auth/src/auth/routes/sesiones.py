@@ -79,8 +79,8 @@ async def restablecer(body: RestablecerIn, cfg: Config, db: Session) -> Response
 
 
 @router.post("/api/v1/auth/solicitudes-cuenta", status_code=status.HTTP_202_ACCEPTED)
-async def solicitar_cuenta(body: SolicitudCuentaIn, db: Session) -> dict[str, str]:
-    await solicitudes.crear_solicitud(db, body)
+async def solicitar_cuenta(body: SolicitudCuentaIn, cfg: Config, db: Session) -> dict[str, str]:
+    await solicitudes.crear_solicitud(db, cfg, body)
     return {
         "detail": "Recibimos su solicitud. La mesa de ayuda la revisará y le responderá por "
         "correo electrónico."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -10,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import mail
 from auth.models import Cuenta, TokenRestablecimiento
-from auth.service import passwords, sesiones
+from auth.service import intentos, passwords, pedidos, sesiones
 from auth.service.comun import cuenta_para_actualizar, sha256_hex, usuario_de
 from auth.settings import Settings
-from sigexp_common import audit
+from sigexp_common import audit, context
+from sigexp_common.db import advisory_xact_lock
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import CampoInvalido, DatoInvalido, NoAutenticado, PeticionInvalida
 from sigexp_common.security import Usuario
@@ -37,11 +39,25 @@ async def _fijar_password(
 async def cambiar_password(
     db: AsyncSession, settings: Settings, por: Usuario, actual: str, nueva: str
 ) -> None:
+    # A wrong `password_actual` is a guess like a failed login: same counter, same waits.
+    clave = intentos.clave_de_cuenta(por.id)
+    ip = audit.normalizar_ip(context.client_address.get())
+    await advisory_xact_lock(db, f"auth.login:{clave}")  # before the row lock, as a login
     cuenta = await cuenta_para_actualizar(db, por.id)
     if cuenta is None or not cuenta.activo:
         raise NoAutenticado("Su cuenta no está habilitada. Inicie sesión nuevamente.")
+    espera = await intentos.espera(db, settings, clave, ip)
+    if espera is not None:
+        raise audit.denegar(
+            espera.error,
+            por,
+            "auth.password_cambiar",
+            f"usuario/{cuenta.id}",
+            detalle={"causa": espera.causa},
+        )
     valida, _ = await passwords.verificar(settings, actual, cuenta.password_hash)
     if not valida:  # someone holding the token may be guessing the password: on the record
+        await intentos.registrar_fallo(db, settings, clave, ip, cuenta)
         raise audit.denegar(
             DatoInvalido(
                 "La contraseña actual no es correcta.",
@@ -50,8 +66,10 @@ async def cambiar_password(
             por,
             "auth.password_cambiar",
             f"usuario/{cuenta.id}",
+            conservar=True,
         )
-    if actual == nueva:
+    intentos.registrar_exito(db, clave, ip)
+    if passwords.normalizar(actual) == passwords.normalizar(nueva):
         raise DatoInvalido(
             "La contraseña nueva debe ser distinta de la actual.",
             [CampoInvalido("password_nueva", "Debe ser distinta de la actual.")],
@@ -61,7 +79,13 @@ async def cambiar_password(
 
 
 async def solicitar_restablecimiento(db: AsyncSession, settings: Settings, email: str) -> bool:
-    """Queue a reset link if the address belongs to an active account. Callers answer 202."""
+    """Queue a reset link if the address belongs to an active account and is within the
+    limits of `pedidos` (a mailbox is not flooded). Callers answer 202 in every case."""
+    if not await pedidos.admitir(db, settings, "olvido", email):
+        audit.registrar(
+            db, None, "auth.password_olvido", "auth", resultado="limitado", usuario=email
+        )
+        return False
     cuenta = await db.scalar(
         select(Cuenta).where(func.lower(Cuenta.email) == email.strip().lower())
     )
@@ -70,6 +94,8 @@ async def solicitar_restablecimiento(db: AsyncSession, settings: Settings, email
             db, None, "auth.password_olvido", "auth", resultado="sin_cuenta", usuario=email
         )
         return False
+    # Only the newest link works: one still pending from an earlier request stops working.
+    await _anular_enlaces_pendientes(db, cuenta.id)
     token = secrets.token_urlsafe(32)
     db.add(
         TokenRestablecimiento(
@@ -93,6 +119,18 @@ async def solicitar_restablecimiento(db: AsyncSession, settings: Settings, email
     return True
 
 
+async def _anular_enlaces_pendientes(db: AsyncSession, usuario_id: uuid.UUID) -> None:
+    """Every link of the account not used yet stops working (marked as spent)."""
+    await db.execute(
+        update(TokenRestablecimiento)
+        .where(
+            TokenRestablecimiento.usuario_id == usuario_id,
+            TokenRestablecimiento.usado_en.is_(None),
+        )
+        .values(usado_en=utcnow())
+    )
+
+
 async def restablecer(db: AsyncSession, settings: Settings, token: str, nueva: str) -> None:
     fila = await db.scalar(
         select(TokenRestablecimiento)
@@ -106,13 +144,6 @@ async def restablecer(db: AsyncSession, settings: Settings, token: str, nueva: s
         raise PeticionInvalida(ENLACE_INVALIDO)
     await _fijar_password(db, settings, cuenta, nueva, "password_nueva")
     fila.usado_en = utcnow()
-    # Any other link still pending for this account stops working too.
-    await db.execute(
-        update(TokenRestablecimiento)
-        .where(
-            TokenRestablecimiento.usuario_id == cuenta.id,
-            TokenRestablecimiento.usado_en.is_(None),
-        )
-        .values(usado_en=utcnow())
-    )
+    await _anular_enlaces_pendientes(db, cuenta.id)
+    await intentos.levantar_bloqueo(db, cuenta.id)  # the owner proved it holds the mailbox
     audit.registrar(db, usuario_de(cuenta), "auth.password_restablecer", f"usuario/{cuenta.id}")

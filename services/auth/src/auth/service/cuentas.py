@@ -17,6 +17,7 @@ from auth.service import passwords, sesiones
 from auth.service.comun import cuenta_para_actualizar
 from auth.settings import Settings
 from sigexp_common import audit, outbox
+from sigexp_common.db import advisory_xact_lock
 from sigexp_common.errors import (
     CampoInvalido,
     Conflicto,
@@ -30,7 +31,13 @@ from sigexp_common.security import Perfil, Usuario
 async def _ubicacion(
     db: AsyncSession, perfil: str, mesa_id: uuid.UUID | None, organismo_id: uuid.UUID | None
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """(mesa_id, organismo_id) for a profile: desk profiles need a desk; the desk decides."""
+    """(mesa_id, organismo_id) for a profile: desk profiles need a desk and the desk decides
+    the organismo; AUTORIDAD and ADMIN have no desk (DESIGN: they see every organismo)."""
+    if mesa_id is not None and not Perfil(perfil).trabaja_en_mesa:
+        raise DatoInvalido(
+            f"El perfil {perfil} no trabaja en una mesa de entradas: no indique mesa.",
+            [CampoInvalido("mesa_id", "No corresponde a este perfil.")],
+        )
     if mesa_id is None:
         if Perfil(perfil).trabaja_en_mesa:
             raise DatoInvalido(
@@ -209,6 +216,24 @@ async def listar_usuarios(
     return filas[:limit], siguiente
 
 
+async def _exigir_otro_admin(db: AsyncSession, cuenta: Cuenta, cambios: UsuarioPatch) -> None:
+    """An active ADMIN stops being one only while another active ADMIN remains (409)."""
+    deja_de_ser_admin = (cambios.perfil not in (None, Perfil.ADMIN)) or cambios.activo is False
+    if cuenta.perfil != Perfil.ADMIN or not cuenta.activo or not deja_de_ser_admin:
+        return
+    await advisory_xact_lock(db, "auth.admins")  # two ADMINs demoting each other at once
+    otros = await db.scalar(
+        select(func.count())
+        .select_from(Cuenta)
+        .where(Cuenta.perfil == Perfil.ADMIN, Cuenta.activo, Cuenta.id != cuenta.id)
+    )
+    if not otros:
+        raise Conflicto(
+            "Es el último administrador activo: para quitarle el perfil ADMIN o desactivarlo, "
+            "primero habilite a otro administrador."
+        )
+
+
 async def actualizar_usuario(
     db: AsyncSession, usuario_id: uuid.UUID, cambios: UsuarioPatch, por: Usuario
 ) -> Cuenta:
@@ -222,6 +247,7 @@ async def actualizar_usuario(
                 "Hay campos que no pueden quedar vacíos.",
                 [CampoInvalido(campo, "No puede ser nulo.")],
             )
+    await _exigir_otro_admin(db, cuenta, cambios)
     if cambios.activo is False and cuenta.id == por.id:
         raise Conflicto("No puede desactivar su propia cuenta.")
     await _exigir_unicos(db, None, cambios.email, excepto=cuenta.id)
@@ -232,6 +258,8 @@ async def actualizar_usuario(
     if enviados & {"perfil", "mesa_id", "organismo_id"}:
         perfil = cambios.perfil or cuenta.perfil
         mesa_id = cambios.mesa_id if "mesa_id" in enviados else cuenta.mesa_id
+        if "mesa_id" not in enviados and not Perfil(perfil).trabaja_en_mesa:
+            mesa_id = None  # moved to a profile without a desk: it leaves the desk it had
         organismo_id = (
             cambios.organismo_id
             if "organismo_id" in enviados

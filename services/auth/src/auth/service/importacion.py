@@ -6,14 +6,17 @@ organismos already in the database are checked by `catalogo.importar`.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import yaml
 
+from auth.service.lectura_segura import TARDA_DEMASIADO, ArchivoHostil, Plazo, documento_yaml
 from sigexp_common.errors import CampoInvalido, DatoInvalido
 
 Formato = Literal["csv", "yaml"]
@@ -125,6 +128,25 @@ def _texto(valor: Any) -> str:
     return str(valor).strip()
 
 
+def _es_escalar(valor: Any) -> bool:
+    """A value a cell can hold (YAML may give lists, objects, sets or binary instead)."""
+    return valor is None or isinstance(valor, str | int | float | date)
+
+
+def _escalares(n: int, valores: dict[str, Any], errores: _Errores) -> dict[str, Any]:
+    """The values, each checked to be a scalar before it is converted: one that is not is
+    reported (and left out), never turned into text (a nested one could be enormous)."""
+    buenos: dict[str, Any] = {}
+    for campo, valor in valores.items():
+        if _es_escalar(valor):
+            buenos[campo] = valor
+        elif campo in ("es_oficina", "activo"):
+            errores.agregar(n, campo, "Debe ser sí o no (true/false).")
+        else:
+            errores.agregar(n, campo, "Debe ser un texto, no una lista ni un objeto.")
+    return buenos
+
+
 def _booleano(valor: Any, fila: int, campo: str, errores: _Errores, defecto: bool) -> bool:
     if isinstance(valor, bool):
         return valor
@@ -141,6 +163,7 @@ def _booleano(valor: Any, fila: int, campo: str, errores: _Errores, defecto: boo
 
 def _fila(entidad: str, n: int, valores: dict[str, Any], errores: _Errores) -> Fila | None:
     permitidos = CAMPOS[entidad]
+    valores = _escalares(n, valores, errores)
     for campo, valor in valores.items():
         if campo not in permitidos and _texto(valor) != "":
             errores.agregar(n, campo, f"No corresponde a un/a {entidad}.")
@@ -175,7 +198,7 @@ def _fila(entidad: str, n: int, valores: dict[str, Any], errores: _Errores) -> F
     )
 
 
-def _leer_csv(texto: str, errores: _Errores) -> list[Fila]:
+def _leer_csv(texto: str, errores: _Errores, plazo: Plazo) -> list[Fila]:
     primera = texto.split("\n", 1)[0]
     delimitador = ";" if primera.count(";") > primera.count(",") else ","
     lector = csv.reader(io.StringIO(texto), delimiter=delimitador)
@@ -199,6 +222,7 @@ def _leer_csv(texto: str, errores: _Errores) -> list[Fila]:
     filas: list[Fila] = []
     try:
         for n, registro in enumerate(lector, start=2):
+            plazo.vigilar()
             if not any(c.strip() for c in registro):
                 continue
             if len(registro) != len(encabezado):
@@ -221,26 +245,12 @@ def _leer_csv(texto: str, errores: _Errores) -> list[Fila]:
     return filas
 
 
-class _CargadorConLineas(yaml.SafeLoader):
-    """Keeps the line where each mapping starts, so errors can name it."""
-
-
-def _mapa_con_linea(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    valor = loader.construct_mapping(node, deep=True)
-    valor["__linea__"] = node.start_mark.line + 1
-    return valor
-
-
-_CargadorConLineas.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _mapa_con_linea,
-)
-
-
-def _leer_yaml(texto: str, errores: _Errores) -> list[Fila]:
+def _leer_yaml(texto: str, errores: _Errores, plazo: Plazo) -> list[Fila]:
     try:
-        documento = yaml.load(texto, Loader=_CargadorConLineas)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
+        documento = documento_yaml(texto, plazo)
+    except ArchivoHostil as exc:
+        raise _error_archivo(f"{exc}.") from exc
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # what SafeLoader raises on bad input
         marca = getattr(exc, "problem_mark", None)
         donde = f" (fila {marca.line + 1})" if marca is not None else ""
         raise _error_archivo(f"El YAML está mal formado{donde}.") from exc
@@ -263,6 +273,7 @@ def _leer_yaml(texto: str, errores: _Errores) -> list[Fila]:
             errores.agregar(raiz, str(seccion), "Debe ser una lista.")
             continue
         for item in items:
+            plazo.vigilar()
             if not isinstance(item, dict):
                 errores.agregar(raiz, str(seccion), "Cada elemento debe ser un objeto con campos.")
                 continue
@@ -277,8 +288,11 @@ def _leer_yaml(texto: str, errores: _Errores) -> list[Fila]:
     return filas
 
 
-def leer(contenido: bytes, formato: Formato) -> Catalogo:
-    """Parse and check the whole file; raises DatoInvalido listing every bad row."""
+def leer(contenido: bytes, formato: Formato, limite_segundos: float | None = None) -> Catalogo:
+    """Parse and check the whole file; raises DatoInvalido listing every bad row, or naming
+    `archivo` when the file cannot be read (or takes longer than `limite_segundos`). Slow on
+    purpose-built files only up to that limit: call it off the event loop."""
+    plazo = Plazo(limite_segundos)
     try:
         texto = contenido.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -286,7 +300,14 @@ def leer(contenido: bytes, formato: Formato) -> Catalogo:
             "El archivo no está en UTF-8. Guárdelo con codificación UTF-8 y vuelva a enviarlo."
         ) from exc
     errores = _Errores()
-    filas = _leer_csv(texto, errores) if formato == "csv" else _leer_yaml(texto, errores)
+    try:
+        filas = (
+            _leer_csv(texto, errores, plazo)
+            if formato == "csv"
+            else _leer_yaml(texto, errores, plazo)
+        )
+    except ArchivoHostil as exc:
+        raise _error_archivo(f"{exc}.") from exc
     vistos: dict[tuple[str, str], int] = {}
     for fila in filas:
         clave = (fila.entidad, fila.codigo)
@@ -301,6 +322,17 @@ def leer(contenido: bytes, formato: Formato) -> Catalogo:
         raise _error_archivo("El archivo no tiene filas para importar.")
     errores.lanzar_si_hay()
     return Catalogo(formato=formato, filas=filas)
+
+
+async def leer_aparte(contenido: bytes, formato: Formato, limite_segundos: float) -> Catalogo:
+    """`leer` in a worker thread, so the event loop keeps answering while a big file is read;
+    past `limite_segundos` the answer is a 422 (and the reading thread stops at its plazo)."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.to_thread(leer, contenido, formato, limite_segundos), limite_segundos + 1
+        )
+    except TimeoutError:
+        raise _error_archivo(f"{TARDA_DEMASIADO}.") from None
 
 
 def errores_de_referencias(catalogo: Catalogo, organismos_en_base: set[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -42,14 +43,30 @@ def hash_ficticio(settings: Settings) -> str:
     )
 
 
+def normalizar(password: str) -> str:
+    """NFKC: the same password typed composed or decomposed (or in full-width forms) is one."""
+    return unicodedata.normalize("NFKC", password)
+
+
 async def hashear(settings: Settings, password: str) -> str:
-    """Argon2id hash, computed off the event loop (it is deliberately slow)."""
-    return await asyncio.to_thread(hasher(settings).hash, password)
+    """Argon2id hash of the normalised password, computed off the event loop (it is slow)."""
+    return await asyncio.to_thread(hasher(settings).hash, normalizar(password))
+
+
+def _verificar(hasher_: PasswordHash, password: str, hash_: str) -> tuple[bool, str | None]:
+    normal = normalizar(password)
+    valida, nuevo = hasher_.verify_and_update(normal, hash_)
+    if valida or normal == password:
+        return valida, nuevo
+    # A hash made before passwords were normalised holds the text as it was typed then:
+    # accepted as typed, and replaced by the hash of the normalised form.
+    valida, _ = hasher_.verify_and_update(password, hash_)
+    return valida, hasher_.hash(normal) if valida else None
 
 
 async def verificar(settings: Settings, password: str, hash_: str) -> tuple[bool, str | None]:
-    """(valid, new hash when the stored one uses outdated parameters)."""
-    return await asyncio.to_thread(hasher(settings).verify_and_update, password, hash_)
+    """(valid, new hash when the stored one uses outdated parameters or predates NFKC)."""
+    return await asyncio.to_thread(_verificar, hasher(settings), password, hash_)
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +78,14 @@ def passwords_comunes() -> frozenset[str]:
 
 
 def problemas_de_password(password: str, usuario: str, email: str) -> list[str]:
-    """What is wrong with `password` for this account, in Spanish (empty when acceptable)."""
+    """What is wrong with `password` for this account, in Spanish (empty when acceptable).
+    Checked on the normalised form, the one that is hashed."""
+    password = normalizar(password)
     problemas: list[str] = []
+    if any(unicodedata.category(c) == "Cc" for c in password):
+        problemas.append("No puede contener caracteres de control (como el carácter nulo).")
+    if not password.strip():
+        problemas.append("No puede estar formada solo por espacios.")
     if len(password) < MIN_LONGITUD:
         problemas.append(f"Debe tener al menos {MIN_LONGITUD} caracteres.")
     baja = password.lower()

@@ -12,16 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth import mail
 from auth.models import Cuenta, SolicitudCuenta
 from auth.schemas import AprobarSolicitudIn, SolicitudCuentaIn, UsuarioIn
-from auth.service import cuentas
+from auth.service import cuentas, pedidos
 from auth.settings import Settings
 from sigexp_common import audit
 from sigexp_common.envelope import utcnow
-from sigexp_common.errors import Conflicto, NoEncontrado
-from sigexp_common.security import Usuario
+from sigexp_common.errors import CampoInvalido, Conflicto, DatoInvalido, NoEncontrado
+from sigexp_common.security import Perfil, Usuario
 
 
-async def crear_solicitud(db: AsyncSession, datos: SolicitudCuentaIn) -> SolicitudCuenta:
-    """Store the request (a repeated pending request for the same e-mail is not duplicated)."""
+async def crear_solicitud(
+    db: AsyncSession, settings: Settings, datos: SolicitudCuentaIn
+) -> SolicitudCuenta | None:
+    """Store the request (a repeated pending request for the same e-mail is not duplicated);
+    over the limits of `pedidos` nothing is stored (None). Callers answer 202 in every case."""
+    if not await pedidos.admitir(db, settings, "solicitud_cuenta", datos.email):
+        audit.registrar(
+            db,
+            None,
+            "solicitud_cuenta.crear",
+            "auth",
+            resultado="limitado",
+            usuario=datos.email,
+        )
+        return None
     existente = await db.scalar(
         select(SolicitudCuenta).where(
             func.lower(SolicitudCuenta.email) == datos.email.lower(),
@@ -75,6 +88,17 @@ async def _nombre_libre(db: AsyncSession, email: str) -> str:
     return candidato
 
 
+def _perfil_pedido(solicitud: SolicitudCuenta) -> Perfil:
+    """The profile the form asked for, when ADMIN does not choose one. Never ADMIN: the form
+    cannot ask for it now, and an older request that did needs ADMIN's explicit choice."""
+    if solicitud.perfil == Perfil.ADMIN:
+        raise DatoInvalido(
+            "La solicitud pedía el perfil ADMIN: indique el perfil que corresponde.",
+            [CampoInvalido("perfil", "Indique el perfil de la cuenta.")],
+        )
+    return Perfil(solicitud.perfil)
+
+
 async def aprobar(
     db: AsyncSession,
     settings: Settings,
@@ -87,7 +111,7 @@ async def aprobar(
         usuario=datos.usuario or await _nombre_libre(db, solicitud.email),
         nombre=solicitud.nombre,
         email=solicitud.email,
-        perfil=datos.perfil or solicitud.perfil,
+        perfil=datos.perfil or _perfil_pedido(solicitud),
         mesa_id=datos.mesa_id,
         organismo_id=datos.organismo_id,
     )
