@@ -9,11 +9,12 @@ test logs in from.
 from __future__ import annotations
 
 import importlib.util
+import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,7 +30,8 @@ DEMO_PASSWORD = "Demo-Sigexp-2026"
 def _e2e() -> ModuleType:
     path = Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
     spec = importlib.util.spec_from_file_location("sigexp_e2e_sistema", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -112,7 +114,11 @@ class Api:
         return self.tokens[usuario]
 
     def request(
-        self, metodo: str, ruta: str, usuario: str | None = None, servicio: str = "gateway",
+        self,
+        metodo: str,
+        ruta: str,
+        usuario: str | None = None,
+        servicio: str = "gateway",
         **kwargs: Any,
     ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -121,6 +127,20 @@ class Api:
         return httpx.request(
             metodo, self.url(servicio) + ruta, headers=headers, timeout=30, **kwargs
         )
+
+    def crudo(self, servicio: str, peticion: bytes, espera: float = 1.5) -> bytes:
+        """Send bytes as they are on a new connection; everything answered until the server
+        closes it or stays quiet for `espera` seconds."""
+        recibido = b""
+        with socket.create_connection(("127.0.0.1", self.sistema.ports[servicio])) as s:
+            s.sendall(peticion)
+            s.settimeout(espera)
+            try:
+                while chunk := s.recv(65536):
+                    recibido += chunk
+            except TimeoutError:
+                pass
+        return recibido
 
     def esperar(self, condicion: Callable[[], bool], timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

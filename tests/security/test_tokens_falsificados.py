@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import jwt
@@ -39,7 +39,7 @@ def _b64(data: bytes) -> str:
 
 
 def _partes(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
-    header, payload, firma = token.split(".")
+    _header, payload, firma = token.split(".")
     relleno = "=" * (-len(payload) % 4)
     claims = json.loads(base64.urlsafe_b64decode(payload + relleno))
     return jwt.get_unverified_header(token), claims, firma
@@ -77,9 +77,9 @@ def jwks(api: Any) -> dict[str, Any]:
 
 
 class _Contador(BaseHTTPRequestHandler):
-    pedidos: list[str] = []
+    pedidos: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         _Contador.pedidos.append(self.path)
         llave = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(AJENA.public_key()))
         cuerpo = json.dumps({"keys": [{**llave, "kid": "ajena", "alg": "ES256"}]}).encode()
@@ -187,9 +187,7 @@ FORJAS: dict[str, Forja] = {
 
 
 @pytest.mark.parametrize("destino", sorted(RUTAS))
-def test_el_token_genuino_es_aceptado_en_cada_puerta(
-    api: Any, genuino: str, destino: str
-) -> None:
+def test_el_token_genuino_es_aceptado_en_cada_puerta(api: Any, genuino: str, destino: str) -> None:
     r = httpx.get(api.url(destino) + RUTAS[destino], headers={"Authorization": f"Bearer {genuino}"})
     assert r.status_code != 401, r.text
     assert r.status_code < 500, r.text
