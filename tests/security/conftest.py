@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import pytest
 from sigexp_testing.infra import S3Server, TestInfra, free_port
 
 DEMO_PASSWORD = "Demo-Sigexp-2026"
+PASSWORD_PROVISORIA = "Provisoria-Prueba-2026"
 
 
 def _e2e() -> ModuleType:
@@ -127,6 +129,24 @@ class Api:
         return httpx.request(
             metodo, self.url(servicio) + ruta, headers=headers, timeout=30, **kwargs
         )
+
+    def nueva_cuenta(self, prefijo: str, **extra: Any) -> tuple[httpx.Response, str, str]:
+        """A CONSULTA account at the CAP desk, made by ADMIN: (answer, user name, e-mail)."""
+        if "mesa" not in self.tokens:
+            mesas = self.request("GET", "/api/v1/catalogo/mesas", "admin.demo", params={"q": "CAP"})
+            self.tokens["mesa"] = mesas.json()["items"][0]["id"]
+        usuario = f"{prefijo}{uuid.uuid4().hex[:8]}"
+        email = f"{usuario}@ejemplo.sigexp.invalid"
+        cuerpo = {
+            "usuario": usuario,
+            "nombre": "Cuenta De Prueba",
+            "email": email,
+            "perfil": "CONSULTA",
+            "mesa_id": self.tokens["mesa"],
+            "password_provisoria": PASSWORD_PROVISORIA,
+            **extra,
+        }
+        return self.request("POST", "/api/v1/usuarios", "admin.demo", json=cuerpo), usuario, email
 
     def crudo(self, servicio: str, peticion: bytes, espera: float = 1.5) -> bytes:
         """Send bytes as they are on a new connection; everything answered until the server

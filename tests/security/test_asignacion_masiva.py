@@ -54,22 +54,9 @@ def test_alta_de_expediente_no_acepta_campos_del_sistema(api: Any, campo: str) -
         assert buscados.json()["items"] == []
 
 
-def _cuenta_nueva(api: Any, **extra: Any) -> Any:
-    usuario = f"masiva{uuid.uuid4().hex[:8]}"
-    cuerpo = {
-        "usuario": usuario,
-        "nombre": "Cuenta De Prueba",
-        "email": f"{usuario}@ejemplo.sigexp.invalid",
-        "perfil": "CONSULTA",
-        "password_provisoria": "Provisoria-Prueba-2026",
-        **extra,
-    }
-    return api.request("POST", "/api/v1/usuarios", "admin.demo", json=cuerpo), usuario
-
-
 @pytest.mark.parametrize("campo", sorted(CUENTA_PROHIBIDA))
 def test_alta_de_usuario_no_acepta_campos_del_sistema(api: Any, campo: str) -> None:
-    r, usuario = _cuenta_nueva(api, **{campo: CUENTA_PROHIBIDA[campo]})
+    r, usuario, _ = api.nueva_cuenta("masiva", **{campo: CUENTA_PROHIBIDA[campo]})
     _se_rechazo_o_no_se_aplico(r, campo, CUENTA_PROHIBIDA[campo])
     if r.status_code == 201:
         assert r.json()["debe_cambiar_password"] is True
@@ -80,7 +67,7 @@ def test_alta_de_usuario_no_acepta_campos_del_sistema(api: Any, campo: str) -> N
 
 @pytest.mark.parametrize("campo", sorted({**CUENTA_PROHIBIDA, "usuario": "otro.nombre"}))
 def test_edicion_de_usuario_no_acepta_campos_del_sistema(api: Any, campo: str) -> None:
-    creada, _ = _cuenta_nueva(api)
+    creada, _, _ = api.nueva_cuenta("masiva")
     assert creada.status_code == 201, creada.text
     antes = creada.json()
     valor = {**CUENTA_PROHIBIDA, "usuario": "otro.nombre"}[campo]

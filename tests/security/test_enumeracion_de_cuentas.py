@@ -30,20 +30,7 @@ def conocidas(api: Any) -> list[tuple[str, str]]:
     """(user name, e-mail) of accounts that exist, made for this module."""
     cuentas = []
     for _ in range(MUESTRAS + 2):
-        usuario = f"enum{uuid.uuid4().hex[:8]}"
-        email = f"{usuario}@ejemplo.sigexp.invalid"
-        r = api.request(
-            "POST",
-            "/api/v1/usuarios",
-            "admin.demo",
-            json={
-                "usuario": usuario,
-                "nombre": "Cuenta Existente",
-                "email": email,
-                "perfil": "CONSULTA",
-                "password_provisoria": PASSWORD,
-            },
-        )
+        r, usuario, email = api.nueva_cuenta("enum")
         assert r.status_code == 201, r.text
         cuentas.append((usuario, email))
     return cuentas
@@ -121,18 +108,7 @@ def test_login_de_cuenta_desactivada_responde_como_cuenta_inexistente(
 
 
 def test_cuenta_bloqueada_responde_como_nombre_inexistente_bloqueado(api: Any) -> None:
-    creada = api.request(
-        "POST",
-        "/api/v1/usuarios",
-        "admin.demo",
-        json={
-            "usuario": (usuario := f"bloq{uuid.uuid4().hex[:8]}"),
-            "nombre": "Cuenta Bloqueable",
-            "email": f"{usuario}@ejemplo.sigexp.invalid",
-            "perfil": "CONSULTA",
-            "password_provisoria": PASSWORD,
-        },
-    )
+    creada, usuario, _ = api.nueva_cuenta("bloq")
     assert creada.status_code == 201, creada.text
     ajeno = _desconocidas(1)[0][0]
     with httpx.Client(base_url=api.url(), timeout=60) as c:
