@@ -92,6 +92,7 @@ def test_peticion_ambigua_recibe_a_lo_sumo_una_respuesta(api: Any, variante: str
     respuesta = api.crudo("gateway", VARIANTES[variante](_oculta(api, marca)), espera=0.8)
 
     estados = LINEA_DE_ESTADO.findall(respuesta)
+    print(f"{variante}: answered {[int(e) for e in estados]}")
     assert len(estados) <= 1, respuesta[:600]
     if estados:
         assert int(estados[0]) in (202, 400, 411, 413, 422, 501), respuesta[:600]

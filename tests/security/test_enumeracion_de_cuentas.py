@@ -74,7 +74,9 @@ def _comparar_tiempos(
 
 
 def _razon(a: float, b: float) -> float:
-    return max(a, b) / min(a, b)
+    razon = max(a, b) / min(a, b)
+    print(f"medians known {a * 1000:.1f} ms, unknown {b * 1000:.1f} ms, ratio {razon:.2f}")
+    return razon
 
 
 def _login(cliente: httpx.Client, usuario: str, password: str = "Clave-Equivocada-99") -> Any:
