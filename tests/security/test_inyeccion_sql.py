@@ -80,7 +80,9 @@ def _ids(respuesta: Any) -> list[str]:
 def _todo(api: Any) -> dict[str, list[str]]:
     vistos = {}
     for ruta, (usuario, filtros) in LISTADOS.items():
-        pagina = {"limit": 200} if "limit" in filtros else None
+        pagina: dict[str, Any] = {"limit": 200} if "limit" in filtros else {}
+        if ruta == "/api/v1/auditoria":  # it grows with every test: the altas' records only
+            pagina["accion"] = "expediente.crear"
         r = api.request("GET", ruta, usuario, params=pagina)
         assert r.status_code == 200, (ruta, r.text)
         vistos[ruta] = _ids(r)
