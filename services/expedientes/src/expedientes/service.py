@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,9 +28,9 @@ from expedientes.models import (
     leer_expedientes,
 )
 from expedientes.schemas import Caracter, Estado, ExpedienteIn
-from sigexp_common import alcance, audit, outbox, projection
+from sigexp_common import alcance, audit, entrada, outbox, projection
 from sigexp_common.envelope import utcnow
-from sigexp_common.errors import Conflicto, PeticionInvalida
+from sigexp_common.errors import Conflicto
 from sigexp_common.ids import uuid7
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
@@ -217,15 +216,15 @@ async def buscar_expedientes(
 def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:
     if f.q:
         for palabra in f.q.split():
-            pattern = f"%{palabra}%"
+            pattern = entrada.contiene(palabra)
             referencia = func.concat_ws(
                 "-", Expediente.numero, func.nullif(Expediente.letras, ""), Expediente.anio
             )
             query = query.where(
                 or_(
-                    Expediente.extracto.ilike(pattern),
-                    Expediente.numero_instrumento.ilike(pattern),
-                    referencia.ilike(pattern),
+                    Expediente.extracto.ilike(pattern, escape=entrada.ESCAPE),
+                    Expediente.numero_instrumento.ilike(pattern, escape=entrada.ESCAPE),
+                    referencia.ilike(pattern, escape=entrada.ESCAPE),
                 )
             )
     if f.estado is not None:
@@ -252,16 +251,12 @@ def _estado_es(estado: Estado) -> ColumnElement[bool]:
 
 
 def _cursor(expediente: ExpedienteLeido) -> str:
-    raw = f"{expediente.creado_en.isoformat()}|{expediente.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return entrada.cursor(expediente.creado_en.isoformat(), str(expediente.id))
 
 
 def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        creado, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(creado), uuid.UUID(ident)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PeticionInvalida("El cursor de paginación no es válido.") from exc
+    creado, ident = entrada.leer_cursor(cursor, 2)
+    return entrada.instante(creado), entrada.identificador(ident)
 
 
 async def registrar_custodia(db: AsyncSession, evento: CustodiaActualizada) -> None:
