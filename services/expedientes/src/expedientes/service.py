@@ -11,19 +11,13 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, extract, func, or
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes.events import (
-    CustodiaActualizada,
-    ExpedienteIniciado,
-    MesaActualizada,
-    OrganismoActualizado,
-)
+from expedientes import catalogo
+from expedientes.events import CustodiaActualizada, ExpedienteIniciado
 from expedientes.models import (
     Ciclo,
     Custodia,
     Expediente,
     ExpedienteLeido,
-    Mesa,
-    Organismo,
     Serie,
     leer_expedientes,
 )
@@ -44,6 +38,7 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
         raise Conflicto(
             "Su usuario no tiene una mesa de entradas asignada; consulte al administrador."
         )
+    await catalogo.exigir_tipo(db, datos.tipo)
     codigo, letras = por.organismo_codigo, datos.letras or ""
     anio = datos.anio or utcnow().year
     if datos.numero is None:
@@ -268,32 +263,4 @@ async def registrar_custodia(db: AsyncSession, evento: CustodiaActualizada) -> N
         {"expediente_id": evento.expediente_id},
         projection.version(evento),
         evento.model_dump(exclude={"expediente_id"}),
-    )
-
-
-async def registrar_mesa(db: AsyncSession, evento: MesaActualizada) -> None:
-    """Keep the copy of a desk and of its organismo, each only from a newer version of it."""
-    await projection.apply_if_newer(
-        db,
-        Mesa,
-        {"id": evento.id},
-        projection.version(evento),
-        evento.model_dump(include={"codigo", "nombre", "organismo_id", "es_oficina", "activo"}),
-    )
-    await projection.apply_if_newer(
-        db,
-        Organismo,
-        {"id": evento.organismo_id},
-        evento.organismo_version,
-        {"codigo": evento.organismo_codigo, "nombre": evento.organismo_nombre},
-    )
-
-
-async def registrar_organismo(db: AsyncSession, evento: OrganismoActualizado) -> None:
-    await projection.apply_if_newer(
-        db,
-        Organismo,
-        {"id": evento.id},
-        projection.version(evento),
-        {"codigo": evento.codigo, "nombre": evento.nombre},
     )
