@@ -135,9 +135,18 @@ async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, an
             Expediente.anio == anio,
         )
     )
-    if existing is not None:
-        referencia = "-".join(p for p in (str(numero), letras, str(anio)) if p)
-        raise Conflicto(f"Ya existe el expediente {referencia} del organismo {codigo}.")
+    if existing is not None:  # the same words whoever holds it and whatever its caracter
+        raise Conflicto(NUMERO_NO_DISPONIBLE.format(serie=_serie(letras, anio), codigo=codigo))
+
+
+NUMERO_NO_DISPONIBLE = (
+    "Ese número no está disponible para la serie {serie} del organismo {codigo}; "
+    "deje el número vacío para recibir el siguiente."
+)
+
+
+def _serie(letras: str, anio: int) -> str:
+    return f"{letras}-{anio}" if letras else str(anio)
 
 
 # Built once (building and keying this statement cost more than running it): the user's scope
