@@ -52,3 +52,17 @@ async def test_activo_que_no_es_booleano_json_se_rechaza_con_422(api, client, ac
     assert [e["campo"] for e in r.json()["errors"]] == ["activo"]
     sigue = await client.get(f"/api/v1/usuarios/{cuenta.id}", headers=await api.admin())
     assert sigue.json()["activo"] is True
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["²", "\x00", "a" * 5000, "-1", "%_"],
+    ids=["superindice", "nul", "enorme", "negativo", "comodines"],
+)
+async def test_un_cursor_cualquiera_en_usuarios_responde_una_pagina_o_un_problema_nunca_500(
+    api, client, cursor: str
+) -> None:
+    r = await client.get("/api/v1/usuarios", params={"cursor": cursor}, headers=await api.admin())
+    assert r.status_code in {200, 400, 422}, r.text
+    if r.status_code != 200:
+        assert r.headers["content-type"].startswith("application/problem+json")
