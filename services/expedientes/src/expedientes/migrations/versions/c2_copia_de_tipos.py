@@ -24,6 +24,12 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("codigo"),
     )
+    # Until auth's events arrive (POST /api/v1/catalogo/republicar sends them all), the tipos
+    # already in use are the seeded copy (version 0): any event of auth's replaces them.
+    op.execute(
+        "INSERT INTO tipos (codigo, nombre, activo, version) "
+        "SELECT DISTINCT tipo, tipo, true, 0 FROM expedientes"
+    )
 
 
 def downgrade() -> None:
