@@ -97,6 +97,9 @@ async def sembrar(expedientes: str, gateway: str, token: str, cuantos: int) -> l
         for n in pendientes:
             datos = {"extracto": f"Expediente sembrado {n}", "letras": letras, "fojas": 2}
             r = await client.post("/api/v1/expedientes", json=datos)
+            while r.status_code == 409 and "retry-after" in r.headers:  # catalogue on its way
+                await asyncio.sleep(float(r.headers["retry-after"]))
+                r = await client.post("/api/v1/expedientes", json=datos)
             r.raise_for_status()
             ids.append(str(r.json()["id"]))
 

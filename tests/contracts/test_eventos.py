@@ -51,8 +51,6 @@ SIN_CONSUMIDOR = {
     "sigexp.usuario.actualizado.v1": "same as usuario.creado; token revocation travels apart",
     "sigexp.dependencia.actualizada.v1": "pases will validate a pase's dependencia against it; "
     "until then the destination desk is enough",
-    "sigexp.tipo.actualizado.v1": "expedientes checks tipo codes against its own list today; "
-    "the catalogue copy comes with the tipo editor",
 }
 
 

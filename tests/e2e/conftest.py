@@ -9,6 +9,7 @@ cost on a 2-core machine: no separate `migrate` process per service.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -18,9 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
+from sigexp_common.db import asyncpg_dsn
 from sigexp_testing import workspace
 from sigexp_testing.infra import (
     S3Server,
@@ -139,6 +142,26 @@ def _command(env: dict[str, str], service: str, command: str) -> None:
         raise ServiceDidNotStart(f"`{service} {command}` exited {done.returncode}:\n{output}")
 
 
+def _wait_catalogue(database_url: str, timeout: float = 30.0) -> None:
+    """Until expedientes holds auth's tipos (an alta before them is 409 "ask again"): the
+    catalogue `auth demo` loaded is relayed once auth runs."""
+
+    async def tipos() -> int:
+        conexion = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            return int(await conexion.fetchval("SELECT count(*) FROM tipos"))
+        finally:
+            await conexion.close()
+
+    deadline = time.monotonic() + timeout
+    while not asyncio.run(tipos()):
+        if time.monotonic() > deadline:
+            raise ServiceDidNotStart(
+                f"the catalogue of tipos did not reach expedientes in {timeout:.0f}s"
+            )
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def sistema(
     infra: TestInfra,
@@ -158,6 +181,7 @@ def sistema(
         for service in first:
             sistema.wait_serving(service)
         sistema.start("auth")
+        _wait_catalogue(env["EXPEDIENTES_DATABASE_URL"])
         yield sistema
     finally:
         for process in sistema.processes.values():

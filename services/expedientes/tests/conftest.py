@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from expedientes.main import build_spec
 from expedientes.settings import Settings
@@ -51,11 +52,43 @@ def settings(infra: TestInfra) -> Settings:
     )
 
 
+TIPOS = ("GENERAL", "LICITACION")  # the tipos the tests' altas use, as auth announces them
+
+
+async def publicar_tipo(
+    bus: Broker, codigo: str, *, activo: bool = True, version: int = 1
+) -> Envelope:
+    evento = Envelope(
+        source="/sigexp/auth",
+        type="sigexp.tipo.actualizado.v1",
+        subject=codigo,
+        sequence=version,
+        data={"codigo": codigo, "nombre": codigo.title(), "activo": activo},
+    )
+    await bus.publish(evento.to_bytes(), evento.type, message_id=str(evento.id))
+    return evento
+
+
+async def tipo_en_la_copia(app: FastAPI, codigo: str, activo: bool = True) -> None:
+    async def llego() -> bool:
+        async with app.state.engine.connect() as conn:
+            fila = await conn.execute(
+                text("SELECT activo FROM tipos WHERE codigo = :c"), {"c": codigo}
+            )
+            return fila.scalar() is activo
+
+    await wait_until(llego)
+
+
 @pytest.fixture(scope="session")
 async def servicio(
-    settings: Settings, tokens: TokenFactory
+    settings: Settings, tokens: TokenFactory, bus: Broker
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_y_cliente:
+        for codigo in TIPOS:
+            await publicar_tipo(bus, codigo)
+        for codigo in TIPOS:
+            await tipo_en_la_copia(app_y_cliente[0], codigo)
         yield app_y_cliente
 
 
@@ -119,3 +152,23 @@ class Bus:
 @pytest.fixture
 def eventos(bus: Broker, settings: Settings) -> Bus:
     return Bus(bus, settings.database_url)
+
+
+@dataclass
+class Tipos:
+    """Tipos as auth announces them, and a wait until this service's copy holds one."""
+
+    bus: Broker
+    app: FastAPI
+
+    async def publicar(self, codigo: str, *, activo: bool = True, version: int = 1) -> None:
+        await publicar_tipo(self.bus, codigo, activo=activo, version=version)
+        await tipo_en_la_copia(self.app, codigo, activo)
+
+    async def publicar_sin_esperar(self, codigo: str, *, activo: bool, version: int) -> Envelope:
+        return await publicar_tipo(self.bus, codigo, activo=activo, version=version)
+
+
+@pytest.fixture
+def tipos(bus: Broker, servicio: tuple[FastAPI, httpx.AsyncClient]) -> Tipos:
+    return Tipos(bus, servicio[0])

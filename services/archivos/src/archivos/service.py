@@ -41,5 +41,5 @@ async def custodia_visible(
     expediente = await db.get(Expediente, expediente_id)
     if custodia is None or expediente is None:
         raise alcance.desconocido(por, accion, expediente_id)
-    alcance.exigir(por, custodia.mesas, expediente.caracter, accion, expediente_id)
+    alcance.exigir(por, custodia.mesas, expediente.caracter, accion, expediente_id, copia=True)
     return custodia

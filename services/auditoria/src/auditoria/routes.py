@@ -12,6 +12,7 @@ from auditoria import exportacion, service
 from auditoria.models import Registro
 from auditoria.schemas import RegistroOut, RegistrosOut, VerificacionOut
 from auditoria.settings import Settings
+from sigexp_common import entrada
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser
@@ -28,7 +29,7 @@ async def consultar(
     accion: Annotated[str | None, Query(max_length=100)] = None,
     desde: datetime | None = None,
     hasta: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=30)] = None,
+    cursor: Annotated[str | None, Query(max_length=entrada.MAX_CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RegistrosOut:
     consulta = service.Consulta(expediente_id, usuario_id, accion, desde, hasta, cursor, limit)

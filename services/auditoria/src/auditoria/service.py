@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import uuid
 from collections.abc import Sequence
@@ -18,10 +17,9 @@ from auditoria.cadena import GENESIS, calcular_hash, contenido
 from auditoria.events import AccesoRegistrado
 from auditoria.metricas import EN_DESCARTE, REGISTROS_FALLIDOS
 from auditoria.models import EventoRecibido, Registro
-from sigexp_common import audit
+from sigexp_common import audit, entrada
 from sigexp_common.db import advisory_xact_lock
 from sigexp_common.envelope import AnyEvent
-from sigexp_common.errors import PeticionInvalida
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
 log = logging.getLogger("sigexp.auditoria")
@@ -172,15 +170,12 @@ def _seleccion(c: Consulta) -> Select[Registro]:
 
 
 def _cursor(registro: Registro) -> str:
-    return base64.urlsafe_b64encode(f"{registro.en.isoformat()}|{registro.seq}".encode()).decode()
+    return entrada.cursor(registro.en.isoformat(), str(registro.seq))
 
 
 def _leer_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        en, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(en), int(seq)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PeticionInvalida("El cursor de paginación no es válido.") from exc
+    en, seq = entrada.leer_cursor(cursor, 2)
+    return entrada.instante(en), entrada.numero(seq)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from sigexp_common.entrada import Booleano
 from sigexp_common.security import Perfil
 
 Texto = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -179,7 +180,7 @@ class UsuarioPatch(Entrada):
     perfil: Perfil | None = None
     mesa_id: uuid.UUID | None = None
     organismo_id: uuid.UUID | None = None
-    activo: bool | None = None
+    activo: Booleano | None = None
 
 
 PerfilSolicitable = Literal["MESA_ENTRADA", "OFICINA", "CARGA", "CONSULTA", "AUTORIDAD"]

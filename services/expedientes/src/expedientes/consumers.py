@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from expedientes import service
-from expedientes.events import CustodiaActualizada, MesaActualizada, OrganismoActualizado
+from expedientes import catalogo, service
+from expedientes.events import (
+    CustodiaActualizada,
+    MesaActualizada,
+    OrganismoActualizado,
+    TipoActualizado,
+)
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
     CustodiaActualizada: service.registrar_custodia,
-    MesaActualizada: service.registrar_mesa,
-    OrganismoActualizado: service.registrar_organismo,
+    MesaActualizada: catalogo.registrar_mesa,
+    OrganismoActualizado: catalogo.registrar_organismo,
+    TipoActualizado: catalogo.registrar_tipo,
 }

@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 from typing import ClassVar
 
+from pydantic import Field
+
 from expedientes.models import Expediente
 from sigexp_common.envelope import Event
 
@@ -97,6 +99,17 @@ class OrganismoActualizado(Event):
     id: uuid.UUID
     codigo: str
     nombre: str
+
+
+class TipoActualizado(Event):
+    """`sigexp.tipo.actualizado.v1` as expedientes needs it (auth's catalogue; the tipo's
+    version is the envelope's `sequence`)."""
+
+    event_type: ClassVar[str] = "sigexp.tipo.actualizado.v1"
+
+    codigo: str = Field(min_length=1, max_length=50)
+    nombre: str = Field(max_length=200)
+    activo: bool
 
 
 # Events this service publishes (besides the audit record every service emits): the

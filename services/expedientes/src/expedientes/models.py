@@ -182,6 +182,17 @@ class Mesa(VersionedCopy, Base):
         return self.organismo_copia
 
 
+class Tipo(VersionedCopy, Base):
+    """This service's copy of auth's catalogue of tipos (`sigexp.tipo.actualizado.v1`): an
+    alta names an active one of them."""
+
+    __tablename__ = "tipos"
+
+    codigo: Mapped[str] = mapped_column(String(50), primary_key=True)
+    nombre: Mapped[str] = mapped_column(String(200))
+    activo: Mapped[bool] = mapped_column(Boolean)
+
+
 @dataclass(frozen=True, slots=True)
 class ExpedienteLeido:
     """An expediente as a read answers it: one flat row of the expediente, its custody copy

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from expedientes import service
 from expedientes.schemas import Caracter, Estado, ExpedienteIn, ExpedienteOut, ExpedientesOut
+from sigexp_common import entrada
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import CurrentUser
@@ -34,7 +35,7 @@ async def buscar(
     anio: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     mes: Annotated[int | None, Query(ge=1, le=12)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=entrada.MAX_CURSOR)] = None,
 ) -> ExpedientesOut:
     filtros = service.Filtros(q, estado, caracter, tipo, codigo, anio, mes, limit, cursor)
     items, siguiente = await service.buscar_expedientes(db, filtros, por=user)

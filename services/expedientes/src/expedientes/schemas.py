@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sigexp_common.entrada import Entero
+
 
 class Caracter(StrEnum):
     PUBLICO = "PUBLICO"
@@ -25,13 +27,13 @@ class Estado(StrEnum):
 class ExpedienteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    numero: int | None = Field(None, ge=1, le=99_999_999)
+    numero: Entero | None = Field(None, ge=1, le=99_999_999)
     letras: str | None = Field(None, max_length=10, pattern=r"^[A-Za-zÑñ]*$")
-    anio: int | None = Field(None, ge=1900, le=2100)
+    anio: Entero | None = Field(None, ge=1900, le=2100)
     extracto: str = Field(min_length=3, max_length=2000)
     numero_instrumento: str | None = Field(None, max_length=100)
-    tomos: int = Field(1, ge=1, le=1000)
-    fojas: int = Field(0, ge=0, le=1_000_000)
+    tomos: Entero = Field(1, ge=1, le=1000)
+    fojas: Entero = Field(0, ge=0, le=1_000_000)
     tipo: str = Field("GENERAL", min_length=1, max_length=50, pattern=r"^[A-Z0-9_]+$")
     caracter: Caracter = Caracter.PUBLICO
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,26 +11,20 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, extract, func, or
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes.events import (
-    CustodiaActualizada,
-    ExpedienteIniciado,
-    MesaActualizada,
-    OrganismoActualizado,
-)
+from expedientes import catalogo
+from expedientes.events import CustodiaActualizada, ExpedienteIniciado
 from expedientes.models import (
     Ciclo,
     Custodia,
     Expediente,
     ExpedienteLeido,
-    Mesa,
-    Organismo,
     Serie,
     leer_expedientes,
 )
 from expedientes.schemas import Caracter, Estado, ExpedienteIn
-from sigexp_common import alcance, audit, outbox, projection
+from sigexp_common import alcance, audit, entrada, outbox, projection
 from sigexp_common.envelope import utcnow
-from sigexp_common.errors import Conflicto, PeticionInvalida
+from sigexp_common.errors import Conflicto
 from sigexp_common.ids import uuid7
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
@@ -45,6 +38,7 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
         raise Conflicto(
             "Su usuario no tiene una mesa de entradas asignada; consulte al administrador."
         )
+    await catalogo.exigir_tipo(db, datos.tipo)
     codigo, letras = por.organismo_codigo, datos.letras or ""
     anio = datos.anio or utcnow().year
     if datos.numero is None:
@@ -141,9 +135,18 @@ async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, an
             Expediente.anio == anio,
         )
     )
-    if existing is not None:
-        referencia = "-".join(p for p in (str(numero), letras, str(anio)) if p)
-        raise Conflicto(f"Ya existe el expediente {referencia} del organismo {codigo}.")
+    if existing is not None:  # the same words whoever holds it and whatever its caracter
+        raise Conflicto(NUMERO_NO_DISPONIBLE.format(serie=_serie(letras, anio), codigo=codigo))
+
+
+NUMERO_NO_DISPONIBLE = (
+    "Ese número no está disponible para la serie {serie} del organismo {codigo}; "
+    "deje el número vacío para recibir el siguiente."
+)
+
+
+def _serie(letras: str, anio: int) -> str:
+    return f"{letras}-{anio}" if letras else str(anio)
 
 
 # Built once (building and keying this statement cost more than running it): the user's scope
@@ -217,15 +220,15 @@ async def buscar_expedientes(
 def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:
     if f.q:
         for palabra in f.q.split():
-            pattern = f"%{palabra}%"
+            pattern = entrada.contiene(palabra)
             referencia = func.concat_ws(
                 "-", Expediente.numero, func.nullif(Expediente.letras, ""), Expediente.anio
             )
             query = query.where(
                 or_(
-                    Expediente.extracto.ilike(pattern),
-                    Expediente.numero_instrumento.ilike(pattern),
-                    referencia.ilike(pattern),
+                    Expediente.extracto.ilike(pattern, escape=entrada.ESCAPE),
+                    Expediente.numero_instrumento.ilike(pattern, escape=entrada.ESCAPE),
+                    referencia.ilike(pattern, escape=entrada.ESCAPE),
                 )
             )
     if f.estado is not None:
@@ -252,16 +255,12 @@ def _estado_es(estado: Estado) -> ColumnElement[bool]:
 
 
 def _cursor(expediente: ExpedienteLeido) -> str:
-    raw = f"{expediente.creado_en.isoformat()}|{expediente.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return entrada.cursor(expediente.creado_en.isoformat(), str(expediente.id))
 
 
 def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        creado, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(creado), uuid.UUID(ident)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PeticionInvalida("El cursor de paginación no es válido.") from exc
+    creado, ident = entrada.leer_cursor(cursor, 2)
+    return entrada.instante(creado), entrada.identificador(ident)
 
 
 async def registrar_custodia(db: AsyncSession, evento: CustodiaActualizada) -> None:
@@ -273,32 +272,4 @@ async def registrar_custodia(db: AsyncSession, evento: CustodiaActualizada) -> N
         {"expediente_id": evento.expediente_id},
         projection.version(evento),
         evento.model_dump(exclude={"expediente_id"}),
-    )
-
-
-async def registrar_mesa(db: AsyncSession, evento: MesaActualizada) -> None:
-    """Keep the copy of a desk and of its organismo, each only from a newer version of it."""
-    await projection.apply_if_newer(
-        db,
-        Mesa,
-        {"id": evento.id},
-        projection.version(evento),
-        evento.model_dump(include={"codigo", "nombre", "organismo_id", "es_oficina", "activo"}),
-    )
-    await projection.apply_if_newer(
-        db,
-        Organismo,
-        {"id": evento.organismo_id},
-        evento.organismo_version,
-        {"codigo": evento.organismo_codigo, "nombre": evento.organismo_nombre},
-    )
-
-
-async def registrar_organismo(db: AsyncSession, evento: OrganismoActualizado) -> None:
-    await projection.apply_if_newer(
-        db,
-        Organismo,
-        {"id": evento.id},
-        projection.version(evento),
-        {"codigo": evento.codigo, "nombre": evento.nombre},
     )

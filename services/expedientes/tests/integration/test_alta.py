@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 
@@ -71,7 +72,41 @@ async def test_numero_escrito_por_la_mesa_se_respeta_y_la_serie_sigue_despues(
     assert siguiente.json()["numero"] == 48376
     assert repetido.status_code == 409
     assert repetido.headers["content-type"] == "application/problem+json"
-    assert "Ya existe el expediente 48375-2023" in repetido.json()["detail"]
+    assert repetido.json()["detail"] == (
+        f"Ese número no está disponible para la serie 2023 del organismo {mesa.codigo}; "
+        "deje el número vacío para recibir el siguiente."
+    )
+
+
+async def test_numero_tomado_por_un_reservado_responde_lo_mismo_que_uno_publico_a_otra_mesa(
+    cliente: httpx.AsyncClient, mesa
+) -> None:
+    otra_mesa_del_organismo = dataclasses.replace(mesa, id=uuid.uuid4())
+    for numero, caracter in ((700, "RESERVADO"), (701, "PUBLICO")):
+        r = await cliente.post(
+            "/api/v1/expedientes",
+            json={**DATOS, "numero": numero, "letras": "RS", "anio": 2024, "caracter": caracter},
+            headers=mesa.headers(),
+        )
+        assert r.status_code == 201, r.text
+
+    async def repetir(numero: int) -> tuple[int, dict[str, object]]:
+        r = await cliente.post(
+            "/api/v1/expedientes",
+            json={**DATOS, "numero": numero, "letras": "RS", "anio": 2024},
+            headers=otra_mesa_del_organismo.headers(),
+        )
+        return r.status_code, r.json()
+
+    del_reservado, del_publico = await repetir(700), await repetir(701)
+    assert del_reservado == del_publico
+    assert del_reservado[0] == 409
+    assert del_reservado[1]["detail"] == (
+        f"Ese número no está disponible para la serie RS-2024 del organismo {mesa.codigo}; "
+        "deje el número vacío para recibir el siguiente."
+    )
+    assert "700" not in str(del_reservado[1])
+    assert "RESERVADO" not in str(del_reservado[1])
 
 
 async def test_solo_mesa_de_entrada_inicia_expedientes(cliente: httpx.AsyncClient, mesa) -> None:

@@ -189,7 +189,8 @@ async def test_reservado_de_otra_mesa_responde_y_se_audita_igual_que_uno_inexist
     cliente: httpx.AsyncClient, bus: Broker, tokens: TokenFactory, escuchar
 ) -> None:
     mesa = uuid.uuid4()
-    reservado = _iniciado(mesa, "RESERVADO")
+    # Both ids of the same age: a young one answers 409 either way (test_reservado_sin_oraculo)
+    reservado = _iniciado(mesa, "RESERVADO", uuid7(datetime.now(UTC) - timedelta(days=30)))
     await _publicar(bus, reservado)
     await _recorrido_cuando_llegue(cliente, str(reservado.subject), _auth(tokens, "CONSULTA", mesa))
     escucha = await escuchar("sigexp.acceso.registrado.v1")

@@ -8,7 +8,10 @@ expediente is refused exactly like a missing one (404); a PUBLICO one with 403.
 
 A service that has not heard of an expediente yet asks `desconocido`: an id made in the last
 moments (expediente ids are UUIDv7, `sigexp_common.ids`) is news still on the bus (409 with
-`Retry-After`); any other is a missing expediente.
+`Retry-After`); any other is a missing expediente. Such a service (one that keeps a copy) refuses
+a RESERVADO out of scope with `copia=True`: exactly the answer `desconocido` gives an unknown id
+of the same age (409 while young, then 404), so neither the status nor the body nor the work
+done (one recorded refusal each) tells an existing RESERVADO from a made-up id.
 """
 
 from __future__ import annotations
@@ -72,10 +75,12 @@ def exigir(
     accion: str,
     expediente_id: uuid.UUID,
     que: str = "verlo",
+    *,
+    copia: bool = False,
 ) -> None:
     """Refuse (recorded, through `audit.denegar`) unless `usuario` may see the expediente."""
     if not ve(usuario, mesas):
-        raise rechazo(usuario, caracter, accion, expediente_id, que)
+        raise rechazo(usuario, caracter, accion, expediente_id, que, copia=copia)
 
 
 def rechazo(
@@ -84,14 +89,18 @@ def rechazo(
     accion: str,
     expediente_id: uuid.UUID,
     que: str = "verlo",
-) -> NoEncontrado | SinPermiso:
+    *,
+    copia: bool = False,
+) -> NoEncontrado | SinPermiso | Conflicto:
     """The recorded refusal of an expediente out of `usuario`'s scope, for a read that asked
-    `filtro` in its own query: 404 like a missing one when RESERVADO, else 403."""
-    recurso = f"expediente/{expediente_id}"
+    `filtro` in its own query: when RESERVADO, the answer for a missing one (`no_existe`, or with
+    `copia` `desconocido`: what this service answers an id it never heard of), else 403."""
     if caracter == RESERVADO:
-        error: NoEncontrado | SinPermiso = NoEncontrado(NO_EXISTE)
-    else:
-        error = SinPermiso(f"El expediente no pasó por su mesa: no puede {que}.")
+        if copia:
+            return desconocido(usuario, accion, expediente_id)
+        return no_existe(usuario, accion, expediente_id)
+    error = SinPermiso(f"El expediente no pasó por su mesa: no puede {que}.")
+    recurso = f"expediente/{expediente_id}"
     return audit.denegar(error, usuario, accion, recurso, expediente_id=expediente_id)
 
 
@@ -114,8 +123,15 @@ def desconocido(
     second) when the id was made within `reciente`, else exactly the answer for a missing one."""
     creado = instante(expediente_id)
     if creado is not None and utcnow() - reciente <= creado <= utcnow() + timedelta(seconds=5):
-        return Conflicto(
-            "El expediente todavía no figura en este servicio; intente de nuevo en un momento.",
-            retry_after=ESPERA,
+        # Recorded like every refusal, so it costs what the refusal of an existing one costs.
+        return audit.denegar(
+            Conflicto(
+                "El expediente todavía no figura en este servicio; intente de nuevo en un momento.",
+                retry_after=ESPERA,
+            ),
+            usuario,
+            accion,
+            f"expediente/{expediente_id}",
+            expediente_id=expediente_id,
         )
     return no_existe(usuario, accion, expediente_id)

@@ -44,9 +44,12 @@ IP_INVALIDA = "invalida:"
 
 
 def acotar(valor: str, maximo: int) -> str:
-    """`valor` without NUL characters (PostgreSQL stores none) and at most `maximo` characters,
-    ending in `MARCA` when it was cut."""
+    """`valor` without NUL characters (PostgreSQL stores none) nor lone surrogates (JSON lets
+    `"\\ud800"` through; UTF-8 and JSONB refuse it: it becomes `?`), and at most `maximo`
+    characters, ending in `MARCA` when it was cut."""
     limpio = valor.replace("\x00", "")
+    if not limpio.isascii():
+        limpio = limpio.encode("utf-8", "replace").decode("utf-8")
     if len(limpio) <= maximo:
         return limpio
     return limpio[: maximo - len(MARCA)] + MARCA
@@ -59,8 +62,8 @@ def normalizar_ip(valor: object) -> str | None:
     texto = str(valor).strip()
     if texto.startswith(IP_INVALIDA):  # already marked (parsed again by auditoria): idempotent
         return acotar(texto, MAX_IP)
-    try:
-        return str(ipaddress.ip_address(texto))
+    try:  # an IPv6 address may carry a zone of any length (`fe80::1%<anything>`): bounded too
+        return acotar(str(ipaddress.ip_address(texto)), MAX_IP)
     except ValueError:
         return acotar(IP_INVALIDA + texto, MAX_IP)
 

@@ -64,3 +64,20 @@ def test_desconocido_recien_hecho_es_409_y_si_no_404() -> None:
     del_futuro = uuid7(datetime.now(UTC) + timedelta(days=1))
     for ident in (hace_una_hora, del_futuro, uuid.uuid4()):
         assert isinstance(alcance.desconocido(_usuario(), "x", ident), NoEncontrado), ident
+
+
+@pytest.mark.parametrize("edad", [timedelta(0), timedelta(hours=1)], ids=["reciente", "vieja"])
+def test_reservado_ajeno_en_un_servicio_con_copia_responde_lo_que_un_id_desconocido(
+    edad: timedelta,
+) -> None:
+    usuario, cuando = _usuario(mesa_id=OTRA), datetime.now(UTC) - edad
+    reservado = alcance.rechazo(usuario, "RESERVADO", "x", uuid7(cuando), copia=True)
+    desconocido = alcance.desconocido(usuario, "x", uuid7(cuando))
+    assert type(reservado) is type(desconocido)
+    assert (reservado.status, reservado.detail, reservado.retry_after) == (
+        desconocido.status,
+        desconocido.detail,
+        desconocido.retry_after,
+    )
+    assert reservado.registro is not None  # both recorded: the same work
+    assert desconocido.registro is not None

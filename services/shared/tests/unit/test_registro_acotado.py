@@ -87,3 +87,21 @@ def test_acotar_un_registro_ya_acotado_no_lo_cambia() -> None:
     emitido = registro.model_dump(mode="json")
     assert emitido["detalle"][audit.MARCA] == 22
     assert audit.AccesoRegistrado.model_validate(emitido).model_dump(mode="json") == emitido
+
+
+def test_una_direccion_ipv6_con_zona_larga_queda_acotada() -> None:
+    ip = _registro(ip="fe80::1%" + "z" * 200).ip
+    assert ip is not None
+    assert len(ip) == audit.MAX_IP
+    assert ip.endswith(audit.MARCA)
+    assert _registro(ip=ip).ip == ip  # bounded again by auditoria: unchanged
+
+
+def test_un_surrogate_suelto_en_cualquier_campo_de_texto_no_impide_el_registro() -> None:
+    suelto = "a\ud800b"
+    registro = _registro(
+        usuario=suelto, recurso=suelto, perfil=suelto, detalle={suelto: [suelto, {"x": suelto}]}
+    )
+    assert (registro.usuario, registro.recurso, registro.perfil) == ("a?b",) * 3
+    assert registro.detalle == {"a?b": ["a?b", {"x": "a?b"}]}
+    json.dumps(registro.model_dump(mode="json"), ensure_ascii=False).encode()  # encodes

@@ -17,7 +17,7 @@ from auth.events import (
 from auth.models import Dependencia, Mesa, Organismo, TipoExpediente
 from auth.schemas import Conteo, ImportacionOut
 from auth.service.importacion import Catalogo, errores_de_referencias
-from sigexp_common import audit, outbox
+from sigexp_common import audit, entrada, outbox
 from sigexp_common.db import advisory_xact_lock
 from sigexp_common.security import Usuario
 
@@ -27,8 +27,10 @@ _IMPORT_LOCK = "auth.catalogo.importacion"
 def _buscar(consulta: Select[Any], q: str | None, *columnas: Any) -> Select[Any]:
     if not q:
         return consulta
-    patron = f"%{q.strip().lower()}%"
-    return consulta.where(or_(*(func.lower(c).like(patron) for c in columnas)))
+    patron = entrada.contiene(q.strip().lower())
+    return consulta.where(
+        or_(*(func.lower(c).like(patron, escape=entrada.ESCAPE) for c in columnas))
+    )
 
 
 async def listar_organismos(

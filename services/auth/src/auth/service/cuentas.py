@@ -16,7 +16,7 @@ from auth.schemas import UsuarioIn, UsuarioPatch
 from auth.service import passwords, sesiones
 from auth.service.comun import cuenta_para_actualizar
 from auth.settings import Settings
-from sigexp_common import audit, outbox
+from sigexp_common import audit, entrada, outbox
 from sigexp_common.db import advisory_xact_lock
 from sigexp_common.errors import (
     CampoInvalido,
@@ -180,12 +180,12 @@ def _filtrar(
     activo: bool | None,
 ) -> Select[Any]:
     if q:
-        patron = f"%{q.strip().lower()}%"
+        patron = entrada.contiene(q.strip().lower())
         consulta = consulta.where(
             or_(
-                func.lower(Cuenta.usuario).like(patron),
-                func.lower(Cuenta.nombre).like(patron),
-                func.lower(Cuenta.email).like(patron),
+                func.lower(Cuenta.usuario).like(patron, escape=entrada.ESCAPE),
+                func.lower(Cuenta.nombre).like(patron, escape=entrada.ESCAPE),
+                func.lower(Cuenta.email).like(patron, escape=entrada.ESCAPE),
             )
         )
     if perfil:
