@@ -51,7 +51,7 @@ async def red(
         urls = {f"{nombre}_url": auditoria_url for nombre in ("expedientes", "pases", "archivos")}
         gateway = create_gateway(
             GatewaySettings(
-                **urls, auth_url=auth_url, auditoria_url=auditoria_url, trusted_proxies=1
+                **urls, auth_url=auth_url, auditoria_url=auditoria_url, trusted_proxies="127.0.0.1"
             )
         )
         async with gateway.router.lifespan_context(gateway):
