@@ -115,6 +115,7 @@ def _environment(
             "ARCHIVOS_S3_SECRET_KEY": s3.secret_key,
             "ARCHIVOS_S3_BUCKET": "sigexp-e2e",
             "GATEWAY_JWKS_URL": jwks,
+            "GATEWAY_AMQP_URL": amqp,
         }
     )
     for service in WITH_DATABASE:

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
+    # The broker, only to hear auth's revoked sessions (`sigexp_common.revocation`), and the
+    # list to load at start (unset: `/internal/revocaciones` on the JWKS host).
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "sigexp.events"
+    revocations_url: str | None = None
 
     # Upstream timeouts: connect = reaching the service; read = silence while waiting for its
     # answer (every byte that arrives restarts it, so a long download is not cut). Each
@@ -45,10 +50,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
 
+NOT_SERVICES = frozenset({"jwks_url", "amqp_url", "revocations_url"})
+
+
 def services() -> list[str]:
     """The services the gateway forwards to: one `<service>_url` setting each."""
     return [
         f.removesuffix("_url")
         for f in Settings.model_fields
-        if f.endswith("_url") and f != "jwks_url"
+        if f.endswith("_url") and f not in NOT_SERVICES
     ]

@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
+    # auth's list of revoked sessions (`sigexp_common.revocation`); unset: `/internal/
+    # revocaciones` on the JWKS host.
+    revocations_url: str | None = None
     migrate_on_start: bool = True
     # HTTP worker processes of `serve`. Above 1, the relay and the consumers run in one
     # process of their own beside them, never in the workers (see `sigexp_common.cli`).
