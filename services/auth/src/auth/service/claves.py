@@ -136,7 +136,7 @@ def claims_de(cuenta: Cuenta, settings: Settings, ahora: datetime) -> dict[str, 
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": iat,
-        "exp": int(iat) + settings.access_token_minutes * 60,
+        "exp": iat + settings.access_token_minutes * 60,
         "jti": uuid.uuid4().hex,
     }
 
