@@ -43,7 +43,8 @@ log = logging.getLogger("sigexp.revocation")
 
 ROUTING_KEY = "sigexp.usuario.sesiones_revocadas.v1"
 DEFAULT_LIFETIME_SECONDS = 15 * 60  # auth's access-token lifetime until its list says otherwise
-SKEW_SECONDS = 60.0  # entries outlive the tokens they void by this much (clock differences)
+SKEW_SECONDS = 60.0
+HEARTBEAT_SECONDS = 10  # entries outlive the tokens they void by this much (clock differences)
 REVOCADA = "La sesión fue cerrada o sus permisos cambiaron. Inicie sesión nuevamente."
 INCIERTA = (
     "Por seguridad no se aceptan cambios en este momento: no se pudo confirmar que su sesión "
@@ -226,6 +227,8 @@ class RevocationFeed:
         connection = await aio_pika.connect(
             self.amqp_url,
             timeout=5,
+            # A broker that went silent is noticed within ~2 heartbeats; writes stop meanwhile.
+            heartbeat=HEARTBEAT_SECONDS,
             client_properties={"connection_name": f"{self.name} revocaciones {os.getpid()}"},
         )
         closed = asyncio.Event()
