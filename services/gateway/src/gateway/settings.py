@@ -1,6 +1,9 @@
 """Settings of the gateway (environment prefix `GATEWAY_`)."""
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sigexp_common.settings import looks_default
 
 
 class Settings(BaseSettings):
@@ -48,6 +51,12 @@ class Settings(BaseSettings):
 
     trusted_proxies: int = 0  # proxies in front of the gateway whose X-Forwarded-For is trusted
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_default_broker_in_production(self) -> "Settings":
+        if self.env == "production" and looks_default(self.amqp_url):
+            raise ValueError("production refuses development defaults for: amqp_url")
+        return self
 
 
 NOT_SERVICES = frozenset({"jwks_url", "amqp_url", "revocations_url"})

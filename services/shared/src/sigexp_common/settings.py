@@ -74,7 +74,7 @@ class ServiceSettings(BaseSettings):
     def _refuse_default_secrets_in_production(self) -> ServiceSettings:
         if self.env != "production":
             return self
-        bad = [name for name in self.secret_fields if _looks_default(getattr(self, name))]
+        bad = [name for name in self.secret_fields if looks_default(getattr(self, name))]
         if bad:
             raise ValueError(
                 "production refuses development defaults for: " + ", ".join(sorted(bad))
@@ -82,7 +82,8 @@ class ServiceSettings(BaseSettings):
         return self
 
 
-def _looks_default(value: Any) -> bool:
+def looks_default(value: Any) -> bool:
+    """A development default (or an obviously unset secret), which production refuses."""
     text = str(value)
     return (
         DEFAULT_SECRET_MARK in text
