@@ -349,3 +349,10 @@ async def test_sin_suscripcion_una_escritura_es_503_y_una_lectura_sigue(
 
 async def _es(consulta: Callable[[], Awaitable[int]], estado: int) -> bool:
     return await consulta() == estado
+
+
+def test_la_lista_de_revocaciones_no_se_sirve_por_el_gateway(sistema: Sistema) -> None:
+    assert httpx.get(sistema.gateway + "/internal/revocaciones").status_code == 404
+    directa = httpx.get(sistema.url("auth") + "/internal/revocaciones")
+    assert directa.status_code == 200, directa.text
+    assert directa.json()["vigencia_segundos"] == 15 * 60
