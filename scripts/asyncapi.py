@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from sigexp_common import revocation
 from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.envelope import Envelope, Event
 from sigexp_testing import workspace
@@ -126,6 +127,17 @@ def documento() -> dict[str, Any]:
                     "channel": {"$ref": f"#/channels/{nombre}"},
                     "summary": f"cola {servicio}.events (quorum, DLQ {servicio}.dlq)",
                 }
+    # Revoked sessions are read by every token verifier, not by a service's HANDLERS: each
+    # process (workers and the gateway too) binds an exclusive, auto-delete queue of its own.
+    revocadas = _nombre(revocation.ROUTING_KEY)
+    if revocadas in channels:
+        for verificador in (*SERVICIOS, workspace.GATEWAY):
+            operations[f"{verificador}.verifica.{revocadas}"] = {
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{revocadas}"},
+                "summary": "cola exclusiva de cada proceso (sigexp_common.revocation), sin "
+                "DLQ: al conectarse recarga la lista de auth (GET /internal/revocaciones)",
+            }
     envelope = Envelope.model_json_schema()
     envelope["properties"].pop("data", None)
     envelope["properties"]["data"] = {"type": "object"}

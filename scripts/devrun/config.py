@@ -133,6 +133,7 @@ class Config:
                 for name in SERVICES
                 if name != workspace.GATEWAY
             }
+            computed["GATEWAY_AMQP_URL"] = self.amqp_url  # revoked sessions come by the bus
         return {**computed, **self.environ}
 
 

@@ -80,6 +80,7 @@ def _environment(
             "ARCHIVOS_S3_SECRET_KEY": secret,
             "ARCHIVOS_S3_BUCKET": "sigexp-bench",
             "GATEWAY_JWKS_URL": jwks,
+            "GATEWAY_AMQP_URL": amqp,
             "GATEWAY_LOG_LEVEL": "WARNING",
         }
     )

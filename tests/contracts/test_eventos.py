@@ -49,6 +49,8 @@ SIN_CONSUMIDOR = {
     "sigexp.usuario.creado.v1": "for ministries' subscribers and the future notifications "
     "service; services read the user from the token",
     "sigexp.usuario.actualizado.v1": "same as usuario.creado; token revocation travels apart",
+    "sigexp.usuario.sesiones_revocadas.v1": "read by every token verifier through "
+    "sigexp_common.revocation (an exclusive queue per process), not by a service's HANDLERS",
     "sigexp.dependencia.actualizada.v1": "pases will validate a pase's dependencia against it; "
     "until then the destination desk is enough",
 }

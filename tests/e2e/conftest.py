@@ -125,6 +125,7 @@ def _environment(
             "ARCHIVOS_S3_BUCKET": "sigexp-e2e",
             "GATEWAY_JWKS_URL": jwks,
             "GATEWAY_OPS_PORT": str(free_port()),
+            "GATEWAY_AMQP_URL": amqp,
         }
     )
     for service in WITH_DATABASE:

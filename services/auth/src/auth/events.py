@@ -8,6 +8,8 @@ it is newer (`sigexp_common.projection`), whatever order the bus delivers them i
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar, Self
 
 from pydantic import PrivateAttr
@@ -49,6 +51,28 @@ class UsuarioCreado(UsuarioEvento):
 
 class UsuarioActualizado(UsuarioEvento):
     event_type: ClassVar[str] = "sigexp.usuario.actualizado.v1"
+
+
+class MotivoRevocacion(StrEnum):
+    DESACTIVACION = "DESACTIVACION"
+    CAMBIO_PERFIL = "CAMBIO_PERFIL"  # profile, desk or organismo changed
+    CAMBIO_PASSWORD = "CAMBIO_PASSWORD"
+    RESTABLECIMIENTO = "RESTABLECIMIENTO"
+    LOGOUT = "LOGOUT"
+    REUTILIZACION_REFRESH = "REUTILIZACION_REFRESH"
+
+
+class SesionesRevocadas(Event):
+    """Every access token of the user issued at or before `revocadas_hasta` is void."""
+
+    event_type: ClassVar[str] = "sigexp.usuario.sesiones_revocadas.v1"
+
+    usuario_id: uuid.UUID
+    revocadas_hasta: datetime  # UTC, microseconds: tokens carry their `iat` as precisely
+    motivo: MotivoRevocacion
+
+    def subject(self) -> str | None:
+        return str(self.usuario_id)
 
 
 class CatalogoEvento(Event):
@@ -153,6 +177,7 @@ class TipoActualizado(CatalogoEvento):
 PUBLICA: list[type[Event]] = [
     UsuarioCreado,
     UsuarioActualizado,
+    SesionesRevocadas,
     OrganismoActualizado,
     MesaActualizada,
     DependenciaActualizada,

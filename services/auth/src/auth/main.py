@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from auth.events import PUBLICA
 from auth.mail import EnviadorCorreos
 from auth.routes import routers
-from auth.service import arranque
+from auth.service import arranque, revocaciones
 from auth.service.claves import VerificadorLocal
 from auth.settings import Settings
 from sigexp_common.app import ServiceSpec
 from sigexp_common.db import transaction
+from sigexp_common.revocation import ListaRevocaciones, RevocationSource
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -41,6 +42,17 @@ async def _al_detener(app: FastAPI) -> None:
             await tarea
 
 
+def _revocaciones_de_la_base(app: FastAPI) -> RevocationSource:
+    """auth's own processes load the revoked sessions from its database, not over HTTP."""
+    settings = cast(Settings, app.state.settings)
+
+    async def leer() -> ListaRevocaciones:
+        async with transaction(app.state.sessions) as db:
+            return await revocaciones.lista_vigente(db, settings)
+
+    return leer
+
+
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="auth",
@@ -50,5 +62,6 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         publica=PUBLICA,
         on_startup=[_al_iniciar],
         on_shutdown=[_al_detener],
+        revocations_source=_revocaciones_de_la_base,
         title="SIGEXP auth: cuentas, perfiles, catálogo y claves",
     )

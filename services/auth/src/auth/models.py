@@ -259,3 +259,14 @@ class CorreoPendiente(Base):
             postgresql_where=text("enviado_en IS NULL"),
         ),
     )
+
+
+class RevocacionSesiones(Base):
+    """The user's access tokens issued up to `revocadas_hasta` are void (the latest time wins;
+    the verifiers load the recent rows at start and hear the rest by event)."""
+
+    __tablename__ = "revocaciones_sesiones"
+
+    usuario_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("usuarios.id"), primary_key=True)
+    revocadas_hasta: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    motivo: Mapped[str] = mapped_column(String(40))

@@ -6,6 +6,7 @@ import statistics
 import time
 
 import jwt
+import pytest
 
 from auth.settings import Settings
 from sigexp_common.security import Usuario
@@ -28,7 +29,8 @@ async def test_login_entrega_token_con_el_contrato_de_claims(api, client, auth_s
     assert claims["typ"] == "access"
     assert claims["iss"] == auth_settings.jwt_issuer
     assert claims["aud"] == auth_settings.jwt_audience
-    assert claims["exp"] - claims["iat"] == 15 * 60
+    assert claims["exp"] - claims["iat"] == pytest.approx(15 * 60)
+    assert isinstance(claims["iat"], float)  # to the microsecond: revocations compare with it
     assert claims["jti"]
     usuario = Usuario.from_claims(claims)
     assert usuario.debe_cambiar_password is False

@@ -32,15 +32,16 @@ ROOT = Path(__file__).resolve().parents[4]
 
 @pytest.fixture
 def jwks(tokens: TokenFactory) -> Iterator[str]:
-    """auth's JWKS, as the processes fetch it: over HTTP."""
+    """auth's JWKS and its (empty) list of revoked sessions, as the processes fetch them."""
     cuerpo = json.dumps(tokens.jwks()).encode()
+    revocaciones = json.dumps({"items": [], "vigencia_segundos": 900}).encode()
 
     class Claves(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(cuerpo)
+            self.wfile.write(revocaciones if self.path.startswith("/internal/") else cuerpo)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -71,7 +72,10 @@ async def _consumidores(amqp_url: str, cola: str) -> int:
     conexion = await aio_pika.connect(amqp_url)
     try:
         canal = await conexion.channel()
-        declarada = await canal.declare_queue(cola, passive=True)
+        try:
+            declarada = await canal.declare_queue(cola, passive=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            return 0  # not declared yet: the messaging process is still starting
         return int(declarada.declaration_result.consumer_count or 0)
     finally:
         await conexion.close()

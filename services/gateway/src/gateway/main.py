@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,12 @@ from gateway.settings import Settings, trusted_networks
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import install_request_context
 from sigexp_common.logs import setup_logging
+from sigexp_common.revocation import (
+    RevocationSource,
+    http_source,
+    revocations_url,
+    start_revocations,
+)
 from sigexp_common.security import JwksVerifier
 
 STATIC = Path(__file__).parent / "static"
@@ -26,7 +33,11 @@ UI_POLICY = (
 )
 
 
-def create_gateway(settings: Settings | None = None) -> FastAPI:
+def create_gateway(
+    settings: Settings | None = None, *, revocations_source: RevocationSource | None = None
+) -> FastAPI:
+    """`revocations_source`: where the revoked sessions are loaded from (default: auth's
+    internal route; tests whose tokens no auth issued pass `no_revocations`)."""
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -37,9 +48,16 @@ def create_gateway(settings: Settings | None = None) -> FastAPI:
         app.state.verifier = JwksVerifier(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )
+        # Its own list of revoked sessions, kept by the bus: the first wall refuses them too.
+        source = revocations_source or http_source(
+            revocations_url(settings.jwks_url, settings.revocations_url), app.state.verifier.client
+        )
+        feed = await start_revocations(app, settings.amqp_url, settings.exchange, source, "gateway")
         try:
             yield
         finally:
+            feed.cancel()
+            await asyncio.gather(feed, return_exceptions=True)
             await app.state.verifier.aclose()
             await app.state.upstreams.aclose()
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import jwks_probe, operations_router
+from sigexp_common.revocation import revocations_probe
 
 
 def create_operations(gateway: FastAPI) -> FastAPI:
@@ -18,5 +19,6 @@ def create_operations(gateway: FastAPI) -> FastAPI:
     install_error_handlers(app)
     # Ready = this process can serve: auth being down is a 503 per request (no keys), not a
     # reason to pull every gateway out of the load balancer; the keys' age is on /metrics.
-    app.include_router(operations_router({}, probes=(lambda _: jwks_probe(gateway),)))
+    probes = (lambda _: jwks_probe(gateway), lambda _: revocations_probe(gateway))
+    app.include_router(operations_router({}, probes=probes))
     return app

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sigexp_common.settings import DEFAULT_SECRET_MARK
+from sigexp_common.settings import DEFAULT_SECRET_MARK, looks_default
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # System-wide variables (one value for every service) that `GATEWAY_<NAME>` overrides.
@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
+    # The broker, only to hear auth's revoked sessions (`sigexp_common.revocation`), and the
+    # list to load at start (unset: `/internal/revocaciones` on the JWKS host).
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "sigexp.events"
+    revocations_url: str | None = None
 
     # Upstream timeouts: connect = reaching the service; read = silence while waiting for its
     # answer (every byte that arrives restarts it, so a long download is not cut). Each
@@ -91,6 +96,8 @@ class Settings(BaseSettings):
             DEFAULT_SECRET_MARK in self.gateway_secret or len(self.gateway_secret) < 16
         ):
             raise ValueError("production refuses a development or short gateway_secret")
+        if self.env == "production" and looks_default(self.amqp_url):
+            raise ValueError("production refuses development defaults for: amqp_url")
         return self
 
 
@@ -102,10 +109,13 @@ def trusted_networks(value: str) -> tuple[Network, ...]:
     )
 
 
+NOT_SERVICES = frozenset({"jwks_url", "amqp_url", "revocations_url"})
+
+
 def services() -> list[str]:
     """The services the gateway forwards to: one `<service>_url` setting each."""
     return [
         f.removesuffix("_url")
         for f in Settings.model_fields
-        if f.endswith("_url") and f != "jwks_url"
+        if f.endswith("_url") and f not in NOT_SERVICES
     ]

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from gateway.main import create_gateway
 from gateway.settings import Settings, services
+from sigexp_common.revocation import no_revocations
 from sigexp_testing.infra import free_port
 from sigexp_testing.tokens import TokenFactory
 
@@ -64,9 +65,11 @@ async def gateway_ante_url(
 ) -> AsyncIterator[str]:
     """A gateway, served for real, whose every upstream is at `upstream`; yields its base URL."""
     urls = {f"{name}_url": upstream for name in services()}
-    gateway = create_gateway(Settings(**{**urls, **settings}))
+    # Test tokens: no auth issued them, so no auth is asked for revoked sessions.
+    gateway = create_gateway(Settings(**{**urls, **settings}), revocations_source=no_revocations)
     async with gateway.router.lifespan_context(gateway):
         await gateway.state.verifier.aclose()
         gateway.state.verifier = tokens.verifier()
+        await asyncio.wait_for(gateway.state.revocaciones.wait_live(), timeout=30)
         async with servidor(gateway) as url:
             yield url

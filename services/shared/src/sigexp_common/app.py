@@ -30,6 +30,13 @@ from sigexp_common.http import (
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
 from sigexp_common.relay import OutboxRelay
+from sigexp_common.revocation import (
+    RevocationSource,
+    http_source,
+    revocations_probe,
+    revocations_url,
+    start_revocations,
+)
 from sigexp_common.security import JwksVerifier
 from sigexp_common.settings import ServiceSettings
 
@@ -67,6 +74,15 @@ class ServiceSpec:
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
     title: str = ""
+    # Where this process loads the revoked sessions from; None: auth's internal route over
+    # HTTP (`settings.revocations_url`). auth reads its own database instead.
+    revocations_source: Callable[[FastAPI], RevocationSource] | None = None
+
+    def revocation_source(self, app: FastAPI) -> RevocationSource:
+        if self.revocations_source is not None:
+            return self.revocations_source(app)
+        url = revocations_url(self.settings.jwks_url, self.settings.revocations_url)
+        return http_source(url, app.state.verifier.client)
 
     @property
     def published_types(self) -> frozenset[str]:
@@ -130,6 +146,12 @@ def _lifespan(
             tasks.append(asyncio.create_task(relay.run(), name="relay"))
         for hook in spec.on_startup:
             await hook(app)
+        # After the hooks (auth's own source needs its session factory), before serving.
+        tasks.append(
+            await start_revocations(
+                app, settings.amqp_url, settings.exchange, spec.revocation_source(app), spec.name
+            )
+        )
         try:
             yield
         finally:
@@ -152,7 +174,9 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     install_request_context(app)
     # Ready = can serve: the database and the service's own checks, never the broker.
     checks: dict[str, ReadyCheck] = {"database": database_ready, **spec.ready_checks}
-    app.include_router(operations_router(checks, probes=(broker_probe, jwks_probe)))
+    app.include_router(
+        operations_router(checks, probes=(broker_probe, jwks_probe, revocations_probe))
+    )
     for router in spec.routers:
         app.include_router(router)
     return app

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import jwt
@@ -20,7 +20,12 @@ from fastapi import Depends, Request
 
 from sigexp_common.errors import NoAutenticado, NoDisponible, SinPermiso
 
+if TYPE_CHECKING:  # revocation imports the broker, whose imports come back here
+    from sigexp_common.revocation import Revocaciones
+
 log = logging.getLogger("sigexp.security")
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})  # reads: served even while revocations are uncertain
 
 
 class Perfil(StrEnum):
@@ -154,7 +159,8 @@ DEFAULT_TOKEN_CACHE_SIZE = 10_000
 
 
 class JwksVerifier:
-    """Verifies ES256 tokens with keys fetched from a JWKS URL.
+    """Verifies ES256 tokens with keys fetched from a JWKS URL (signature, claims, expiry; the
+    revoked sessions are `verify_request`'s to check).
 
     Keys are cached; a token whose `kid` is unknown triggers one refresh (at most one per
     `min_refresh_seconds`), so a key rotation is picked up without a restart. Verified tokens
@@ -184,6 +190,11 @@ class JwksVerifier:
     def age_seconds(self) -> float | None:
         """Seconds since the keys were fetched; None while they never were (a metric)."""
         return None if self._fetched_at is None else time.monotonic() - self._fetched_at
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The HTTP client it reaches auth with (also for the list of revoked sessions)."""
+        return self._client
 
     @property
     def key_count(self) -> int:
@@ -260,9 +271,19 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def _token_user(request: Request) -> Usuario:
+async def verify_request(request: Request) -> dict[str, Any]:
+    """The claims of the request's token: signature and expiry (`JwksVerifier`), then the
+    process's list of revoked sessions (`sigexp_common.revocation`): a revoked token is 401,
+    and a write while that list may be incomplete is 503. Every wall verifies through here."""
     verifier: JwksVerifier = request.app.state.verifier
     claims = await verifier.verify(bearer_token(request))
+    revocaciones: Revocaciones = request.app.state.revocaciones
+    revocaciones.check(claims, write=request.method not in SAFE_METHODS)
+    return claims
+
+
+async def _token_user(request: Request) -> Usuario:
+    claims = await verify_request(request)
     try:
         return Usuario.from_claims(claims)
     except (KeyError, ValueError) as exc:

@@ -37,6 +37,9 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
+    # auth's list of revoked sessions (`sigexp_common.revocation`); unset: `/internal/
+    # revocaciones` on the JWKS host.
+    revocations_url: str | None = None
     migrate_on_start: bool = True
     # HTTP worker processes of `serve`. Above 1, the relay and the consumers run in one
     # process of their own beside them, never in the workers (see `sigexp_common.cli`).
@@ -71,7 +74,7 @@ class ServiceSettings(BaseSettings):
     def _refuse_default_secrets_in_production(self) -> ServiceSettings:
         if self.env != "production":
             return self
-        bad = [name for name in self.secret_fields if _looks_default(getattr(self, name))]
+        bad = [name for name in self.secret_fields if looks_default(getattr(self, name))]
         if bad:
             raise ValueError(
                 "production refuses development defaults for: " + ", ".join(sorted(bad))
@@ -79,7 +82,8 @@ class ServiceSettings(BaseSettings):
         return self
 
 
-def _looks_default(value: Any) -> bool:
+def looks_default(value: Any) -> bool:
+    """A development default (or an obviously unset secret), which production refuses."""
     text = str(value)
     return (
         DEFAULT_SECRET_MARK in text

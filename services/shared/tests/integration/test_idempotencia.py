@@ -96,6 +96,7 @@ async def app(engine: AsyncEngine, tokens: TokenFactory, tmp_path: Path) -> Fast
     app.include_router(router)
     install_error_handlers(app)
     app.state.sessions = make_sessionmaker(engine, "prueba")
+    app.state.revocaciones = tokens.revocaciones()
     app.state.verifier = CountingVerifier(
         "http://auth.test/.well-known/jwks.json",
         tokens.issuer,

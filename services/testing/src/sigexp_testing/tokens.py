@@ -17,6 +17,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from sigexp_common.revocation import ListaRevocaciones, Revocaciones
 from sigexp_common.security import JwksVerifier
 
 
@@ -73,3 +74,11 @@ class TokenFactory:
             self.audience,
             client=httpx.AsyncClient(transport=transport),
         )
+
+    def revocaciones(self) -> Revocaciones:
+        """The revoked sessions of an app built by hand around these tokens (no auth issued
+        them): empty and complete, so writes pass (`app.state.revocaciones`)."""
+        revocaciones = Revocaciones()
+        revocaciones.load(ListaRevocaciones([]))
+        revocaciones.set_live(True)
+        return revocaciones

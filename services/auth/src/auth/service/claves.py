@@ -121,7 +121,9 @@ async def claves_publicas(db: AsyncSession, settings: Settings) -> list[dict[str
 
 def claims_de(cuenta: Cuenta, settings: Settings, ahora: datetime) -> dict[str, Any]:
     """The token contract every service relies on (see sigexp_common.security.Usuario)."""
-    iat = int(ahora.timestamp())
+    # `iat` to the microsecond: a revocation voids the tokens issued up to its own instant,
+    # and one issued a moment later (in the same second) must stay valid.
+    iat = ahora.timestamp()
     return {
         "sub": str(cuenta.id),
         "usuario": cuenta.usuario,

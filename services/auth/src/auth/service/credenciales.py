@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import mail
+from auth.events import MotivoRevocacion
 from auth.models import Cuenta, TokenRestablecimiento
-from auth.service import intentos, passwords, pedidos, sesiones
+from auth.service import intentos, passwords, pedidos, revocaciones, sesiones
 from auth.service.comun import cuenta_para_actualizar, sha256_hex, usuario_de
 from auth.settings import Settings
 from sigexp_common import audit, context
@@ -75,6 +76,7 @@ async def cambiar_password(
             [CampoInvalido("password_nueva", "Debe ser distinta de la actual.")],
         )
     await _fijar_password(db, settings, cuenta, nueva, "password_nueva")
+    await revocaciones.revocar_sesiones(db, cuenta.id, MotivoRevocacion.CAMBIO_PASSWORD)
     audit.registrar(db, por, "auth.password_cambiar", f"usuario/{cuenta.id}")
 
 
@@ -143,6 +145,7 @@ async def restablecer(db: AsyncSession, settings: Settings, token: str, nueva: s
     if cuenta is None or not cuenta.activo:
         raise PeticionInvalida(ENLACE_INVALIDO)
     await _fijar_password(db, settings, cuenta, nueva, "password_nueva")
+    await revocaciones.revocar_sesiones(db, cuenta.id, MotivoRevocacion.RESTABLECIMIENTO)
     fila.usado_en = utcnow()
     await _anular_enlaces_pendientes(db, cuenta.id)
     await intentos.levantar_bloqueo(db, cuenta.id)  # the owner proved it holds the mailbox

@@ -13,7 +13,7 @@ from auth import mail
 from auth.events import UsuarioActualizado, UsuarioCreado
 from auth.models import Cuenta, Mesa, Organismo
 from auth.schemas import UsuarioIn, UsuarioPatch
-from auth.service import passwords, sesiones
+from auth.service import passwords, revocaciones, sesiones
 from auth.service.comun import cuenta_para_actualizar
 from auth.settings import Settings
 from sigexp_common import audit, entrada, outbox
@@ -275,6 +275,7 @@ async def actualizar_usuario(
         return cuenta
     if cuenta.activo is False:
         await sesiones.revocar_todas(db, cuenta.id)
+    await revocaciones.por_cambio_de_cuenta(db, cuenta.id, cambiados, cuenta.activo)
     await _recargar(db, cuenta)
     outbox.add(db, UsuarioActualizado.de(cuenta))
     audit.registrar(

@@ -10,8 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth.events import MotivoRevocacion
 from auth.models import Cuenta, RefreshToken
-from auth.service import claves, intentos, passwords
+from auth.service import claves, intentos, passwords, revocaciones
 from auth.service.comun import cuenta_por_nombre_o_email, sha256_hex, usuario_de
 from auth.settings import Settings
 from sigexp_common import audit
@@ -91,7 +92,10 @@ async def refrescar(db: AsyncSession, settings: Settings, token: str) -> ParDeTo
     if fila is None:
         raise NoAutenticado(SESION_INVALIDA)
     ahora = utcnow()
-    if fila.usado_en is not None:
+    if fila.usado_en is not None:  # a stolen token, or its thief's: every access token too
+        await revocaciones.revocar_sesiones(
+            db, fila.usuario_id, MotivoRevocacion.REUTILIZACION_REFRESH
+        )
         raise await _revocar_y_denegar(db, fila, "auth.refresh_reutilizado")
     if fila.revocado_en is not None or fila.expira_en <= ahora:
         raise NoAutenticado(SESION_INVALIDA)
@@ -137,4 +141,5 @@ async def cerrar_sesion(db: AsyncSession, por: Usuario, token: str) -> None:
     fila = await db.scalar(select(RefreshToken).where(RefreshToken.token_hash == sha256_hex(token)))
     if fila is not None and fila.usuario_id == por.id:
         await _revocar_familia(db, fila.familia_id)
+    await revocaciones.revocar_sesiones(db, por.id, MotivoRevocacion.LOGOUT)
     audit.registrar(db, por, "auth.logout", f"usuario/{por.id}")
