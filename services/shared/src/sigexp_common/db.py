@@ -96,7 +96,9 @@ def _session_for(request: Request) -> AsyncSession:
     server-side cursor until the end of the request (`stream`); none does."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     if request.method in READ_ONLY_METHODS:
-        return sessions(bind=_autocommit(sessions.kw["bind"]))
+        session = sessions(bind=_autocommit(sessions.kw["bind"]))
+        session.info[audit.AUTOCOMMIT] = True  # `audit.lectura` hands its connection back early
+        return session
     return sessions()
 
 
