@@ -93,7 +93,8 @@ def _session_for(request: Request) -> AsyncSession:
     At READ COMMITTED every statement sees its own snapshot anyway, so a read of several
     statements sees what it saw inside a transaction. A refusal's record (`_refuse`) is a
     single INSERT, atomic on its own. What a safe method cannot do here: hold a lock or a
-    server-side cursor until the end of the request (`stream`); none does."""
+    server-side cursor until the end of the request (`stream`): auditoria's verification pages
+    on `seq` instead."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     if request.method in READ_ONLY_METHODS:
         session = sessions(bind=_autocommit(sessions.kw["bind"]))
