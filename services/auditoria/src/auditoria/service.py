@@ -206,22 +206,36 @@ async def _en_descarte(amqp_url: str) -> tuple[int | None, str | None]:
     )
 
 
+_PAGINA_VERIFICADA = 1000
+
+
+async def _pagina_de_la_cadena(db: AsyncSession, despues_de: int | None) -> Sequence[Registro]:
+    """The next records of the chain in order, by pages on `seq` (a read runs in autocommit,
+    where no server-side cursor lives: `db.Session`). Batches are appended in `seq` order under
+    the chain's lock, so a page never sees a record whose predecessor is not committed yet."""
+    consulta = select(Registro).order_by(Registro.seq).limit(_PAGINA_VERIFICADA)
+    if despues_de is not None:
+        consulta = consulta.where(Registro.seq > despues_de)
+    return (await db.scalars(consulta)).all()
+
+
 async def verificar_cadena(db: AsyncSession, por: Usuario, amqp_url: str) -> Verificacion:
     """Recompute every hash in order: an edited row or a missing one breaks the chain. Records
     that never reached the chain (dead-lettered) make it incomplete: not ok either."""
     require_perfil(por, Perfil.ADMIN)
     en_descarte, problema = await _en_descarte(amqp_url)
-    anterior, total = GENESIS, 0
-    result = await db.stream_scalars(select(Registro).order_by(Registro.seq))
-    async for registro in result:
-        total += 1
-        if registro.hash_anterior != anterior:
-            error = f"registro {registro.seq}: falta el anterior o fue alterado"
-            return Verificacion(False, total, error, en_descarte)
-        if calcular_hash(anterior, contenido(registro)) != registro.hash:
-            error = f"registro {registro.seq}: su contenido fue alterado"
-            return Verificacion(False, total, error, en_descarte)
-        anterior = registro.hash
+    anterior, total, ultimo = GENESIS, 0, None
+    while registros := await _pagina_de_la_cadena(db, ultimo):
+        for registro in registros:
+            total += 1
+            if registro.hash_anterior != anterior:
+                error = f"registro {registro.seq}: falta el anterior o fue alterado"
+                return Verificacion(False, total, error, en_descarte)
+            if calcular_hash(anterior, contenido(registro)) != registro.hash:
+                error = f"registro {registro.seq}: su contenido fue alterado"
+                return Verificacion(False, total, error, en_descarte)
+            anterior = registro.hash
+        ultimo = registros[-1].seq
     await audit.lectura(
         db,
         por,

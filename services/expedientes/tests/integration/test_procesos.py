@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import aio_pika
 import asyncpg
 import httpx
 import pytest
+from prometheus_client.mmap_dict import MmapedDict
 
 from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn
@@ -230,3 +232,59 @@ async def _sin_publicar(dsn: str) -> int:
         )
     finally:
         await conexion.close()
+
+
+PEDIDOS_DE_LA_RUTA = re.compile(
+    r'^sigexp_http_requests_total\{method="GET",route="/api/v1/expedientes",status="200"\} '
+    r"(\S+)$",
+    re.MULTILINE,
+)
+
+
+def _servidos_por_worker(carpeta: Path) -> dict[int, float]:
+    """Requests to the listing each process counted, from its own file of metrics."""
+    por_pid = {}
+    for archivo in carpeta.glob("counter_*.db"):
+        pid = int(archivo.stem.rsplit("_", 1)[1])
+        for clave, valor, _, _ in MmapedDict.read_all_values_from_file(str(archivo)):
+            if "sigexp_http_requests_total" in clave and '"/api/v1/expedientes"' in clave:
+                por_pid[pid] = por_pid.get(pid, 0.0) + valor
+    return por_pid
+
+
+def _atendieron_los_dos(servido: Servido) -> bool:
+    """Both workers counted requests to the listing in their files of metrics (none without
+    a folder of metrics: each worker then keeps its counts to itself)."""
+    for pid in _hijos(servido.proceso.pid):
+        entorno = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        for variable in entorno:
+            if variable.startswith(b"PROMETHEUS_MULTIPROC_DIR="):
+                carpeta = Path(variable.split(b"=", 1)[1].decode())
+                por_worker = _servidos_por_worker(carpeta)
+                return len([n for n in por_worker.values() if n > 0]) == 2
+    return False
+
+
+async def test_con_dos_workers_metrics_suma_los_pedidos_que_atendio_cada_uno(
+    servido: Servido, mesa
+) -> None:
+    async def listar(_: int) -> int:
+        # A connection per request: each may be accepted by either worker.
+        async with httpx.AsyncClient(base_url=servido.url, timeout=20) as cliente:
+            respuesta = await cliente.get("/api/v1/expedientes", headers=mesa.headers())
+            return respuesta.status_code
+
+    pedidos = 0
+    for ronda in range(12):  # until both workers served some (the kernel picks who accepts)
+        codigos = await asyncio.gather(*(listar(i) for i in range(10)))
+        assert codigos == [200] * 10
+        pedidos += 10
+        if ronda >= 3 and _atendieron_los_dos(servido):
+            break
+
+    for _ in range(6):  # whichever worker answers the scrape
+        async with httpx.AsyncClient(base_url=servido.url, timeout=10) as cliente:
+            metricas = (await cliente.get("/metrics")).text
+        encontrados = PEDIDOS_DE_LA_RUTA.findall(metricas)
+        assert [float(n) for n in encontrados] == [pedidos], encontrados
+    assert _atendieron_los_dos(servido)

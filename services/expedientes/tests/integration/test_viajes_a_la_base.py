@@ -3,13 +3,21 @@ the caller may see it come back together (round trips counted with SQLAlchemy's 
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
+
+from expedientes.main import build_spec
+from expedientes.settings import Settings
+from sigexp_common import context
+from sigexp_testing.apps import running_app
+from sigexp_testing.tokens import TokenFactory
 
 DATOS = {"extracto": "Compra de insumos de oficina", "tomos": 1, "fojas": 3}
 
@@ -73,3 +81,126 @@ async def test_el_listado_se_lee_en_una_sola_consulta(
     )
 
     assert len(lecturas) == 1
+
+
+@asynccontextmanager
+async def _en_el_cable(app: FastAPI, request_id: str) -> AsyncIterator[list[str]]:
+    """Every statement the request `request_id` sends to PostgreSQL on the pool's connections,
+    BEGIN and COMMIT included: SQLAlchemy's events see the statements, asyncpg's query logger
+    the transaction's own (its prepared statements it does not log). Both run in the context
+    of the query's task: the request id tells the request's from the relay's, which polls
+    meanwhile."""
+    vistas: list[str] = []
+
+    def anotar(consulta: Any) -> None:
+        if context.request_id.get() == request_id:
+            vistas.append(" ".join(consulta.query.split()))
+
+    def sentencia(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if context.request_id.get() == request_id:
+            vistas.append(" ".join(statement.split()))
+
+    def al_tomar(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        record.driver_connection.add_query_logger(anotar)
+
+    def al_devolver(dbapi_connection: Any, record: Any) -> None:
+        if record.driver_connection is not None:
+            record.driver_connection.remove_query_logger(anotar)
+
+    motor = app.state.engine.sync_engine
+    event.listen(motor, "before_cursor_execute", sentencia)
+    event.listen(motor.pool, "checkout", al_tomar)
+    event.listen(motor.pool, "checkin", al_devolver)
+    try:
+        yield vistas
+    finally:
+        event.remove(motor, "before_cursor_execute", sentencia)
+        event.remove(motor.pool, "checkout", al_tomar)
+        event.remove(motor.pool, "checkin", al_devolver)
+
+
+async def test_una_lectura_auditada_es_un_solo_viaje_a_la_base_sin_begin_ni_commit(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, otra_mesa
+) -> None:
+    app, cliente = servicio
+    alta = await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
+    url = f"/api/v1/expedientes/{alta.json()['id']}"
+    listado = "/api/v1/expedientes?limit=2"
+
+    viajes = {}
+    for nombre, ruta, quien in (("detalle", url, mesa), ("listado", listado, mesa)):
+        rid = f"viajes-{uuid.uuid4()}"
+        async with _en_el_cable(app, rid) as vistas:
+            respuesta = await cliente.get(ruta, headers={**quien.headers(), "X-Request-ID": rid})
+        assert respuesta.status_code == 200, respuesta.text
+        viajes[nombre] = vistas
+
+    # The read is its one SELECT; its audit record went to the group commit's own connection.
+    assert [v.split()[0] for v in viajes["detalle"]] == ["SELECT"], viajes["detalle"]
+    assert [v.split()[0] for v in viajes["listado"]] == ["SELECT"], viajes["listado"]
+    registrados = await _registros_de_lectura(app, alta.json()["id"])
+    assert registrados == 1
+
+
+async def test_un_rechazo_de_lectura_guarda_su_registro_en_un_solo_insert(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, otra_mesa
+) -> None:
+    app, cliente = servicio
+    alta = await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
+    rid = f"viajes-{uuid.uuid4()}"
+    async with _en_el_cable(app, rid) as vistas:
+        respuesta = await cliente.get(
+            f"/api/v1/expedientes/{alta.json()['id']}",
+            headers={**otra_mesa.headers(), "X-Request-ID": rid},
+        )
+
+    assert respuesta.status_code == 403  # out of the other desk's scope
+    assert [v.split()[0] for v in vistas] == ["SELECT", "INSERT"], vistas
+    assert "INTO outbox" in vistas[1]
+    async with app.state.engine.connect() as conexion:
+        rechazos = await conexion.scalar(
+            text(
+                "SELECT count(*) FROM outbox WHERE envelope->'data'->>'expediente_id' = :id "
+                "AND envelope->'data'->>'resultado' = 'DENEGADO'"
+            ),
+            {"id": alta.json()["id"]},
+        )
+    assert rechazos == 1
+
+
+async def _registros_de_lectura(app: FastAPI, expediente_id: str) -> int:
+    async with app.state.engine.connect() as conexion:
+        return int(
+            await conexion.scalar(
+                text(
+                    "SELECT count(*) FROM outbox WHERE envelope->'data'->>'expediente_id' = :id "
+                    "AND envelope->'data'->>'accion' = 'expediente.ver'"
+                ),
+                {"id": expediente_id},
+            )
+            or 0
+        )
+
+
+async def test_las_lecturas_que_esperan_su_registro_no_retienen_conexiones_del_pool(
+    settings: Settings, tokens: TokenFactory, mesa
+) -> None:
+    """A read waits for its record's group commit without its connection: 12 reads waiting
+    300 ms for company hold none, instead of 12 (with a pool of 10, each one past it was a
+    new PostgreSQL backend opened and closed per request)."""
+    lento = settings.model_copy(update={"audit_batch_max_wait_ms": 300})
+    async with running_app(build_spec(lento), verifier=tokens.verifier()) as (app, cliente):
+        alta = await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
+        url = f"/api/v1/expedientes/{alta.json()['id']}"
+        pool, lote = app.state.engine.sync_engine.pool, app.state.audit_batcher
+        lecturas = asyncio.gather(*(cliente.get(url, headers=mesa.headers()) for _ in range(12)))
+        tomadas = []  # connections checked out while all 12 wait for their batch
+        while not lecturas.done():
+            if lote.waiting == 12:
+                tomadas.append(pool.checkedout())
+            await asyncio.sleep(0.01)
+        respuestas = await lecturas
+
+    assert [r.status_code for r in respuestas] == [200] * 12
+    assert tomadas, "the 12 records never waited together"
+    assert max(tomadas) <= 1, tomadas  # the relay may hold one meanwhile

@@ -21,6 +21,7 @@ from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.envelope import Event
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
+    LAST_SET,
     ReadyCheck,
     database_ready,
     install_request_context,
@@ -46,11 +47,14 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 
 # Here, not in `http`: a process without a broker (the gateway) must not report one as down.
 BROKER_CONNECTED = Gauge(
-    "sigexp_broker_connected", "1 while this process has an open connection and channel to RabbitMQ"
+    "sigexp_broker_connected",
+    "1 while this process has an open connection and channel to RabbitMQ",
+    multiprocess_mode=LAST_SET,
 )
 CONSUMERS_STARTED = Gauge(
     "sigexp_consumers_started",
     "1 once this process reached the broker and started its consumers (if it has any)",
+    multiprocess_mode=LAST_SET,
 )
 
 

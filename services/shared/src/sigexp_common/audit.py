@@ -191,6 +191,7 @@ def registrar(
 
 
 BATCHER = "audit_batcher"  # where a session's `info` holds its process's `AuditBatcher`
+AUTOCOMMIT = "autocommit"  # set in a session's `info` when it runs without a transaction
 
 
 async def lectura(
@@ -212,6 +213,10 @@ async def lectura(
     if batcher is None:
         return outbox.add(session, record)
     envelope = outbox.envelope(session.info, record)
+    if session.info.get(AUTOCOMMIT):
+        # Nothing to commit (`db.Session` of a GET): the connection goes back to the pool while
+        # the batch fills and commits, instead of waiting with it (the session stays usable).
+        await session.commit()
     await batcher.registrar(envelope)
     return envelope
 

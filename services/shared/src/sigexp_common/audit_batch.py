@@ -93,6 +93,11 @@ class AuditBatcher:
             await self._task
         await self.engine.dispose()
 
+    @property
+    def waiting(self) -> int:
+        """Records waiting for the next batch."""
+        return len(self._waiting)
+
     async def registrar(self, envelope: Envelope) -> None:
         """Return once `envelope`'s outbox row is committed; `NoDisponible` if it was not."""
         if self._task is None or self._task.done() or self._closing:

@@ -18,7 +18,9 @@ import importlib
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import uuid
@@ -30,9 +32,10 @@ from fastapi import FastAPI
 
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
-from sigexp_common.consumer import EventConsumer, routing_keys
+from sigexp_common.consumer import EventConsumer, connections_needed, routing_keys
 from sigexp_common.db import make_engine
 from sigexp_common.delivery import revive
+from sigexp_common.http import MULTIPROC_DIR
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
 from sigexp_common.relay import OUTBOX, OutboxRelay
@@ -73,8 +76,13 @@ async def _declare_queue(spec: ServiceSpec) -> None:
 
 async def _consume(spec: ServiceSpec) -> None:
     settings = spec.settings
-    # Up to `prefetch` messages are handled at once, each holding a connection while it commits.
-    engine = make_engine(settings.database_url, pool_size=settings.prefetch)
+    # What the handlers hold at once, no more: auditoria's 200 deliveries in flight are two
+    # batches, two connections; a per-message consumer holds one per delivery (`prefetch`).
+    engine = make_engine(
+        settings.database_url,
+        pool_size=connections_needed(spec.handlers, settings.prefetch),
+        max_overflow=0,
+    )
     broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
     await broker.connect_forever()
     consumer = EventConsumer(spec.sessions(engine), spec.handlers)
@@ -204,8 +212,13 @@ def serve(build_spec: BuildSpec, spec: ServiceSpec, host: str, port: int) -> Non
     if settings.migrate_on_start:
         upgrade(spec.migrations_dir, settings.database_url)
     prefix = str(settings.model_config.get("env_prefix", ""))
+    # Every worker and the messaging process keep their metrics in files of one fresh folder
+    # (prometheus_client's multiprocess mode, chosen when it is imported: the children see it,
+    # this process does not need it); `/metrics` adds them up (`http.render_metrics`).
+    metrics_dir = tempfile.mkdtemp(prefix=f"sigexp-{spec.name}-metricas-")
     os.environ.update(
         {
+            MULTIPROC_DIR: metrics_dir,
             SPEC_VARIABLE: f"{build_spec.__module__}:{build_spec.__qualname__}",
             f"{prefix}RUN_RELAY": "false",
             f"{prefix}RUN_CONSUMERS": "false",
@@ -227,6 +240,7 @@ def serve(build_spec: BuildSpec, spec: ServiceSpec, host: str, port: int) -> Non
         )
     finally:
         messaging.stop()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def main(

@@ -70,6 +70,16 @@ Handlers = Mapping[type[Event], Handler | Batched]
 CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
 
 
+def connections_needed(handlers: Handlers, prefetch: int) -> int:
+    """Database connections a consumer of `handlers` holds at most at once: one per batched
+    model (one batch of each is applied at a time, then message by message if it failed),
+    plus `prefetch` when a handler takes its events one by one (every delivery in flight
+    holds one while it commits)."""
+    batched = sum(isinstance(handler, Batched) for handler in handlers.values())
+    one_by_one = any(not isinstance(handler, Batched) for handler in handlers.values())
+    return max(1, batched + (prefetch if one_by_one else 0))
+
+
 def routing_keys(handlers: Handlers) -> list[str]:
     """Binding keys: the handled types; a handler for `AnyEvent` (`#`) receives every event."""
     return sorted(model.event_type for model in handlers)

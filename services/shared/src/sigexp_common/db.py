@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,14 +25,14 @@ if TYPE_CHECKING:
     from sigexp_common.audit_batch import AuditBatcher
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
     """A pooled engine without pre-ping: asyncpg's ping is a transaction of its own (three
     round trips per checkout). A connection the server closed (a restart, a
     `pg_terminate_backend`, a proxy that dropped it) is already marked closed by asyncpg when
     its socket ended, so checkout discards it without asking the server (`_drop_closed`); one
     that dies unnoticed fails its first statement, SQLAlchemy then recycles the whole pool, and
     the request answers 503 with Retry-After (`errors`)."""
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=10)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     event.listen(engine.sync_engine.pool, "checkout", _drop_closed)
     return engine
 
@@ -67,12 +68,46 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+_autocommit_engines: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """`engine`'s pool in autocommit: each statement is its own implicit transaction, so a
+    read sends no BEGIN and no COMMIT (asyncpg's autocommit is a flag of the connection kept
+    on the Python side: switching it costs no round trip either way)."""
+    reader = _autocommit_engines.get(engine)
+    if reader is None:
+        reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _autocommit_engines[engine] = reader
+    return reader
+
+
+def _session_for(request: Request) -> AsyncSession:
+    """A session of the app's sessionmaker; for a GET or HEAD, bound to the autocommit engine.
+
+    A safe method only reads, and its audit record goes through `audit.lectura`'s own group
+    commit, so its one query needs no transaction around it: two round trips fewer per read.
+    At READ COMMITTED every statement sees its own snapshot anyway, so a read of several
+    statements sees what it saw inside a transaction. A refusal's record (`_refuse`) is a
+    single INSERT, atomic on its own. What a safe method cannot do here: hold a lock or a
+    server-side cursor until the end of the request (`stream`): auditoria's verification pages
+    on `seq` instead."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    if request.method in READ_ONLY_METHODS:
+        session = sessions(bind=_autocommit(sessions.kw["bind"]))
+        session.info[audit.AUTOCOMMIT] = True  # `audit.lectura` hands its connection back early
+        return session
+    return sessions()
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the route returns; rolled back when it
     raises, except that a refusal made by `audit.denegar` commits its audit record before the
-    error is answered (see `_refuse`)."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session:
+    error is answered (see `_refuse`). A GET or HEAD runs in autocommit (`_session_for`)."""
+    async with _session_for(request) as session:
         await session.begin()
         try:
             yield session

@@ -9,12 +9,22 @@ writes going while RabbitMQ is down. What readiness leaves out, `/metrics` shows
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Final
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import text
 
 from sigexp_common import context
@@ -22,11 +32,20 @@ from sigexp_common import context
 REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("sigexp_http_request_seconds", "HTTP request latency", ["method", "route"])
 
+# Gauges set at scrape time (or by the one relay): with several workers the value shown is
+# the one set last, by whichever process set it (`multiprocess_mode`, see `render_metrics`).
+LAST_SET: Final = "mostrecent"
 JWKS_AGE = Gauge(
     "sigexp_jwks_age_seconds",
     "Seconds since this process fetched auth's signing keys (NaN: not fetched yet)",
+    multiprocess_mode=LAST_SET,
 )
-JWKS_KEYS = Gauge("sigexp_jwks_keys", "Signing keys this process holds to verify tokens")
+JWKS_KEYS = Gauge(
+    "sigexp_jwks_keys",
+    "Signing keys this process holds to verify tokens",
+    multiprocess_mode=LAST_SET,
+)
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"  # set by `cli serve` when it runs several workers
 
 ReadyCheck = Callable[[FastAPI], Awaitable[bool]]
 MetricProbe = Callable[[FastAPI], None]
@@ -113,6 +132,18 @@ def operations_router(
     async def metrics(request: Request) -> Response:
         for probe in probes:
             probe(request.app)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(render_metrics(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def render_metrics() -> bytes:
+    """The process's metrics; with several workers (`MULTIPROC_DIR` set), every process's of
+    this service start added up: counters and histograms summed, gauges as `LAST_SET`. Each
+    process writes its values to files there (prometheus_client's multiprocess mode), so a
+    scrape answered by any worker shows the requests all of them served."""
+    if not os.environ.get(MULTIPROC_DIR):
+        return generate_latest()
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)

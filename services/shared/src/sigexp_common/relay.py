@@ -27,6 +27,7 @@ from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn, transaction
 from sigexp_common.delivery import DeliveryLoop, DeliveryTable
 from sigexp_common.envelope import utcnow
+from sigexp_common.http import LAST_SET
 from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
 from sigexp_common.settings import ServiceSettings
 
@@ -34,8 +35,16 @@ log = logging.getLogger("sigexp.relay")
 
 PUBLISHED = Counter("sigexp_outbox_published_total", "Outbox rows published", ["type"])
 FAILED = Counter("sigexp_outbox_publish_failures_total", "Failed outbox publications", ["type"])
-PENDING = Gauge("sigexp_outbox_pending", "Outbox rows committed but not yet published")
-DEAD = Gauge("sigexp_outbox_dead", "Outbox rows that failed too often and are no longer tried")
+PENDING = Gauge(
+    "sigexp_outbox_pending",
+    "Outbox rows committed but not yet published",
+    multiprocess_mode=LAST_SET,  # set by the one relay
+)
+DEAD = Gauge(
+    "sigexp_outbox_dead",
+    "Outbox rows that failed too often and are no longer tried",
+    multiprocess_mode=LAST_SET,
+)
 
 OUTBOX = DeliveryTable(
     model=OutboxMessage,
