@@ -201,8 +201,9 @@ class DeliveryLoop(Generic[R]):
                 log.exception("%s pass failed", self.name)
             if claimed >= self.batch_size:
                 continue  # more are waiting
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: cancellable (3.11)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
 
 

@@ -203,7 +203,8 @@ class RevocationFeed:
     async def load_once(self, timeout: float = 2.0) -> bool:
         """One attempt at the list before serving (reads then know it); never raises."""
         try:
-            self.revocaciones.load(await asyncio.wait_for(self.source(), timeout))
+            async with asyncio.timeout(timeout):
+                self.revocaciones.load(await self.source())
             return True
         except Exception as exc:
             log.warning("revoked sessions not loaded at start: %r", exc)
@@ -245,8 +246,11 @@ class RevocationFeed:
                     break
                 except Exception as exc:
                     log.warning("revoked sessions: cannot reload the list: %r", exc)
+                    # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the
+                    # cancellation of a shutdown that lands while it waits (a hung lifespan).
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(closed.wait(), self.retry_seconds)
+                        async with asyncio.timeout(self.retry_seconds):
+                            await closed.wait()
             if not closed.is_set():
                 self.revocaciones.set_live(True)
                 log.info("revoked sessions: subscribed and loaded (%d)", len(self.revocaciones))
