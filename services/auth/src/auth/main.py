@@ -41,14 +41,21 @@ async def _al_detener(app: FastAPI) -> None:
             await tarea
 
 
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the uploaded file
+
+
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
+    settings = settings or Settings()
     return ServiceSpec(
         name="auth",
-        settings=settings or Settings(),
+        settings=settings,
         migrations_dir=MIGRATIONS,
         routers=routers,
         publica=PUBLICA,
         on_startup=[_al_iniciar],
         on_shutdown=[_al_detener],
         title="SIGEXP auth: cuentas, perfiles, catálogo y claves",
+        body_limits={
+            "/api/v1/catalogo/importar": settings.importacion_max_bytes + MULTIPART_OVERHEAD
+        },
     )

@@ -27,6 +27,7 @@ def test_produccion_acepta_credenciales_propias() -> None:
         env="production",
         database_url="postgresql+asyncpg://pases:s3creta-larga@db:5432/pases",
         amqp_url="amqp://pases:otra-s3creta@mq:5672/",
+        gateway_secret="una-clave-compartida-larga",
     )
     assert settings.env == "production"
 
