@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from auth.settings import Settings
+from sigexp_testing.apps import from_gateway
 from sigexp_testing.mailcatcher import body_text, read_mails
 
 ADMIN_PASSWORD = "dev-insecure-Admin-2026"
@@ -52,7 +53,7 @@ class Api:
         return await self.client.post(
             "/api/v1/auth/login",
             json={"usuario": usuario, "password": password},
-            headers={"X-Forwarded-For": ip or ip_al_azar()},
+            headers=from_gateway(ip or ip_al_azar()),
         )
 
     async def token(self, usuario: str, password: str) -> str:
