@@ -60,7 +60,7 @@ FROM_SECRET = {  # `{service}` is the service's name: its own database, broker u
     "admin_password": "admin-password",
     "s3_access_key": "s3-access-key",
     "s3_secret_key": "s3-secret-key",
-    "gateway_secret": "gateway-secret",
+    "gateway_secret": "gateway-secret",  # one for the whole system: the gateway and services
 }
 ORDER = [
     *("env", "log_level", "database_url", "amqp_url", "jwks_url", "migrate_on_start"),

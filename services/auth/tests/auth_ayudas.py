@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from auth.settings import Settings
+from sigexp_testing.apps import from_gateway
 from sigexp_testing.mailcatcher import body_text, read_mails
 
 ADMIN_PASSWORD = "dev-insecure-Admin-2026"
@@ -54,10 +55,7 @@ class Api:
     def desde(self, ip: str | None = None) -> dict[str, str]:
         """Headers of a request that the gateway forwards for a client at `ip` (random when
         not given): the address plus the gateway's shared secret, when the service has one."""
-        cabeceras = {"X-Forwarded-For": ip or ip_al_azar()}
-        if self.gateway_secret:
-            cabeceras["X-Sigexp-Gateway"] = self.gateway_secret
-        return cabeceras
+        return from_gateway(ip or ip_al_azar(), self.gateway_secret or None)
 
     async def login(self, usuario: str, password: str, ip: str | None = None) -> httpx.Response:
         return await self.client.post(

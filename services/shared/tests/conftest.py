@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +18,8 @@ from sigexp_common.db import make_engine, make_sessionmaker
 from sigexp_common.migrations import SHARED_MIGRATIONS, upgrade
 from sigexp_testing.infra import TestInfra
 from sigexp_testing.private_broker import PrivateBroker, start_private_broker
+
+sys.path.insert(0, str(Path(__file__).parent))  # helpers beside the tests (`borde`)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ class Settings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_archivos"
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url", "s3_secret_key")
+    secret_fields: ClassVar[tuple[str, ...]] = (*ServiceSettings.secret_fields, "s3_secret_key")
 
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: str = "sigexp"

@@ -11,6 +11,7 @@ PROPIAS = {
     "env": "production",
     "database_url": "postgresql+asyncpg://archivos:clave-propia@db:5432/archivos",
     "amqp_url": "amqp://archivos:clave-propia@mq:5672/",
+    "gateway_secret": "clave-propia-del-gateway",
 }
 
 

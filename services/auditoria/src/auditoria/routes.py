@@ -15,14 +15,17 @@ from auditoria.settings import Settings
 from sigexp_common import entrada
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
-from sigexp_common.security import CurrentUser
+from sigexp_common.security import Admin, Perfil, Usuario, perfil_requerido
 
 router = APIRouter(prefix="/api/v1", tags=["auditoria"], route_class=IdempotentRoute)
+
+# Who may query the audit, checked before the filters are validated.
+Auditor = Annotated[Usuario, perfil_requerido(Perfil.ADMIN, Perfil.AUTORIDAD)]
 
 
 @router.get("/auditoria", response_model=RegistrosOut)
 async def consultar(
-    user: CurrentUser,
+    user: Auditor,
     db: Session,
     expediente_id: uuid.UUID | None = None,
     usuario_id: uuid.UUID | None = None,
@@ -39,7 +42,7 @@ async def consultar(
 
 @router.get("/auditoria/exportar", response_class=Response)
 async def exportar(
-    user: CurrentUser,
+    user: Auditor,
     db: Session,
     expediente_id: uuid.UUID | None = None,
     usuario_id: uuid.UUID | None = None,
@@ -60,7 +63,7 @@ async def exportar(
 
 
 @router.get("/auditoria/verificacion", response_model=VerificacionOut)
-async def verificar(request: Request, user: CurrentUser, db: Session) -> VerificacionOut:
+async def verificar(request: Request, user: Admin, db: Session) -> VerificacionOut:
     settings: Settings = request.app.state.settings
     resultado = await service.verificar_cadena(db, por=user, amqp_url=settings.amqp_url)
     return VerificacionOut(**vars(resultado))

@@ -92,6 +92,17 @@ async def test_solo_admin_y_autoridad_consultan_la_auditoria(
     assert r.status_code == 403
 
 
+async def test_un_perfil_sin_acceso_recibe_403_aunque_los_filtros_sean_invalidos(
+    servicio: tuple[FastAPI, httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    _, cliente = servicio
+    invalidos = {"limit": "999", "desde": "ayer", "expediente_id": "no-es-uuid"}
+    r = await cliente.get("/api/v1/auditoria", params=invalidos, headers=_auth(tokens, "CONSULTA"))
+    assert r.status_code == 403
+    r = await cliente.get("/api/v1/auditoria", params=invalidos, headers=_auth(tokens, "ADMIN"))
+    assert r.status_code == 422
+
+
 async def test_la_base_rechaza_editar_o_borrar_registros(
     servicio: tuple[FastAPI, httpx.AsyncClient], bus: Broker, tokens: TokenFactory
 ) -> None:

@@ -42,6 +42,9 @@ async def _al_detener(app: FastAPI) -> None:
             await tarea
 
 
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the uploaded file
+
+
 def _revocaciones_de_la_base(app: FastAPI) -> RevocationSource:
     """auth's own processes load the revoked sessions from its database, not over HTTP."""
     settings = cast(Settings, app.state.settings)
@@ -54,9 +57,10 @@ def _revocaciones_de_la_base(app: FastAPI) -> RevocationSource:
 
 
 def build_spec(settings: Settings | None = None) -> ServiceSpec:
+    settings = settings or Settings()
     return ServiceSpec(
         name="auth",
-        settings=settings or Settings(),
+        settings=settings,
         migrations_dir=MIGRATIONS,
         routers=routers,
         publica=PUBLICA,
@@ -64,4 +68,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         on_shutdown=[_al_detener],
         revocations_source=_revocaciones_de_la_base,
         title="SIGEXP auth: cuentas, perfiles, catálogo y claves",
+        body_limits={
+            "/api/v1/catalogo/importar": settings.importacion_max_bytes + MULTIPART_OVERHEAD
+        },
     )

@@ -14,8 +14,7 @@ class Settings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_auth"
 
     secret_fields: ClassVar[tuple[str, ...]] = (
-        "database_url",
-        "amqp_url",
+        *ServiceSettings.secret_fields,
         "admin_password",
         "key_encryption_secret",
     )

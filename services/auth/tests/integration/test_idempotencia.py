@@ -8,6 +8,8 @@ import uuid
 import asyncpg
 from auth_ayudas import ADMIN_PASSWORD, nombre_unico
 
+from sigexp_testing.apps import from_gateway
+
 
 async def _claves_guardadas(database_url: str) -> int:
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -40,7 +42,7 @@ async def test_el_alta_de_usuario_reintentada_crea_una_sola_cuenta(api, client) 
 
 async def test_el_login_ignora_la_clave_y_no_guarda_los_tokens(client, auth_settings) -> None:
     antes = await _claves_guardadas(auth_settings.database_url)
-    headers = {"Idempotency-Key": str(uuid.uuid4()), "X-Forwarded-For": "10.9.8.7"}
+    headers = {"Idempotency-Key": str(uuid.uuid4()), **from_gateway("10.9.8.7")}
     body = {"usuario": "admin", "password": ADMIN_PASSWORD}
     una = await client.post("/api/v1/auth/login", json=body, headers=headers)
     otra = await client.post("/api/v1/auth/login", json=body, headers=headers)

@@ -99,6 +99,21 @@ async def test_solo_admin_gestiona_usuarios(api, client):
     assert (await client.get("/api/v1/usuarios")).status_code == 401
 
 
+async def test_un_no_admin_recibe_403_aunque_el_cuerpo_sea_invalido(api, client):
+    cuenta = await api.crear_usuario("OFICINA")
+    token = await api.token(cuenta.usuario, cuenta.password)
+    cabecera = {"Authorization": f"Bearer {token}"}
+    invalido = {"usuario": "", "perfil": "NINGUNO", "email": 3}
+    for metodo, path in (
+        ("POST", "/api/v1/usuarios"),
+        ("PATCH", f"/api/v1/usuarios/{cuenta.id}"),
+        ("POST", f"/api/v1/solicitudes-cuenta/{cuenta.id}/aprobar"),
+    ):
+        r = await client.request(metodo, path, json=invalido, headers=cabecera)
+        assert r.status_code == 403, path
+        assert r.json()["type"] == "/problemas/sin-permiso"
+
+
 async def test_listado_de_usuarios_filtra_y_pagina(api, client):
     marca = nombre_unico("lst")
     for i in range(3):

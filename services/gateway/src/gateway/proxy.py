@@ -14,7 +14,7 @@ from urllib.parse import quote
 import aiohttp
 from fastapi import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from gateway.client import UPSTREAM_ERRORS, Upstream, Upstreams
 from gateway.edge import client_address, public_location
@@ -117,10 +117,37 @@ class Relayed(StreamingResponse):
         self.answer = answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        left = False
+
+        async def noting_receive() -> Message:
+            nonlocal left
+            message = await receive()
+            left = left or message["type"] == "http.disconnect"
+            return message
+
+        async def send_while_there(message: Message) -> None:
+            # Once the client left, uvicorn's send returns at once and the relay would spin
+            # on the service's bytes (aiohttp reads what is buffered without yielding, so the
+            # response's cancel scope may never land): stop at the next block instead.
+            if left:
+                raise _ClientLeft
+            await send(message)
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, noting_receive, send_while_there)
+        except _ClientLeft:
+            pass
         finally:
-            self.answer.release()
+            # Cut short: the service may still be sending, so that connection is closed
+            # rather than pooled with the rest of its answer unread.
+            if self.answer.content.at_eof():
+                self.answer.release()
+            else:
+                self.answer.close()
+
+
+class _ClientLeft(Exception):
+    """The client went away while its answer was being relayed."""
 
 
 def _raw_path(request: Request) -> str:

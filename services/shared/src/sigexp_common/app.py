@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import Gauge
@@ -81,6 +82,9 @@ class ServiceSpec:
     # Where this process loads the revoked sessions from; None: auth's internal route over
     # HTTP (`settings.revocations_url`). auth reads its own database instead.
     revocations_source: Callable[[FastAPI], RevocationSource] | None = None
+
+    # Routes (by path template) that accept bodies larger than `settings.max_body_bytes`.
+    body_limits: Mapping[str, int] = field(default_factory=dict)
 
     def revocation_source(self, app: FastAPI) -> RevocationSource:
         if self.revocations_source is not None:
@@ -173,9 +177,28 @@ def _lifespan(
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
-    app = FastAPI(title=spec.title or f"SIGEXP {spec.name}", lifespan=_lifespan(spec))
+    settings = spec.settings
+    # Services are reached through the gateway: in production they publish no docs of their
+    # own (the gateway serves the merged ones), and a path never redirects to another one
+    # (a redirect would name the service's internal address): `/x/` is simply not `/x`.
+    docs: dict[str, Any] = (
+        {"docs_url": None, "redoc_url": None, "openapi_url": None}
+        if settings.env == "production"
+        else {}
+    )
+    app = FastAPI(
+        title=spec.title or f"SIGEXP {spec.name}",
+        lifespan=_lifespan(spec),
+        redirect_slashes=False,
+        **docs,
+    )
     install_error_handlers(app)
-    install_request_context(app)
+    install_request_context(
+        app,
+        gateway_secret=settings.gateway_secret,
+        max_body_bytes=settings.max_body_bytes,
+        body_limits=spec.body_limits,
+    )
     # Ready = can serve: the database and the service's own checks, never the broker.
     checks: dict[str, ReadyCheck] = {"database": database_ready, **spec.ready_checks}
     app.include_router(

@@ -43,6 +43,14 @@ from sigexp_common.relay import OUTBOX, OutboxRelay
 log = logging.getLogger("sigexp.cli")
 
 SPEC_VARIABLE = "SIGEXP_SERVE_SPEC"  # `module:build_spec` of the service a worker serves
+# How uvicorn runs every SIGEXP HTTP process: it never rewrites the client's address from
+# X-Forwarded-For (only `RequestContext` decides, from the gateway's secret), it names no
+# server in the answers, and logging is ours.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "proxy_headers": False,
+    "server_header": False,
+    "log_config": None,
+}
 
 
 async def _relay(spec: ServiceSpec) -> None:
@@ -207,7 +215,7 @@ class MessagingProcess:
 def serve(build_spec: BuildSpec, spec: ServiceSpec, host: str, port: int) -> None:
     settings = spec.settings
     if settings.workers <= 1:
-        uvicorn.run(create_app(spec), host=host, port=port, log_config=None)
+        uvicorn.run(create_app(spec), host=host, port=port, **UVICORN_OPTIONS)
         return
     if settings.migrate_on_start:
         upgrade(spec.migrations_dir, settings.database_url)
@@ -236,7 +244,7 @@ def serve(build_spec: BuildSpec, spec: ServiceSpec, host: str, port: int) -> Non
             workers=settings.workers,
             host=host,
             port=port,
-            log_config=None,
+            **UVICORN_OPTIONS,
         )
     finally:
         messaging.stop()

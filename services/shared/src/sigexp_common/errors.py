@@ -111,18 +111,46 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update(extra)
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    headers: dict[str, str] = {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    if status == 401:  # RFC 6750: say which scheme would be accepted
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_HTTP_TEXTS: dict[int, tuple[str, str]] = {
-    400: ("Solicitud inválida", "La solicitud no se pudo interpretar."),
-    401: ("No autenticado", "Debe iniciar sesión para continuar."),
-    403: ("Sin permiso", "No tiene permiso para realizar esta acción."),
-    404: ("No encontrado", "El recurso solicitado no existe."),
-    405: ("Método no permitido", "Esta dirección no admite ese método."),
-    413: ("Contenido demasiado grande", "El contenido enviado supera el tamaño permitido."),
-    415: ("Tipo de contenido no admitido", "El tipo de contenido enviado no se admite."),
+class RechazoDeBorde(StarletteHTTPException):
+    """A refusal at the HTTP edge, before a route's code runs (a body too large, of the wrong
+    type), with its Spanish `detail`. An HTTPException so that FastAPI lets it through while it
+    reads the body; answered like the domain error of the same status."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(status_code=status, detail=detail)
+
+
+class MetodoNoPermitido(ErrorDominio):
+    status, titulo, slug = 405, "Método no permitido", "metodo-no-permitido"
+
+
+def _por_estado() -> dict[int, type[ErrorDominio]]:
+    """The problem `type` of each status: one slug per status, framework or domain alike."""
+    clases: dict[int, type[ErrorDominio]] = {}
+    pendientes = list(ErrorDominio.__subclasses__())
+    while pendientes:
+        clase = pendientes.pop(0)
+        clases.setdefault(clase.status, clase)
+        pendientes.extend(clase.__subclasses__())
+    return clases
+
+
+_HTTP_DETAILS: dict[int, str] = {
+    400: "La solicitud no se pudo interpretar.",
+    401: "Debe iniciar sesión para continuar.",
+    403: "No tiene permiso para realizar esta acción.",
+    404: "El recurso solicitado no existe.",
+    405: "Esta dirección no admite ese método.",
+    413: "El contenido enviado supera el tamaño permitido.",
+    415: "El tipo de contenido enviado no se admite.",
 }
 
 
@@ -195,7 +223,7 @@ async def _validacion(request: Request, exc: Exception) -> JSONResponse:
             400,
             "Solicitud inválida",
             "El cuerpo de la solicitud no es JSON válido.",
-            "solicitud-invalida",
+            PeticionInvalida.slug,
             instance=request.url.path,
         )
     campos = [
@@ -206,7 +234,7 @@ async def _validacion(request: Request, exc: Exception) -> JSONResponse:
         422,
         "Datos inválidos",
         f"Revise los datos enviados. {resumen}",
-        "datos-invalidos",
+        DatoInvalido.slug,
         instance=request.url.path,
         errors=campos,
     )
@@ -215,14 +243,13 @@ async def _validacion(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     """Framework errors (unknown path, wrong method, broken multipart...): our own words."""
     assert isinstance(exc, StarletteHTTPException)
-    title, detail = _HTTP_TEXTS.get(exc.status_code, ("Error", "No se pudo completar."))
-    return problem(
-        exc.status_code,
-        title,
-        detail,
-        title.lower().replace(" ", "-"),
-        instance=request.url.path,
-    )
+    clase = _POR_ESTADO.get(exc.status_code)
+    if isinstance(exc, RechazoDeBorde):
+        detail = str(exc.detail)
+    else:  # the framework's own words are English
+        detail = _HTTP_DETAILS.get(exc.status_code, "No se pudo completar la solicitud.")
+    title, slug = (clase.titulo, clase.slug) if clase else ("Error", f"http-{exc.status_code}")
+    return problem(exc.status_code, title, detail, slug, instance=request.url.path)
 
 
 def sqlstate(exc: DBAPIError) -> str:
@@ -267,7 +294,12 @@ async def _sin_base(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _inesperado(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error", extra={"path": request.url.path})
+    return respuesta_inesperada(request, exc)
+
+
+def respuesta_inesperada(request: Request, exc: Exception) -> JSONResponse:
+    """An error no handler knows: logged with its traceback, answered 500 in Spanish."""
+    log.error("unexpected error", exc_info=exc, extra={"path": request.url.path})
     return problem(
         500,
         "Error interno",
@@ -275,6 +307,9 @@ async def _inesperado(request: Request, exc: Exception) -> JSONResponse:
         "error-interno",
         instance=request.url.path,
     )
+
+
+_POR_ESTADO = _por_estado()
 
 
 def install_error_handlers(app: FastAPI) -> None:

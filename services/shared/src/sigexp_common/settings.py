@@ -19,6 +19,10 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+# Settings with one value for the whole system, each from one variable.
+SYSTEM_WIDE = {"env": "SIGEXP_ENV", "gateway_secret": "SIGEXP_GATEWAY_SECRET"}
+
+
 class ServiceSettings(BaseSettings):
     """Common settings. A service subclasses it and sets `env_prefix` (e.g. `PASES_`)."""
 
@@ -58,16 +62,27 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Verified access tokens remembered (each until its `exp`) so repeated requests skip ES256.
     token_cache_size: int = 10_000
+    # The gateway proves with this shared secret (header `X-Sigexp-Gateway`) that the
+    # X-Forwarded-For it sends is its own view of the caller; without it, the TCP peer counts.
+    # One value for the whole system: `SIGEXP_GATEWAY_SECRET` (`<SERVICE>_GATEWAY_SECRET` wins).
+    gateway_secret: str = f"{DEFAULT_SECRET_MARK}-gateway-secret"
+    # Request bodies larger than this are refused with 413 (a route may allow more: the
+    # `body_limits` of its `ServiceSpec`).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
 
     # Names of fields that hold secrets: production refuses their development defaults.
-    secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url")
+    secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url", "gateway_secret")
 
     @model_validator(mode="before")
     @classmethod
     def _environment_of_the_whole_system(cls, data: Any) -> Any:
-        """`SIGEXP_ENV` sets every service's `env` unless `<SERVICE>_ENV` says otherwise."""
-        if isinstance(data, dict) and "env" not in data and os.environ.get("SIGEXP_ENV"):
-            return {**data, "env": os.environ["SIGEXP_ENV"]}
+        """`SIGEXP_ENV` and `SIGEXP_GATEWAY_SECRET` set every service's `env` and
+        `gateway_secret` unless `<SERVICE>_ENV` / `<SERVICE>_GATEWAY_SECRET` say otherwise."""
+        if not isinstance(data, dict):
+            return data
+        for field_name, variable in SYSTEM_WIDE.items():
+            if field_name not in data and os.environ.get(variable):
+                data = {**data, field_name: os.environ[variable]}
         return data
 
     @model_validator(mode="after")

@@ -33,6 +33,9 @@ from sigexp_testing.tokens import TokenFactory
 POR = Usuario(uuid.uuid4(), "mesa.prueba", Perfil.MESA_ENTRADA, None, None, None, False)
 NO_EXISTE = "No existe esa cosa."
 
+GATEWAY = "secreto-del-gateway-de-prueba"
+DESDE_EL_GATEWAY = {"X-Forwarded-For": "203.0.113.9", "X-Sigexp-Gateway": GATEWAY}
+
 
 async def _ver_cosa(db: AsyncSession, cosa_id: uuid.UUID) -> dict[str, Any]:
     fila = (
@@ -47,7 +50,7 @@ async def _ver_cosa(db: AsyncSession, cosa_id: uuid.UUID) -> dict[str, Any]:
 def _app(sessions: async_sessionmaker[AsyncSession], tokens: TokenFactory) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
-    install_request_context(app)
+    install_request_context(app, gateway_secret=GATEWAY)
     app.state.sessions = sessions
     app.state.verifier = tokens.verifier()
     router = APIRouter(route_class=IdempotentRoute)
@@ -108,7 +111,7 @@ async def test_un_acceso_denegado_deja_su_registro_confirmado_y_publicado(
 ) -> None:
     conexion, cola = await _espia(infra.amqp_url)
     cosa_id = uuid.uuid4()
-    r = await cliente.get(f"/cosas/{cosa_id}", headers={"X-Forwarded-For": "203.0.113.9"})
+    r = await cliente.get(f"/cosas/{cosa_id}", headers=DESDE_EL_GATEWAY)
     assert r.status_code == 404
     assert r.json()["detail"] == NO_EXISTE
     # Committed before the answer left: another connection already sees it.

@@ -27,6 +27,7 @@ def test_produccion_acepta_credenciales_propias() -> None:
         env="production",
         database_url="postgresql+asyncpg://pases:s3creta-larga@db:5432/pases",
         amqp_url="amqp://pases:otra-s3creta@mq:5672/",
+        gateway_secret="una-clave-compartida-larga",
     )
     assert settings.env == "production"
 
@@ -101,6 +102,27 @@ def test_el_env_propio_del_servicio_gana_sobre_sigexp_env(monkeypatch: pytest.Mo
     monkeypatch.setenv("SIGEXP_ENV", "production")
     monkeypatch.setenv("PASES_ENV", "development")
     assert PasesSettings().env == "development"
+
+
+def test_el_secreto_del_gateway_es_uno_para_todo_el_sistema_y_produccion_exige_uno_propio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class PasesSettings(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="PASES_")
+
+    assert "dev-insecure" in PasesSettings().gateway_secret
+    monkeypatch.setenv("SIGEXP_GATEWAY_SECRET", "del-sistema")
+    assert PasesSettings().gateway_secret == "del-sistema"
+    monkeypatch.setenv("PASES_GATEWAY_SECRET", "del-servicio")
+    assert PasesSettings().gateway_secret == "del-servicio"
+    monkeypatch.delenv("SIGEXP_GATEWAY_SECRET")
+    monkeypatch.delenv("PASES_GATEWAY_SECRET")
+    propias = {
+        "database_url": "postgresql+asyncpg://pases:s3creta-larga@db:5432/pases",
+        "amqp_url": "amqp://pases:otra-s3creta@mq:5672/",
+    }
+    with pytest.raises(ValidationError, match="gateway_secret"):
+        PasesSettings(env="production", **propias)
 
 
 def test_cada_pedido_deja_una_linea_de_acceso_con_su_request_id(

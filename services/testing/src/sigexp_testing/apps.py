@@ -13,6 +13,17 @@ from fastapi import FastAPI
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.revocation import no_revocations
 from sigexp_common.security import JwksVerifier
+from sigexp_common.settings import ServiceSettings
+
+
+def from_gateway(address: str, secret: str | None = None) -> dict[str, str]:
+    """The headers of a request the gateway forwards for a client at `address`: a service
+    believes X-Forwarded-For only with the gateway's secret (by default the development one,
+    or `SIGEXP_GATEWAY_SECRET`)."""
+    return {
+        "X-Forwarded-For": address,
+        "X-Sigexp-Gateway": secret or ServiceSettings().gateway_secret,
+    }
 
 
 @asynccontextmanager

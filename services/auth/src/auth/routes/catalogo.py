@@ -13,7 +13,7 @@ from auth.service import catalogo, importacion
 from sigexp_common.db import Session
 from sigexp_common.errors import DemasiadoGrande, PeticionInvalida, TipoNoAdmitido
 from sigexp_common.idempotency import IdempotentRoute
-from sigexp_common.security import CurrentUser, Perfil, require_perfil
+from sigexp_common.security import Admin, CurrentUser
 
 router = APIRouter(tags=["catalogo"], route_class=IdempotentRoute)
 
@@ -76,8 +76,7 @@ async def _archivo_subido(request: Request, maximo: int) -> tuple[bytes, UploadF
 
 
 @router.post("/api/v1/catalogo/importar", response_model=ImportacionOut)
-async def importar(request: Request, user: CurrentUser, cfg: Config, db: Session) -> ImportacionOut:
-    require_perfil(user, Perfil.ADMIN)
+async def importar(request: Request, user: Admin, cfg: Config, db: Session) -> ImportacionOut:
     contenido, archivo = await _archivo_subido(request, cfg.importacion_max_bytes)
     formato = importacion.detectar_formato(archivo.filename, archivo.content_type)
     if formato is None:
@@ -87,6 +86,5 @@ async def importar(request: Request, user: CurrentUser, cfg: Config, db: Session
 
 
 @router.post("/api/v1/catalogo/republicar")
-async def republicar(user: CurrentUser, db: Session) -> dict[str, int]:
-    require_perfil(user, Perfil.ADMIN)
+async def republicar(user: Admin, db: Session) -> dict[str, int]:
     return {"eventos": await catalogo.republicar(db, user)}

@@ -23,14 +23,14 @@ from auth.schemas import (
 from auth.service import cuentas, solicitudes
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
-from sigexp_common.security import CurrentUser, Perfil, require_perfil
+from sigexp_common.security import Admin, Perfil
 
 router = APIRouter(tags=["usuarios"], route_class=IdempotentRoute)
 
 
 @router.get("/api/v1/usuarios", response_model=UsuariosOut)
 async def listar(
-    user: CurrentUser,
+    user: Admin,
     db: Session,
     q: str | None = None,
     perfil: Perfil | None = None,
@@ -39,7 +39,6 @@ async def listar(
     limit: Limite = 50,
     cursor: str | None = None,
 ) -> UsuariosOut:
-    require_perfil(user, Perfil.ADMIN)
     filas, siguiente = await cuentas.listar_usuarios(
         db, q=q, perfil=perfil, mesa_id=mesa_id, activo=activo, limit=limit, cursor=cursor
     )
@@ -52,33 +51,27 @@ async def listar(
     status_code=status.HTTP_201_CREATED,
     dependencies=[ENVIA_CORREO],
 )
-async def crear(body: UsuarioIn, user: CurrentUser, cfg: Config, db: Session) -> UsuarioOut:
-    require_perfil(user, Perfil.ADMIN)
+async def crear(body: UsuarioIn, user: Admin, cfg: Config, db: Session) -> UsuarioOut:
     return UsuarioOut.model_validate(await cuentas.crear_usuario(db, cfg, body, por=user))
 
 
 @router.get("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
-async def ver(usuario_id: uuid.UUID, user: CurrentUser, db: Session) -> UsuarioOut:
-    require_perfil(user, Perfil.ADMIN)
+async def ver(usuario_id: uuid.UUID, user: Admin, db: Session) -> UsuarioOut:
     return UsuarioOut.model_validate(await cuentas.obtener_usuario(db, usuario_id))
 
 
 @router.patch("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
-async def editar(
-    usuario_id: uuid.UUID, body: UsuarioPatch, user: CurrentUser, db: Session
-) -> UsuarioOut:
-    require_perfil(user, Perfil.ADMIN)
+async def editar(usuario_id: uuid.UUID, body: UsuarioPatch, user: Admin, db: Session) -> UsuarioOut:
     cuenta = await cuentas.actualizar_usuario(db, usuario_id, body, por=user)
     return UsuarioOut.model_validate(cuenta)
 
 
 @router.get("/api/v1/solicitudes-cuenta", response_model=SolicitudesOut)
 async def listar_solicitudes(
-    user: CurrentUser,
+    user: Admin,
     db: Session,
     estado: Literal["PENDIENTE", "APROBADA", "RECHAZADA"] | None = None,
 ) -> SolicitudesOut:
-    require_perfil(user, Perfil.ADMIN)
     filas = await solicitudes.listar_solicitudes(db, estado)
     return SolicitudesOut(items=[SolicitudCuentaOut.model_validate(f) for f in filas])
 
@@ -89,9 +82,8 @@ async def listar_solicitudes(
     dependencies=[ENVIA_CORREO],
 )
 async def aprobar(
-    solicitud_id: uuid.UUID, body: AprobarSolicitudIn, user: CurrentUser, cfg: Config, db: Session
+    solicitud_id: uuid.UUID, body: AprobarSolicitudIn, user: Admin, cfg: Config, db: Session
 ) -> AprobacionOut:
-    require_perfil(user, Perfil.ADMIN)
     solicitud, cuenta = await solicitudes.aprobar(db, cfg, solicitud_id, body, por=user)
     return AprobacionOut(
         solicitud=SolicitudCuentaOut.model_validate(solicitud),
@@ -105,8 +97,7 @@ async def aprobar(
     dependencies=[ENVIA_CORREO],
 )
 async def rechazar(
-    solicitud_id: uuid.UUID, body: RechazarSolicitudIn, user: CurrentUser, db: Session
+    solicitud_id: uuid.UUID, body: RechazarSolicitudIn, user: Admin, db: Session
 ) -> SolicitudCuentaOut:
-    require_perfil(user, Perfil.ADMIN)
     solicitud = await solicitudes.rechazar(db, solicitud_id, body.motivo, por=user)
     return SolicitudCuentaOut.model_validate(solicitud)
