@@ -31,6 +31,7 @@ from sigexp_testing.infra import (
     free_port,
     start_nanio,
     wait_until_ready,
+    wait_until_writable,
 )
 from sigexp_testing.mailcatcher import start_mailcatcher
 
@@ -158,6 +159,8 @@ def arrancar(stack: ExitStack, infra: TestInfra) -> Sistema:
         _wait_serving(name, probed[name], process, logs)
     processes["auth"] = _launch("auth", ports["auth"], env, logs, stack)
     _wait_serving("auth", urls["auth"], processes["auth"], logs)
+    for url in probed.values():  # writes wait for each process's list of revoked sessions
+        wait_until_writable(url)
     return Sistema(
         urls=urls,
         raices={p.pid: name for name, p in processes.items()},

@@ -31,6 +31,7 @@ from sigexp_testing.infra import (
     TestInfra,
     free_port,
     wait_until_ready,
+    wait_until_writable,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +89,11 @@ class Sistema:
                 return
             time.sleep(0.2)
         raise ServiceDidNotStart(f"its consumers did not start in {timeout:.0f}s")
+
+    def wait_writable(self) -> None:
+        """Every process takes writes: its revoked sessions are loaded (they come from auth)."""
+        for service in self.ports:
+            wait_until_writable(self.health_url(service))
 
     def start(self, service: str) -> None:
         self.launch(service)
@@ -182,6 +188,7 @@ def sistema(
         for service in first:
             sistema.wait_serving(service)
         sistema.start("auth")
+        sistema.wait_writable()
         _wait_catalogue(env["EXPEDIENTES_DATABASE_URL"])
         yield sistema
     finally:

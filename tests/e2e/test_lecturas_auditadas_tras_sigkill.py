@@ -32,7 +32,8 @@ from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn
 from sigexp_common.envelope import Envelope
 from sigexp_testing.apps import running_app
-from sigexp_testing.infra import TestInfra, free_port, wait_until_ready
+from sigexp_testing.catalogo import anunciar_tipo
+from sigexp_testing.infra import TestInfra, free_port, wait_until_ready, wait_until_writable
 from sigexp_testing.tokens import TokenFactory
 from sigexp_testing.waiting import wait_until
 
@@ -43,14 +44,16 @@ LECTURAS = 24
 @pytest.fixture
 def jwks(tokens: TokenFactory) -> Iterator[str]:
     """auth's JWKS, as a service process fetches it: over HTTP."""
-    cuerpo = json.dumps(tokens.jwks()).encode()
+    claves = json.dumps(tokens.jwks()).encode()
+    # What auth would say of revoked sessions (none): the process takes writes once loaded.
+    revocaciones = json.dumps({"items": [], "vigencia_segundos": 900}).encode()
 
     class Claves(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(cuerpo)
+            self.wfile.write(revocaciones if self.path.startswith("/internal/") else claves)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -97,6 +100,7 @@ class Expedientes:
                 stderr=subprocess.STDOUT,
             )
         wait_until_ready(self.url, self.proceso)
+        wait_until_writable(self.url)
 
     def matar(self) -> None:
         assert self.proceso is not None
@@ -188,6 +192,10 @@ async def test_cada_lectura_respondida_deja_un_registro_aunque_el_servicio_muera
         "Authorization": "Bearer "
         + tokens.token("MESA_ENTRADA", mesa_id=mesa, organismo_id=organismo)
     }
+    await anunciar_tipo(
+        expedientes.env["EXPEDIENTES_AMQP_URL"],
+        asyncpg_dsn(expedientes.env["EXPEDIENTES_DATABASE_URL"]),
+    )
     limites = httpx.Limits(max_connections=LECTURAS, max_keepalive_connections=LECTURAS)
     async with httpx.AsyncClient(base_url=expedientes.url, timeout=30, limits=limites) as cliente:
         ids = []

@@ -79,6 +79,7 @@ def sistema(
         for service in first:
             sistema.wait_serving(service)
         sistema.start("auth")
+        sistema.wait_writable()
         yield sistema
     finally:
         for process in sistema.processes.values():

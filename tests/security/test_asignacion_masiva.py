@@ -125,7 +125,6 @@ def test_un_empleado_no_se_asciende_a_admin(api: Any) -> None:
     assert api.request("GET", ruta, "admin.demo").json()["perfil"] == "MESA_ENTRADA"
 
 
-@pytest.mark.xfail(strict=False, reason="finding 11, fixed on another branch")
 def test_solicitud_de_cuenta_publica_no_elige_el_perfil_admin(api: Any) -> None:
     """Whoever asks for an account does not choose ADMIN: ADMIN chooses on approval."""
     email = f"solicitud{uuid.uuid4().hex[:8]}@ejemplo.sigexp.invalid"

@@ -137,7 +137,6 @@ def test_las_tablas_siguen_intactas_tras_las_inyecciones(
     assert verificacion.json()["ok"] is True, verificacion.text
 
 
-@pytest.mark.xfail(strict=False, reason="finding 10, fixed on another branch")
 def test_comodines_de_busqueda_son_literales(api: Any, antes: dict[str, list[str]]) -> None:
     """`%` and `_` are characters a clerk typed, not LIKE wildcards matching every row."""
     for q in ("%", "_", "%%"):

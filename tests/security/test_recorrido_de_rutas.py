@@ -92,7 +92,6 @@ BARRA_FINAL = (
 UBICACION = re.compile(rb"^location: *(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-@pytest.mark.xfail(strict=False, reason="finding 9, fixed on another branch")
 @pytest.mark.parametrize("ruta", BARRA_FINAL)
 def test_barra_final_nunca_redirige_a_un_puerto_interno(api: Any, ruta: str) -> None:
     """A service's trailing-slash redirect names the address it was reached at: through the

@@ -221,7 +221,6 @@ def test_ninguna_puerta_busca_claves_donde_dice_el_token(
     assert _Contador.pedidos == []
 
 
-@pytest.mark.xfail(strict=False, reason="finding 9, fixed on another branch")
 @pytest.mark.parametrize("destino", sorted(RUTAS))
 def test_el_rechazo_de_un_token_falso_anuncia_bearer(
     api: Any, genuino: str, jwks: dict[str, Any], destino: str

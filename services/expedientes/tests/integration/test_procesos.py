@@ -23,9 +23,8 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
-from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn
-from sigexp_common.envelope import Envelope
+from sigexp_testing.catalogo import anunciar_tipo
 from sigexp_testing.infra import TestInfra, free_port, wait_until_ready
 from sigexp_testing.tokens import TokenFactory
 
@@ -104,32 +103,6 @@ async def _esperar(condicion: Callable[[], Awaitable[bool]], timeout: float = 30
         await asyncio.sleep(0.3)
 
 
-async def _tipo_general_anunciado(servido: Servido) -> None:
-    """auth's catalogue announces GENERAL on the service's vhost; its copy takes it."""
-    evento = Envelope(
-        source="/sigexp/auth",
-        type="sigexp.tipo.actualizado.v1",
-        subject="GENERAL",
-        sequence=1,
-        data={"codigo": "GENERAL", "nombre": "General", "activo": True},
-    )
-    broker = Broker(servido.amqp_url)
-    await broker.connect()
-    try:
-        await broker.publish(evento.to_bytes(), evento.type, message_id=str(evento.id))
-    finally:
-        await broker.close()
-
-    async def en_la_copia() -> bool:
-        conexion = await asyncpg.connect(servido.dsn)
-        try:
-            return bool(await conexion.fetchval("SELECT count(*) FROM tipos"))
-        finally:
-            await conexion.close()
-
-    await _esperar(en_la_copia)
-
-
 @dataclass
 class Servido:
     url: str
@@ -183,7 +156,7 @@ async def test_con_dos_workers_corre_un_solo_relay_y_un_solo_consumidor_y_vuelve
         return await _sin_publicar(servido.dsn) == 0
 
     await _esperar(uno_de_cada_uno)
-    await _tipo_general_anunciado(servido)
+    await anunciar_tipo(servido.amqp_url, servido.dsn)
     hijos = _hijos(servido.proceso.pid)
     assert sum("spawn_main" in linea for linea in hijos.values()) == 3  # 2 HTTP + messaging
 

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sigexp_common.broker import declare_events_exchange
 from sigexp_common.envelope import Envelope
 from sigexp_common.errors import NoAutenticado, NoDisponible
+from sigexp_common.http import LAST_SET
 
 log = logging.getLogger("sigexp.revocation")
 
@@ -54,8 +55,13 @@ INCIERTA = (
 REVOCATIONS_SYNCED = Gauge(
     "sigexp_revocaciones_al_dia",
     "1 while this process's list of revoked sessions is complete (subscribed and reloaded)",
+    multiprocess_mode=LAST_SET,  # set at each scrape by the worker that answers it
 )
-REVOCATIONS_KEPT = Gauge("sigexp_revocaciones", "Users with revoked sessions this process keeps")
+REVOCATIONS_KEPT = Gauge(
+    "sigexp_revocaciones",
+    "Users with revoked sessions this process keeps",
+    multiprocess_mode=LAST_SET,
+)
 
 
 class Revocacion(BaseModel):

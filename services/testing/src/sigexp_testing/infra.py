@@ -65,6 +65,23 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float 
     raise ServiceDidNotStart(f"not ready after {timeout:.0f}s")
 
 
+REVOCATIONS_LIVE = "sigexp_revocaciones_al_dia 1.0"
+
+
+def wait_until_writable(url: str, timeout: float = 60.0) -> None:
+    """Wait until the process at `url` takes writes: its list of revoked sessions is complete
+    (`/metrics`; until then a write with a token is 503). It needs auth answering."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if REVOCATIONS_LIVE in httpx.get(url + "/metrics", timeout=2).text:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise ServiceDidNotStart(f"its revoked sessions were not loaded after {timeout:.0f}s")
+
+
 def docker_available() -> bool:
     if os.environ.get("SIGEXP_TEST_NO_DOCKER") or not shutil.which("docker"):
         return False
