@@ -9,16 +9,13 @@ broker's confirm and marking its rows), they still make one record each."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +31,7 @@ from sigexp_common.envelope import Envelope
 from sigexp_testing.apps import running_app
 from sigexp_testing.catalogo import anunciar_tipo
 from sigexp_testing.infra import TestInfra, free_port, wait_until_ready, wait_until_writable
-from sigexp_testing.tokens import TokenFactory
+from sigexp_testing.tokens import TokenFactory, jwks_server
 from sigexp_testing.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,25 +40,8 @@ LECTURAS = 24
 
 @pytest.fixture
 def jwks(tokens: TokenFactory) -> Iterator[str]:
-    """auth's JWKS, as a service process fetches it: over HTTP."""
-    claves = json.dumps(tokens.jwks()).encode()
-    # What auth would say of revoked sessions (none): the process takes writes once loaded.
-    revocaciones = json.dumps({"items": [], "vigencia_segundos": 900}).encode()
-
-    class Claves(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(revocaciones if self.path.startswith("/internal/") else claves)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Claves)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
-    server.shutdown()
+    with jwks_server(tokens) as url:
+        yield url
 
 
 @pytest.fixture

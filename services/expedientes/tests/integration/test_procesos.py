@@ -10,11 +10,9 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import aio_pika
@@ -26,31 +24,15 @@ from prometheus_client.mmap_dict import MmapedDict
 from sigexp_common.db import asyncpg_dsn
 from sigexp_testing.catalogo import anunciar_tipo
 from sigexp_testing.infra import TestInfra, free_port, wait_until_ready
-from sigexp_testing.tokens import TokenFactory
+from sigexp_testing.tokens import TokenFactory, jwks_server
 
 ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture
 def jwks(tokens: TokenFactory) -> Iterator[str]:
-    """auth's JWKS and its (empty) list of revoked sessions, as the processes fetch them."""
-    cuerpo = json.dumps(tokens.jwks()).encode()
-    revocaciones = json.dumps({"items": [], "vigencia_segundos": 900}).encode()
-
-    class Claves(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(revocaciones if self.path.startswith("/internal/") else cuerpo)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Claves)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
-    server.shutdown()
+    with jwks_server(tokens) as url:
+        yield url
 
 
 def _hijos(pid: int) -> dict[int, str]:

@@ -10,41 +10,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 
 from gateway.main import create_gateway
 from gateway.settings import Settings, services
 from sigexp_common.revocation import no_revocations
-from sigexp_testing.infra import free_port
+from sigexp_testing.sockets import served
 from sigexp_testing.tokens import TokenFactory
 
-
-@asynccontextmanager
-async def servidor(app: Any) -> AsyncIterator[str]:
-    """`app` served by uvicorn on a free port until the block ends; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            lifespan="off",
-            proxy_headers=False,
-            server_header=False,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+servidor = served  # `app` on a real socket until the block ends; yields its base URL
 
 
 @asynccontextmanager

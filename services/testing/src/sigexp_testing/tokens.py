@@ -7,9 +7,13 @@ tests, where the token's issuer is not what is under test.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -82,3 +86,28 @@ class TokenFactory:
         revocaciones.load(ListaRevocaciones([]))
         revocaciones.set_live(True)
         return revocaciones
+
+
+@contextmanager
+def jwks_server(tokens: TokenFactory) -> Iterator[str]:
+    """auth as a service process fetches it over HTTP: the test keys' JWKS and an empty list of
+    revoked sessions (`/internal/revocaciones`). Yields the JWKS URL."""
+    claves = json.dumps(tokens.jwks()).encode()
+    revocaciones = json.dumps({"items": [], "vigencia_segundos": 900}).encode()
+
+    class Auth(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(revocaciones if self.path.startswith("/internal/") else claves)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Auth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+    finally:
+        server.shutdown()
