@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,6 +181,15 @@ def sistema(
     env = _environment(infra, s3, smtp, ports)
     logs = tmp_path_factory.mktemp("logs")
     sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
+    with running(sistema):
+        yield sistema
+
+
+@contextmanager
+def running(sistema: Sistema) -> Iterator[Sistema]:
+    """Start every process of `sistema` (auth last, after its demo data), wait until each takes
+    writes and the catalogue reached expedientes; stop them all when the block ends."""
+    ports, env = sistema.ports, sistema.env
     try:
         first = [service for service in ports if service != "auth"]
         for service in first:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -71,24 +70,8 @@ def sistema(
     env["AUTH_LOGIN_MAX_FALLOS_IP"] = "100000"
     logs = tmp_path_factory.mktemp("logs-seguridad")
     sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
-    try:
-        first = [service for service in ports if service != "auth"]
-        for service in first:
-            sistema.launch(service)
-        E2E._command(env, "auth", "demo")
-        for service in first:
-            sistema.wait_serving(service)
-        sistema.start("auth")
-        sistema.wait_writable()
+    with E2E.running(sistema):
         yield sistema
-    finally:
-        for process in sistema.processes.values():
-            process.terminate()
-        for process in sistema.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @dataclass
