@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from expedientes import catalogo, service
+from expedientes import catalogo
 from expedientes.events import (
     CustodiaActualizada,
     MesaActualizada,
     OrganismoActualizado,
     TipoActualizado,
 )
+from expedientes.service import custodia
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
-    CustodiaActualizada: service.registrar_custodia,
+    CustodiaActualizada: custodia.registrar_custodia,
     MesaActualizada: catalogo.registrar_mesa,
     OrganismoActualizado: catalogo.registrar_organismo,
     TipoActualizado: catalogo.registrar_tipo,

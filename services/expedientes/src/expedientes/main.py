@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from expedientes.consumers import HANDLERS
 from expedientes.events import PUBLICA
-from expedientes.routes import router
+from expedientes.routes import ROUTERS
 from expedientes.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
 
@@ -19,7 +19,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         title="SIGEXP expedientes",
         settings=settings or Settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=ROUTERS,
         handlers=HANDLERS,
         publica=PUBLICA,
     )

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from expedientes import service
 from expedientes.schemas import Caracter, Estado, ExpedienteIn, ExpedienteOut, ExpedientesOut
+from expedientes.service import alta, consulta
 from sigexp_common import entrada
 from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["expedientes"], route_class=Idempoten
 
 @router.post("/expedientes", status_code=201, response_model=ExpedienteOut)
 async def iniciar(body: ExpedienteIn, user: CurrentUser, db: Session) -> ExpedienteOut:
-    expediente = await service.iniciar_expediente(db, body, por=user)
+    expediente = await alta.iniciar_expediente(db, body, por=user)
     return ExpedienteOut.model_validate(expediente)
 
 
@@ -37,8 +37,8 @@ async def buscar(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=entrada.MAX_CURSOR)] = None,
 ) -> ExpedientesOut:
-    filtros = service.Filtros(q, estado, caracter, tipo, codigo, anio, mes, limit, cursor)
-    items, siguiente = await service.buscar_expedientes(db, filtros, por=user)
+    filtros = consulta.Filtros(q, estado, caracter, tipo, codigo, anio, mes, limit, cursor)
+    items, siguiente = await consulta.buscar_expedientes(db, filtros, por=user)
     return ExpedientesOut(
         items=[ExpedienteOut.model_validate(e) for e in items], next_cursor=siguiente
     )
@@ -46,5 +46,5 @@ async def buscar(
 
 @router.get("/expedientes/{expediente_id}", response_model=ExpedienteOut)
 async def ver(expediente_id: uuid.UUID, user: CurrentUser, db: Session) -> ExpedienteOut:
-    expediente = await service.ver_expediente(db, expediente_id, por=user)
+    expediente = await consulta.ver_expediente(db, expediente_id, por=user)
     return ExpedienteOut.model_validate(expediente)

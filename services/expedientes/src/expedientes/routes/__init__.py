@@ -1,0 +1,9 @@
+"""HTTP routes of the expedientes service, one module per group of use cases."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from expedientes.routes import expedientes
+
+ROUTERS: list[APIRouter] = [expedientes.router]
