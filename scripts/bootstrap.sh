@@ -5,8 +5,9 @@
 # Quiet and fast when everything is already there. SIGEXP_SKIP_APT=1 skips the Debian step.
 set -euo pipefail
 
-# Debian packages the services use at run time (OCR and PDF rendering for archivos).
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils)
+# Debian packages SIGEXP uses: OCR and PDF rendering for archivos, QR decoding for the tests of
+# printed carátulas and remitos (zbar-tools).
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils zbar-tools)
 
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never
