@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from pases.events import ExpedienteIniciado
-from pases.service import custodia
+from pases import catalogo
+from pases.events import (
+    DependenciaActualizada,
+    ExpedienteActualizado,
+    ExpedienteAnulado,
+    ExpedienteIniciado,
+    MesaActualizada,
+    OrganismoActualizado,
+)
+from pases.service import copias, custodia
 from sigexp_common.consumer import Handlers
 
-HANDLERS: Handlers = {ExpedienteIniciado: custodia.registrar_expediente_iniciado}
+HANDLERS: Handlers = {
+    ExpedienteIniciado: custodia.registrar_expediente_iniciado,
+    ExpedienteActualizado: copias.registrar_expediente_actualizado,
+    ExpedienteAnulado: copias.registrar_expediente_anulado,
+    MesaActualizada: catalogo.registrar_mesa,
+    OrganismoActualizado: catalogo.registrar_organismo,
+    DependenciaActualizada: catalogo.registrar_dependencia,
+}

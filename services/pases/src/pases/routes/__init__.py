@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pases.routes import recorrido
+from pases.routes import envio, recepcion, recorrido, reversion
 
-ROUTERS: list[APIRouter] = [recorrido.router]
+ROUTERS: list[APIRouter] = [envio.router, recepcion.router, reversion.router, recorrido.router]
