@@ -28,7 +28,7 @@ async def test_envio_rechazado_registra_un_denegado_por_cada_expediente(
     assert set(por_expediente) == {str(ajeno)}
     denegado = por_expediente[str(ajeno)]
     assert (denegado["accion"], denegado["resultado"]) == ("pase.enviar", "DENEGADO")
-    assert denegado["detalle"]["motivo"] == "no está en poder de su mesa"
+    assert denegado["detalle"]["razon"] == "no está en poder de su mesa"
     assert any(d["expediente_id"] is None and d["resultado"] == "DENEGADO" for d in propios)
 
 

@@ -40,7 +40,11 @@ async def test_la_mesa_de_destino_recibe_y_queda_como_tenedora(
             >= {("sigexp.pase.recibido.v1", 3), ("sigexp.custodia.actualizada.v1", 3)}
         )
     )
-    recibido = next(e for e in eventos if e["type"] == "sigexp.pase.recibido.v1")
+    recibido = next(
+        e
+        for e in eventos
+        if (e["type"], e["subject"]) == ("sigexp.pase.recibido.v1", str(expediente))
+    )
     assert recibido["data"]["pase_id"] == pase_id
     assert recibido["data"]["fojas_agregadas"] == 2
     assert recibido["data"]["discrepancia"] is None
@@ -240,7 +244,11 @@ async def test_el_rechazo_devuelve_la_custodia_al_remitente_como_la_tenia(
             >= {("sigexp.pase.rechazado.v1", 5), ("sigexp.custodia.actualizada.v1", 5)}
         )
     )
-    rechazado = next(e for e in eventos if e["type"] == "sigexp.pase.rechazado.v1")
+    rechazado = next(
+        e
+        for e in eventos
+        if (e["type"], e["subject"]) == ("sigexp.pase.rechazado.v1", str(expediente))
+    )
     assert rechazado["data"]["motivo"] == "No corresponde a esta mesa"
     assert (rechazado["data"]["mesa_origen_id"], rechazado["data"]["mesa_destino_id"]) == (
         str(b),

@@ -65,7 +65,11 @@ async def test_reversion_aprobada_de_un_pase_pendiente_devuelve_la_custodia_al_r
             >= {("sigexp.pase.revertido.v1", 3), ("sigexp.custodia.actualizada.v1", 3)}
         )
     )
-    revertido = next(e for e in eventos if e["type"] == "sigexp.pase.revertido.v1")["data"]
+    revertido = next(
+        e
+        for e in eventos
+        if (e["type"], e["subject"]) == ("sigexp.pase.revertido.v1", str(expediente))
+    )["data"]
     assert (revertido["pase_id"], revertido["solicitud_id"]) == (pase_id, solicitud.json()["id"])
     assert revertido["habia_sido_recibido"] is False
     assert revertido["motivo"] == "Enviado por error"
