@@ -267,3 +267,29 @@ async def test_el_rechazo_pide_un_motivo(escenario: Escenario) -> None:
     )
     assert r.status_code == 422
     assert r.json()["errors"] == [{"campo": "motivo", "mensaje": "Es obligatorio."}]
+
+
+async def test_codigos_escaneados_ilegibles_se_responden_sin_error_interno(
+    escenario: Escenario,
+) -> None:
+    destino = await escenario.mesa()
+    codigos = ["SIGEXP:EXP:no-es-un-id", "http://x/api/v1/remitos/verificar/", "x" * 500]
+    r = await escenario.cliente.post(
+        "/api/v1/mesa/recepciones",
+        json={"items": [{"codigo": c} for c in codigos]},
+        headers=escenario.headers(destino),
+    )
+    assert r.status_code == 200, r.text
+    assert [i["status"] for i in r.json()["items"]] == [422, 404, 404]
+    con_nulo = await escenario.cliente.post(
+        "/api/v1/mesa/recepciones",
+        json={"items": [{"codigo": "SIGEXP:EXP:1"}, {"codigo": "con\x00nulo"}]},
+        headers=escenario.headers(destino),
+    )
+    assert con_nulo.status_code == 422
+    assert con_nulo.json()["errors"] == [
+        {
+            "campo": "items.1.codigo",
+            "mensaje": "No es un código escaneado: tiene caracteres de control.",
+        }
+    ]
