@@ -1,0 +1,115 @@
+"""full-text search in Spanish (unaccent + Spanish stemming), the documents' text, identity indexes
+
+Revision ID: expbus_01
+Revises: c2_copia_de_tipos
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "expbus_01"
+down_revision: str | None = "c2_copia_de_tipos"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# What the search reads of a text (SQL, so the stored vector and every query agree): lower
+# case without accents (unaccent, with its dictionary named: the function is immutable), the
+# hyphens, slashes and `#` of referencias and GDE numbers as word breaks (the parser reads
+# "-2024" as a signed number, which a search for "2024" never finds), and then the accent put
+# back on the few suffixes Spanish stemming needs it on: "licitacion" is stemmed as
+# "licitación" ('licit', as "LICITACIONES"), not left whole. Stemming first and removing accents
+# afterwards is what PostgreSQL's dictionaries cannot chain; unaccent before `spanish_stem`
+# alone misses exactly those words.
+TEXTO = r"""
+CREATE FUNCTION sigexp_texto(texto text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT regexp_replace(regexp_replace(regexp_replace(
+    lower(public.unaccent('public.unaccent'::regdictionary, texto)),
+    '[-/#]+', ' ', 'g'),
+    '([au])cion\M', '\1ción', 'g'),
+    'logia(s?)\M', 'logía\1', 'g')
+$$
+"""
+
+_DATOS = "coalesce(numero_instrumento, '') || ' ' || coalesce(numero_gde, '')"
+# The file's own data (the extracto weighs A, instrument and GDE number B); and with the words
+# of its documents (D). A generated column cannot read another: the expression is repeated.
+BUSQUEDA_DATOS = (
+    "setweight(to_tsvector('sigexp_es', sigexp_texto(extracto)), 'A') || "
+    f"setweight(to_tsvector('sigexp_es', sigexp_texto({_DATOS})), 'B')"
+)
+BUSQUEDA = f"{BUSQUEDA_DATOS} || coalesce(texto_documentos, ''::tsvector)"
+
+
+def upgrade() -> None:
+    # unaccent ships with Debian's postgresql-15 and with the postgres images; trusted since
+    # PostgreSQL 13, so a database owner may create it.
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+    op.execute(TEXTO)
+    # Spanish stemming and stop words, under a name of our own (tuned without touching
+    # `spanish`); the text reaches it through `sigexp_texto`.
+    op.execute("CREATE TEXT SEARCH CONFIGURATION sigexp_es (COPY = pg_catalog.spanish)")
+    # expacc's migration adds the same column (issue 10 part 1): whichever runs first makes it.
+    op.execute("ALTER TABLE expedientes ADD COLUMN IF NOT EXISTS numero_gde varchar(60)")
+    op.add_column(
+        "expedientes", sa.Column("texto_documentos", postgresql.TSVECTOR(), nullable=True)
+    )
+    op.add_column(
+        "expedientes",
+        sa.Column(
+            "busqueda_datos",
+            postgresql.TSVECTOR(),
+            sa.Computed(BUSQUEDA_DATOS, persisted=True),
+            nullable=False,
+        ),
+    )
+    op.add_column(
+        "expedientes",
+        sa.Column(
+            "busqueda",
+            postgresql.TSVECTOR(),
+            sa.Computed(BUSQUEDA, persisted=True),
+            nullable=False,
+        ),
+    )
+    for columna in ("busqueda_datos", "busqueda"):
+        op.create_index(
+            f"ix_expedientes_{columna}", "expedientes", [columna], postgresql_using="gin"
+        )
+    # A referencia (`numero-letras-anio`) or a bare number, without the organismo's code.
+    op.create_index("ix_expedientes_numero", "expedientes", ["numero", "anio", "letras"])
+    op.create_index("ix_expedientes_numero_gde", "expedientes", [sa.text("upper(numero_gde)")])
+    # Filtered pages, newest first: a year, an organismo.
+    op.create_index("ix_expedientes_anio_creado_en", "expedientes", ["anio", "creado_en", "id"])
+    op.create_index("ix_expedientes_codigo_creado_en", "expedientes", ["codigo", "creado_en", "id"])
+    op.create_table(
+        "textos_documentos",
+        sa.Column("archivo_id", sa.UUID(), nullable=False),
+        sa.Column("expediente_id", sa.UUID(), nullable=True),
+        sa.Column("texto", sa.Text(), nullable=False),
+        sa.Column("eliminado", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("archivo_id"),
+    )
+    op.create_index("ix_textos_documentos_expediente_id", "textos_documentos", ["expediente_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("textos_documentos")
+    for nombre in (
+        "ix_expedientes_codigo_creado_en",
+        "ix_expedientes_anio_creado_en",
+        "ix_expedientes_numero_gde",
+        "ix_expedientes_numero",
+        "ix_expedientes_busqueda",
+        "ix_expedientes_busqueda_datos",
+    ):
+        op.drop_index(nombre, table_name="expedientes")
+    op.drop_column("expedientes", "busqueda")
+    op.drop_column("expedientes", "busqueda_datos")
+    op.drop_column("expedientes", "texto_documentos")
+    op.execute("DROP TEXT SEARCH CONFIGURATION sigexp_es")
+    op.execute("DROP FUNCTION sigexp_texto(text)")
