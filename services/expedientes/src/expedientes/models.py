@@ -47,14 +47,13 @@ class Ciclo(StrEnum):
 
 RECEPCION_PENDIENTE = "RECEPCION_PENDIENTE"
 
-# The searchable vectors of an expediente, as migration expbus_01 makes them: its own data (the
-# extracto weighs A, the instrument and GDE numbers B), and those with its documents' words (D).
-BUSQUEDA_DATOS = (
+# The searchable vector of an expediente's own data, as migration expbus_01 makes it: the
+# extracto weighs A, the instrument and GDE numbers B (its documents' words are apart, D).
+BUSQUEDA = (
     "setweight(to_tsvector('sigexp_es', sigexp_texto(extracto)), 'A') || "
     "setweight(to_tsvector('sigexp_es', sigexp_texto("
     "coalesce(numero_instrumento, '') || ' ' || coalesce(numero_gde, ''))), 'B')"
 )
-BUSQUEDA = f"{BUSQUEDA_DATOS} || coalesce(texto_documentos, ''::tsvector)"
 
 
 class Expediente(Base):
@@ -64,8 +63,8 @@ class Expediente(Base):
         Index("ix_expedientes_creado_en", "creado_en", "id"),
         # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
         # filtered pages newest first.
-        Index("ix_expedientes_busqueda_datos", "busqueda_datos", postgresql_using="gin"),
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
+        Index("ix_expedientes_texto_documentos", "texto_documentos", postgresql_using="gin"),
         Index("ix_expedientes_numero", "numero", "anio", "letras"),
         Index("ix_expedientes_numero_gde", func.upper(text("numero_gde"))),
         Index("ix_expedientes_anio_creado_en", "anio", "creado_en", "id"),
@@ -93,13 +92,11 @@ class Expediente(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     numero_gde: Mapped[str | None] = mapped_column(String(60))  # the same file in GDE
-    # What search reads (migration expbus_01): the words of the documents (kept from
-    # `sigexp.archivo.procesado.v1`, `service/busqueda.py`) and the searchable vectors,
-    # computed by PostgreSQL from the row, without and with the documents. Deferred: no read
-    # of the ORM loads them.
-    texto_documentos: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
-    busqueda_datos: Mapped[str] = mapped_column(TSVECTOR, Computed(BUSQUEDA_DATOS), deferred=True)
+    # What search reads (migration expbus_01): the words of the file's own data, computed by
+    # PostgreSQL from the row, and those of its documents (kept from
+    # `sigexp.archivo.procesado.v1`, `service/busqueda.py`). Deferred: no ORM read loads them.
     busqueda: Mapped[str] = mapped_column(TSVECTOR, Computed(BUSQUEDA), deferred=True)
+    texto_documentos: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
 
     custodia: Mapped[Custodia] = relationship(
         primaryjoin=lambda: Expediente.id == foreign(Custodia.expediente_id),

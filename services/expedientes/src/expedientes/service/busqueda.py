@@ -8,8 +8,9 @@ Relevance comes in tiers, each read newest first through an index that serves th
 0. the file `q` names: its referencia (`123-ABC-2024`), a partial one (`123`, `123-2024`,
    `123-ABC`) or its GDE number, matched exactly (`ix_expedientes_numero`,
    `ix_expedientes_numero_gde`);
-1. files whose own data hold every word: extracto, instrument, GDE number (`busqueda_datos`);
-2. files where the words are found only with their documents' text (`busqueda`).
+1. files whose own data hold every word: extracto, instrument, GDE number (`busqueda`);
+2. files that hold them only with their documents' words (`texto_documentos`, whose GIN index
+   finds the files where at least one of the words is in a document: every such file has one).
 A page reads the tiers in order until it is full, one statement each; the cursor says the tier
 and the (creado_en, id) it stopped at. Ranking every match by `ts_rank` instead would read and
 sort every row that holds a common word (tens of thousands at a million files) for each page;
@@ -38,6 +39,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    cast,
     func,
     literal_column,
     not_,
@@ -45,7 +47,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from expedientes.events import ArchivoProcesado
@@ -110,16 +112,21 @@ class Busqueda:
     def niveles(self) -> list[tuple[int, ColumnElement[bool]]]:
         """The tiers, best first, each the condition of its rows only (no row in two)."""
         consulta = self.consulta()
-        en_datos = Expediente.busqueda_datos.bool_op("@@")(consulta)
-        en_todo = Expediente.busqueda.bool_op("@@")(consulta)
+        alguna = cast(func.replace(cast(consulta, Text), " & ", " | "), TSQUERY)
+        en_datos = Expediente.busqueda.bool_op("@@")(consulta)
+        con_documentos = and_(
+            Expediente.texto_documentos.bool_op("@@")(alguna),
+            Expediente.busqueda.op("||")(Expediente.texto_documentos).bool_op("@@")(consulta),
+            not_(en_datos),
+        )
         identidad = self.identidad()
         if identidad is None:
-            return [(DATOS, en_datos), (DOCUMENTOS, and_(en_todo, not_(en_datos)))]
+            return [(DATOS, en_datos), (DOCUMENTOS, con_documentos)]
         ajeno = not_(identidad)
         return [
             (IDENTIDAD, identidad),
             (DATOS, and_(en_datos, ajeno)),
-            (DOCUMENTOS, and_(en_todo, not_(en_datos), ajeno)),
+            (DOCUMENTOS, and_(con_documentos, ajeno)),
         ]
 
 

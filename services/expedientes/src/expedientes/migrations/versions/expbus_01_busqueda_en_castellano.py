@@ -35,13 +35,12 @@ $$
 """
 
 _DATOS = "coalesce(numero_instrumento, '') || ' ' || coalesce(numero_gde, '')"
-# The file's own data (the extracto weighs A, instrument and GDE number B); and with the words
-# of its documents (D). A generated column cannot read another: the expression is repeated.
-BUSQUEDA_DATOS = (
+# The file's own data: the extracto weighs A, instrument and GDE number B. Its documents' words
+# (D) are a column apart, `texto_documentos`, written when archivos reports a text.
+BUSQUEDA = (
     "setweight(to_tsvector('sigexp_es', sigexp_texto(extracto)), 'A') || "
     f"setweight(to_tsvector('sigexp_es', sigexp_texto({_DATOS})), 'B')"
 )
-BUSQUEDA = f"{BUSQUEDA_DATOS} || coalesce(texto_documentos, ''::tsvector)"
 
 
 def upgrade() -> None:
@@ -60,22 +59,13 @@ def upgrade() -> None:
     op.add_column(
         "expedientes",
         sa.Column(
-            "busqueda_datos",
-            postgresql.TSVECTOR(),
-            sa.Computed(BUSQUEDA_DATOS, persisted=True),
-            nullable=False,
-        ),
-    )
-    op.add_column(
-        "expedientes",
-        sa.Column(
             "busqueda",
             postgresql.TSVECTOR(),
             sa.Computed(BUSQUEDA, persisted=True),
             nullable=False,
         ),
     )
-    for columna in ("busqueda_datos", "busqueda"):
+    for columna in ("busqueda", "texto_documentos"):
         op.create_index(
             f"ix_expedientes_{columna}", "expedientes", [columna], postgresql_using="gin"
         )
@@ -105,11 +95,10 @@ def downgrade() -> None:
         "ix_expedientes_numero_gde",
         "ix_expedientes_numero",
         "ix_expedientes_busqueda",
-        "ix_expedientes_busqueda_datos",
+        "ix_expedientes_texto_documentos",
     ):
         op.drop_index(nombre, table_name="expedientes")
     op.drop_column("expedientes", "busqueda")
-    op.drop_column("expedientes", "busqueda_datos")
     op.drop_column("expedientes", "texto_documentos")
     op.execute("DROP TEXT SEARCH CONFIGURATION sigexp_es")
     op.execute("DROP FUNCTION sigexp_texto(text)")
