@@ -65,6 +65,7 @@ class Expediente(Base):
         # filtered pages newest first.
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
         Index("ix_expedientes_texto_documentos", "texto_documentos", postgresql_using="gin"),
+        Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
         Index("ix_expedientes_numero", "numero", "anio", "letras"),
         Index("ix_expedientes_numero_gde", func.upper(text("numero_gde"))),
         Index("ix_expedientes_anio_creado_en", "anio", "creado_en", "id"),
@@ -97,6 +98,11 @@ class Expediente(Base):
     # `sigexp.archivo.procesado.v1`, `service/busqueda.py`). Deferred: no ORM read loads them.
     busqueda: Mapped[str] = mapped_column(TSVECTOR, Computed(BUSQUEDA), deferred=True)
     texto_documentos: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    # The custody copy's `mesas` (its scope), kept by the database from `custodias` (triggers of
+    # migration expbus_01) so a desk's search meets its scope in an index. Never set by code.
+    mesas: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), deferred=True, server_default=None
+    )
 
     custodia: Mapped[Custodia] = relationship(
         primaryjoin=lambda: Expediente.id == foreign(Custodia.expediente_id),

@@ -57,8 +57,9 @@ async def buscar_expedientes(
     db: AsyncSession, filtros: Filtros, por: Usuario
 ) -> tuple[list[ExpedienteLeido], str | None]:
     """Within the user's scope: best matches first when `q` is given, else newest first
-    (`service/busqueda.py`), paged by an opaque cursor."""
-    query = _filtrar(leer_expedientes().where(alcance.filtro(por, Custodia.mesas)), filtros)
+    (`service/busqueda.py`), paged by an opaque cursor. The scope is read from the row's own
+    copy of custody's desks (`Expediente.mesas`), which its indexes can meet with the others."""
+    query = _filtrar(leer_expedientes().where(alcance.filtro(por, Expediente.mesas)), filtros)
     pedida = busqueda.Busqueda.de(filtros.q) if filtros.q else None
     conexion = await db.connection()
     rows, siguiente = await busqueda.pagina(conexion, query, pedida, filtros.limit, filtros.cursor)
