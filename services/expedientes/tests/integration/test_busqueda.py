@@ -264,3 +264,16 @@ async def test_la_busqueda_se_audita_con_lo_buscado(
             {"q": palabra},
         )
     assert detalle == {"q": palabra, "resultados": 1}
+
+
+async def test_comillas_y_barras_en_q_son_texto_y_nunca_sql(
+    cliente: httpx.AsyncClient, mesa
+) -> None:
+    palabra = _palabra()
+    nota = await _alta(cliente, mesa, f"Nota de O'Higgins {palabra}")
+
+    assert await _ids(cliente, mesa, q=f"o'higgins {palabra}") == [nota["id"]]
+    for q in ("\\'; DROP TABLE expedientes; --", "\\", "'", "E'\\\\'", "$$", "x\x00y"):
+        r = await cliente.get("/api/v1/expedientes", params={"q": q}, headers=mesa.headers())
+        assert r.status_code == 200, (q, r.text)
+    assert await _ids(cliente, mesa, q=palabra) == [nota["id"]]

@@ -107,7 +107,7 @@ class Busqueda:
     def consulta(self) -> ColumnElement[Any]:
         """The words as a tsquery (every word, stemmed), planned for these very words."""
         texto = literal_column(_literal(self.palabras), Text)
-        return func.plainto_tsquery(literal_column(f"'{CONFIGURACION}'"), func.sigexp_texto(texto))
+        return func.plainto_tsquery(_CONFIGURACION, func.sigexp_texto(texto))
 
     def niveles(self) -> list[tuple[int, ColumnElement[bool]]]:
         """The tiers, best first, each the condition of its rows only (no row in two)."""
@@ -131,9 +131,10 @@ class Busqueda:
 
 
 def _literal(texto: str) -> str:
-    """`texto` as an SQL string literal (standard strings: a quote is doubled, nothing else is
-    special; control characters were already removed)."""
-    return "'" + texto.replace("'", "''") + "'"
+    """`texto` as an SQL string literal, whatever `standard_conforming_strings` says: an
+    escape string (`E'...'`) with its backslashes and quotes doubled (control characters were
+    already removed; NUL among them, which PostgreSQL refuses in any text)."""
+    return "E'" + texto.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 MAS_NUEVO = (Expediente.creado_en.desc(), Expediente.id.desc())
