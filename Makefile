@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -22,6 +22,11 @@ bench: bootstrap
 
 bench-logins: bootstrap
 	@.venv/bin/python tests/bench/logins.py
+
+# Search at a million expedientes (issue 10): loads them once into sigexp_bench_busqueda (kept
+# between runs; BUSQUEDA_ARGS=--generar loads again), HTTP next to the same SQL; about 5 min.
+bench-busqueda: bootstrap
+	@.venv/bin/python tests/bench/busqueda.py $(BUSQUEDA_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from expedientes import catalogo
 from expedientes.events import (
+    ArchivoProcesado,
     CustodiaActualizada,
     MesaActualizada,
     OrganismoActualizado,
     TipoActualizado,
 )
-from expedientes.service import custodia
+from expedientes.service import busqueda, custodia
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
+    ArchivoProcesado: busqueda.registrar_texto,
     CustodiaActualizada: custodia.registrar_custodia,
     MesaActualizada: catalogo.registrar_mesa,
     OrganismoActualizado: catalogo.registrar_organismo,

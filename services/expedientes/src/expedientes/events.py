@@ -112,6 +112,19 @@ class TipoActualizado(Event):
     activo: bool
 
 
+class ArchivoProcesado(Event):
+    """`sigexp.archivo.procesado.v1` as expedientes needs it (archivos' digitisation result:
+    the text of one version of an archivo; the version is also the envelope's `sequence`)."""
+
+    event_type: ClassVar[str] = "sigexp.archivo.procesado.v1"
+
+    archivo_id: uuid.UUID
+    expediente_id: uuid.UUID
+    version: int
+    estado: str
+    texto: str | None = None
+
+
 # Events this service publishes (besides the audit record every service emits): the
 # AsyncAPI document is generated from this list and `outbox.add` refuses any other.
 PUBLICA: list[type[Event]] = [

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Computed,
     DateTime,
     Index,
     Integer,
@@ -21,8 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 
 from sigexp_common.ids import uuid7
@@ -45,12 +47,29 @@ class Ciclo(StrEnum):
 
 RECEPCION_PENDIENTE = "RECEPCION_PENDIENTE"
 
+# The searchable vector of an expediente's own data, as migration expbus_01 makes it: the
+# extracto weighs A, the instrument and GDE numbers B (its documents' words are apart, D).
+BUSQUEDA = (
+    "setweight(to_tsvector('sigexp_es', sigexp_texto(extracto)), 'A') || "
+    "setweight(to_tsvector('sigexp_es', sigexp_texto("
+    "coalesce(numero_instrumento, '') || ' ' || coalesce(numero_gde, ''))), 'B')"
+)
+
 
 class Expediente(Base):
     __tablename__ = "expedientes"
     __table_args__ = (
         UniqueConstraint("codigo", "numero", "letras", "anio", name="uq_expediente_identidad"),
         Index("ix_expedientes_creado_en", "creado_en", "id"),
+        # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
+        # filtered pages newest first.
+        Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
+        Index("ix_expedientes_texto_documentos", "texto_documentos", postgresql_using="gin"),
+        Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
+        Index("ix_expedientes_numero", "numero", "anio", "letras"),
+        Index("ix_expedientes_numero_gde", func.upper(text("numero_gde"))),
+        Index("ix_expedientes_anio_creado_en", "anio", "creado_en", "id"),
+        Index("ix_expedientes_codigo_creado_en", "codigo", "creado_en", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
@@ -72,6 +91,17 @@ class Expediente(Base):
     creado_en: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     actualizado_en: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    numero_gde: Mapped[str | None] = mapped_column(String(60))  # the same file in GDE
+    # What search reads (migration expbus_01): the words of the file's own data, computed by
+    # PostgreSQL from the row, and those of its documents (kept from
+    # `sigexp.archivo.procesado.v1`, `service/busqueda.py`). Deferred: no ORM read loads them.
+    busqueda: Mapped[str] = mapped_column(TSVECTOR, Computed(BUSQUEDA), deferred=True)
+    texto_documentos: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
+    # The custody copy's `mesas` (its scope), kept by the database from `custodias` (triggers of
+    # migration expbus_01) so a desk's search meets its scope in an index. Never set by code.
+    mesas: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(UUID(as_uuid=True)), deferred=True, server_default=None
     )
 
     custodia: Mapped[Custodia] = relationship(
@@ -110,6 +140,19 @@ def referencia(numero: int, letras: str, anio: int) -> str:
 
 def estado(en_transito: bool, ciclo: str) -> str:
     return RECEPCION_PENDIENTE if en_transito else ciclo
+
+
+class TextoDocumento(VersionedCopy, Base):
+    """The text of one archivo of an expediente, from `sigexp.archivo.procesado.v1` (the
+    archivo's version is the `sequence`: the newest version's text wins); `eliminado` once the
+    archivo was removed, whose text no search finds any more."""
+
+    __tablename__ = "textos_documentos"
+
+    archivo_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    expediente_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    texto: Mapped[str] = mapped_column(Text)
+    eliminado: Mapped[bool] = mapped_column(Boolean)
 
 
 class Custodia(VersionedCopy, Base):

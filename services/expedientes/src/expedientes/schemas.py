@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sigexp_common.entrada import Entero
+
+if TYPE_CHECKING:
+    from expedientes.models import ExpedienteLeido
 
 
 class Caracter(StrEnum):
@@ -93,4 +97,38 @@ class ExpedienteOut(BaseModel):
 
 class ExpedientesOut(BaseModel):
     items: list[ExpedienteOut]
+    next_cursor: str | None = None
+
+
+class ResumenOut(BaseModel):
+    """What the consulta global shows of an expediente: enough to know where it is."""
+
+    id: uuid.UUID
+    referencia: str
+    extracto: str
+    estado: Estado
+    mesa_actual_id: uuid.UUID
+    mesa_actual: MesaRef | None = None
+    organismo: OrganismoRef | None = None  # the current desk's
+    creado_en: datetime
+
+    @classmethod
+    def de(cls, expediente: ExpedienteLeido) -> ResumenOut:
+        mesa = expediente.mesa_actual
+        return cls(
+            id=expediente.id,
+            referencia=expediente.referencia,
+            extracto=expediente.extracto,
+            estado=Estado(expediente.estado),
+            mesa_actual_id=expediente.mesa_actual_id,
+            mesa_actual=MesaRef.model_validate(mesa) if mesa else None,
+            organismo=OrganismoRef.model_validate(mesa["organismo"])
+            if mesa and mesa["organismo"]
+            else None,
+            creado_en=expediente.creado_en,
+        )
+
+
+class ResumenesOut(BaseModel):
+    items: list[ResumenOut]
     next_cursor: str | None = None

@@ -49,11 +49,11 @@ async def test_altas_concurrentes_no_dejan_huecos_ni_duplicados(
     respuestas = await asyncio.gather(
         *(
             cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
-            for _ in range(25)
+            for _ in range(50)
         )
     )
-    assert [r.status_code for r in respuestas] == [201] * 25
-    assert sorted(r.json()["numero"] for r in respuestas) == list(range(1, 26))
+    assert [r.status_code for r in respuestas] == [201] * 50
+    assert sorted(r.json()["numero"] for r in respuestas) == list(range(1, 51))
 
 
 async def test_numero_escrito_por_la_mesa_se_respeta_y_la_serie_sigue_despues(

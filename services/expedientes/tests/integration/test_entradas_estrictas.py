@@ -53,7 +53,9 @@ async def test_porcentaje_y_guion_bajo_en_la_busqueda_se_buscan_tal_cual(
 
     assert await hallados("100%") == ["Pago al 100% del anticipo"]
     assert await hallados("nota_a") == ["Nota_a"]
-    assert await hallados("%") == ["Pago al 100% del anticipo"]
+    # Search is by words (full text): a sign alone is no word, so it finds nothing, never all.
+    assert await hallados("%") == []
+    assert await hallados("_") == []
     assert await hallados("\\") == []
 
 

@@ -23,6 +23,7 @@ RULES = (
     _rule(rf"^/api/v1/expedientes/{UUID}/pases$", "pases"),
     _rule(rf"^/api/v1/expedientes/{UUID}/archivos$", "archivos"),
     _rule(r"^/api/v1/(expedientes|solicitudes-baja)(/.*)?$", "expedientes"),
+    _rule(r"^/api/v1/consulta-global$", "expedientes"),
     _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion)(/.*)?$", "pases"),
     _rule(r"^/api/v1/archivos(/.*)?$", "archivos"),
     _rule(r"^/api/v1/auditoria(/.*)?$", "auditoria"),

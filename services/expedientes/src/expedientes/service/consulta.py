@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, extract, func, or_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, extract
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.models import Custodia, Expediente, ExpedienteLeido, leer_expedientes
 from expedientes.schemas import Caracter, Estado
-from sigexp_common import alcance, audit, entrada
+from expedientes.service import busqueda
+from sigexp_common import alcance, audit
 from sigexp_common.security import Usuario
 
 # Built once (building and keying this statement cost more than running it): the user's scope
@@ -56,47 +56,25 @@ class Filtros:
 async def buscar_expedientes(
     db: AsyncSession, filtros: Filtros, por: Usuario
 ) -> tuple[list[ExpedienteLeido], str | None]:
-    """Newest first, within the user's scope, paged by an opaque cursor."""
-    query = leer_expedientes().where(alcance.filtro(por, Custodia.mesas))
-    query = _filtrar(query, filtros)
-    if filtros.cursor:
-        creado, ident = _leer_cursor(filtros.cursor)
-        query = query.where(
-            or_(
-                Expediente.creado_en < creado,
-                and_(Expediente.creado_en == creado, Expediente.id < ident),
-            )
-        )
-    query = query.order_by(Expediente.creado_en.desc(), Expediente.id.desc()).limit(
-        filtros.limit + 1
-    )
+    """Within the user's scope: best matches first when `q` is given, else newest first
+    (`service/busqueda.py`), paged by an opaque cursor. The scope is read from the row's own
+    copy of custody's desks (`Expediente.mesas`), which its indexes can meet with the others."""
+    query = _filtrar(leer_expedientes().where(alcance.filtro(por, Expediente.mesas)), filtros)
+    pedida = busqueda.Busqueda.de(filtros.q) if filtros.q else None
     conexion = await db.connection()
-    rows = [ExpedienteLeido.de(row) for row in await conexion.execute(query)]
-    siguiente = _cursor(rows[filtros.limit - 1]) if len(rows) > filtros.limit else None
+    rows, siguiente = await busqueda.pagina(conexion, query, pedida, filtros.limit, filtros.cursor)
+    expedientes = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
         db,
         por,
         "expediente.buscar",
         "expedientes",
-        detalle={"q": filtros.q, "resultados": len(rows)},
+        detalle={"q": filtros.q, "resultados": len(expedientes)},
     )
-    return rows[: filtros.limit], siguiente
+    return expedientes, siguiente
 
 
 def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:
-    if f.q:
-        for palabra in f.q.split():
-            pattern = entrada.contiene(palabra)
-            referencia = func.concat_ws(
-                "-", Expediente.numero, func.nullif(Expediente.letras, ""), Expediente.anio
-            )
-            query = query.where(
-                or_(
-                    Expediente.extracto.ilike(pattern, escape=entrada.ESCAPE),
-                    Expediente.numero_instrumento.ilike(pattern, escape=entrada.ESCAPE),
-                    referencia.ilike(pattern, escape=entrada.ESCAPE),
-                )
-            )
     if f.estado is not None:
         query = query.where(_estado_es(f.estado))
     exact = {
@@ -118,12 +96,3 @@ def _estado_es(estado: Estado) -> ColumnElement[bool]:
     if estado is Estado.RECEPCION_PENDIENTE:
         return Custodia.en_transito.is_(True)
     return and_(Custodia.en_transito.is_(False), Expediente.ciclo == estado.value)
-
-
-def _cursor(expediente: ExpedienteLeido) -> str:
-    return entrada.cursor(expediente.creado_en.isoformat(), str(expediente.id))
-
-
-def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    creado, ident = entrada.leer_cursor(cursor, 2)
-    return entrada.instante(creado), entrada.identificador(ident)
