@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from expedientes import catalogo
 from expedientes.events import (
+    ArchivoAdjuntado,
+    ArchivoEliminado,
+    ArchivoReemplazado,
     CustodiaActualizada,
     MesaActualizada,
     OrganismoActualizado,
+    PaseEnviado,
+    PaseRechazado,
+    PaseRecibido,
+    PaseRevertido,
     TipoActualizado,
 )
-from expedientes.service import custodia
+from expedientes.service import custodia, noticias
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
@@ -17,4 +24,11 @@ HANDLERS: Handlers = {
     MesaActualizada: catalogo.registrar_mesa,
     OrganismoActualizado: catalogo.registrar_organismo,
     TipoActualizado: catalogo.registrar_tipo,
+    PaseEnviado: noticias.registrar_pase_enviado,
+    PaseRecibido: noticias.registrar_pase_recibido,
+    PaseRechazado: noticias.registrar_pase_rechazado,
+    PaseRevertido: noticias.registrar_pase_revertido,
+    ArchivoAdjuntado: noticias.registrar_archivo_adjuntado,
+    ArchivoReemplazado: noticias.registrar_archivo_reemplazado,
+    ArchivoEliminado: noticias.registrar_archivo_eliminado,
 }

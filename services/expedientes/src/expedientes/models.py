@@ -60,11 +60,14 @@ class Expediente(Base):
     anio: Mapped[int] = mapped_column(Integer)
     extracto: Mapped[str] = mapped_column(Text)
     numero_instrumento: Mapped[str | None] = mapped_column(String(100))
+    numero_gde: Mapped[str | None] = mapped_column(String(60))  # the same file in GDE
     tomos: Mapped[int] = mapped_column(Integer)
     fojas: Mapped[int] = mapped_column(Integer)
     tipo: Mapped[str] = mapped_column(String(50))
     caracter: Mapped[str] = mapped_column(String(20))
     ciclo: Mapped[str] = mapped_column(String(30))
+    # +1 on every edit or lifecycle change (the `sequence` of its events); 1 at the alta
+    version: Mapped[int] = mapped_column(Integer, default=1)
     organismo_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     mesa_inicio_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     iniciado_por: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -207,11 +210,13 @@ class ExpedienteLeido:
     anio: int
     extracto: str
     numero_instrumento: str | None
+    numero_gde: str | None
     tomos: int
     fojas: int
     tipo: str
     caracter: str
     ciclo: str
+    version: int
     organismo_id: uuid.UUID | None
     mesa_inicio_id: uuid.UUID
     iniciado_por: uuid.UUID
@@ -264,11 +269,13 @@ _EXPEDIENTE_COLUMNAS = (
     "anio",
     "extracto",
     "numero_instrumento",
+    "numero_gde",
     "tomos",
     "fojas",
     "tipo",
     "caracter",
     "ciclo",
+    "version",
     "organismo_id",
     "mesa_inicio_id",
     "iniciado_por",

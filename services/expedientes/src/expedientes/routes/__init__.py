@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from expedientes.routes import expedientes
+from expedientes.routes import anotaciones, edicion, expedientes
 
-ROUTERS: list[APIRouter] = [expedientes.router]
+ROUTERS: list[APIRouter] = [expedientes.router, edicion.router, anotaciones.router]
