@@ -28,17 +28,25 @@ async def expediente_para(
     que: str = "verlo",
     *,
     bloquear: bool = False,
+    para_actuar: bool = False,
 ) -> Expediente:
     """The expediente with its custody copy, when `por` may see it; else the recorded answer
     of the scope rule (404 missing or RESERVADO out of scope, 403 PUBLICO out of scope).
-    `bloquear` locks its row until the transaction ends (edits and lifecycle changes)."""
+    `bloquear` locks its row until the transaction ends (edits and lifecycle changes).
+
+    `para_actuar`: the desk a pase is on its way to is not in the file's scope yet, but it
+    knows the file is coming (its en-mesa list shows it), so an action of its gets the
+    custody rule's answer (409, not received yet: `exigir_tenencia`) instead of 403/404."""
     query = select(Expediente).where(Expediente.id == expediente_id)
     if bloquear:
         query = query.with_for_update(of=Expediente)
     expediente = await db.scalar(query)
     if expediente is None:
         raise alcance.no_existe(por, accion, expediente_id)
-    alcance.exigir(por, expediente.custodia.mesas, expediente.caracter, accion, expediente_id, que)
+    destino = por.mesa_id is not None and expediente.custodia.mesa_id == por.mesa_id
+    if not (para_actuar and destino):
+        mesas = expediente.custodia.mesas
+        alcance.exigir(por, mesas, expediente.caracter, accion, expediente_id, que)
     return expediente
 
 

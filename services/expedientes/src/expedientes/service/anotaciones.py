@@ -25,7 +25,7 @@ async def agregar_anotacion(
     db: AsyncSession, expediente_id: uuid.UUID, datos: AnotacionIn, por: Usuario
 ) -> Anotacion:
     accion, que = "anotacion.agregar", "agregarle anotaciones"
-    expediente = await acceso.expediente_para(db, expediente_id, por, accion, que)
+    expediente = await acceso.expediente_para(db, expediente_id, por, accion, que, para_actuar=True)
     acceso.exigir_perfil(por, accion, expediente.id)
     # A note changes nothing of the file: holding it with LECTURA is enough.
     acceso.exigir_tenencia(por, expediente, accion, que, escritura=False)

@@ -35,7 +35,9 @@ async def solicitar_baja(
     db: AsyncSession, expediente_id: uuid.UUID, datos: SolicitudBajaIn, por: Usuario
 ) -> Solicitud:
     accion, que = "baja.solicitar", "pedir su baja"
-    expediente = await acceso.expediente_para(db, expediente_id, por, accion, que, bloquear=True)
+    expediente = await acceso.expediente_para(
+        db, expediente_id, por, accion, que, bloquear=True, para_actuar=True
+    )
     acceso.exigir_perfil(por, accion, expediente.id)
     acceso.exigir_tenencia(por, expediente, accion, que)
     assert por.mesa_id is not None  # exigir_tenencia: the user's desk holds it

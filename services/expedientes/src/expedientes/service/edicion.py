@@ -28,7 +28,9 @@ async def editar_expediente(
     db: AsyncSession, expediente_id: uuid.UUID, datos: EdicionIn, por: Usuario
 ) -> Expediente:
     """The holding desk changes data and lifecycle; fojas and tomos never decrease here."""
-    expediente = await acceso.expediente_para(db, expediente_id, por, ACCION, QUE, bloquear=True)
+    expediente = await acceso.expediente_para(
+        db, expediente_id, por, ACCION, QUE, bloquear=True, para_actuar=True
+    )
     acceso.exigir_perfil(por, ACCION, expediente.id)
     acceso.exigir_tenencia(por, expediente, ACCION, QUE)
     pedidos = datos.pedidos()
