@@ -93,5 +93,5 @@ def caratula(datos: Caratula) -> bytes:
 
     pdf.set_xy(20, 277)
     pdf.set_font("Helvetica", "I", 8)
-    pdf.cell(170, 5, _latin1(f"SIGEXP - {datos.qr}"), align="C")
+    pdf.cell(170, 5, _latin1(f"SIGEXP · código para la recepción: {datos.qr}"), align="C")
     return bytes(pdf.output())
