@@ -34,8 +34,8 @@ EJEMPLO_GDE = "EX-2024-12345678- -APN-DGDYD#JGM"
 
 
 def _numero_gde(valor: str | None) -> str | None:
-    if valor is None:
-        return None
+    if valor is None or not valor.strip():
+        return None  # a blank form field: no GDE number
     normal = valor.strip().upper()
     if not PATRON_GDE.fullmatch(normal):
         raise ValueError(f"No es un número de GDE válido (por ejemplo {EJEMPLO_GDE}).")
