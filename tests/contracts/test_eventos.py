@@ -53,6 +53,13 @@ SIN_CONSUMIDOR = {
     "sigexp_common.revocation (an exclusive queue per process), not by a service's HANDLERS",
     "sigexp.dependencia.actualizada.v1": "pases will validate a pase's dependencia against it; "
     "until then the destination desk is enough",
+    "sigexp.anotacion.agregada.v1": "internal annotations, for the organismo's own subscribers "
+    "and the future notifications service (never public); the gateway reads them by HTTP",
+    "sigexp.anotacion.eliminada.v1": "same as anotacion.agregada",
+    # Until h/pasenv and h/arcsub are merged (their copies of the lifecycle read these two):
+    "sigexp.expediente.actualizado.v1": "pases and archivos keep copies from it (h/pasenv, "
+    "h/arcsub): drop this entry when they are merged",
+    "sigexp.expediente.anulado.v1": "same as expediente.actualizado",
 }
 
 
@@ -93,12 +100,33 @@ def test_hay_copias_de_consumidor_que_verificar() -> None:
     }
 
 
+# Events a consumer here already reads whose producer is being written on another branch:
+# its copy is checked once that branch is merged. Drop each entry then (the test below says so).
+PRODUCTOR_EN_OTRA_RAMA = {
+    "sigexp.pase.enviado.v1": "h/pasenv",
+    "sigexp.pase.recibido.v1": "h/pasenv",
+    "sigexp.pase.rechazado.v1": "h/pasenv",
+    "sigexp.pase.revertido.v1": "h/pasenv",
+    "sigexp.archivo.adjuntado.v1": "h/arcsub",
+    "sigexp.archivo.reemplazado.v1": "h/arcsub",
+    "sigexp.archivo.eliminado.v1": "h/arcsub",
+}
+
+
+def test_la_lista_de_productores_en_otra_rama_no_envejece() -> None:
+    publicados = set(asyncapi.publicados())
+    for tipo, rama in PRODUCTOR_EN_OTRA_RAMA.items():
+        assert tipo not in publicados, f"{rama} is merged: drop {tipo} from PRODUCTOR_EN_OTRA_RAMA"
+
+
 @pytest.mark.parametrize(
     ("servicio", "copia"), COPIAS, ids=[f"{s}:{c.event_type}" for s, c in COPIAS]
 )
 def test_la_copia_del_consumidor_acepta_lo_que_envia_el_productor(
     servicio: str, copia: type
 ) -> None:
+    if copia.event_type in PRODUCTOR_EN_OTRA_RAMA:
+        pytest.skip(f"its producer is on {PRODUCTOR_EN_OTRA_RAMA[copia.event_type]}")
     productor = asyncapi.publicados()[copia.event_type][0]
     enviado = productor.model_json_schema()  # producers serialise every field, defaults too
     leido = copia.model_json_schema()
