@@ -72,7 +72,7 @@ async def test_solo_la_mesa_que_lo_tiene_anota_y_con_perfil_de_mesa(
 
 
 async def test_eliminar_la_deja_marcada_como_eliminada_y_solo_la_mesa_autora_puede(
-    cliente: httpx.AsyncClient, mesa, otra_mesa, acciones, tokens
+    cliente: httpx.AsyncClient, mesa, otra_mesa, acciones, tokens, escucha
 ) -> None:
     alta = await acciones.alta(mesa)
     nota = (await _anotar(cliente, alta["id"], mesa, "Nota a borrar")).json()
@@ -83,8 +83,13 @@ async def test_eliminar_la_deja_marcada_como_eliminada_y_solo_la_mesa_autora_pue
     }
     ajena = await cliente.delete(_url(alta["id"], nota["id"]), headers=otra_mesa.headers())
     no_autora = await cliente.delete(_url(alta["id"], nota["id"]), headers=misma_org_otra_mesa)
-    borrada = await cliente.delete(_url(alta["id"], nota["id"]), headers=mesa.headers("OFICINA"))
+    async with escucha("sigexp.anotacion.eliminada.v1") as recoger:
+        borrada = await cliente.delete(
+            _url(alta["id"], nota["id"]), headers=mesa.headers("OFICINA")
+        )
+        (eliminada,) = await recoger(1, lambda e: e["subject"] == alta["id"])
     otra_vez = await cliente.delete(_url(alta["id"], nota["id"]), headers=mesa.headers())
+    assert eliminada["data"]["anotacion_id"] == nota["id"]
 
     assert ajena.status_code == 404  # another organismo's note is not there for it
     assert no_autora.status_code == 403
