@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -119,7 +119,7 @@ class PaseRecibido(Noticia):
     permiso: str | None = None
     fojas_agregadas: int = Field(0, ge=0)
     tomos_agregados: int = Field(0, ge=0)
-    discrepancia: bool | dict[str, object] | str | None = None
+    discrepancia: Any = None  # pases' record of counted values that differ, kept as sent
 
 
 class PaseRechazado(Noticia):

@@ -3,6 +3,7 @@ tomos never decrease; every change keeps its old and new value and is published.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -213,3 +214,23 @@ async def test_alta_con_numero_gde_lo_guarda_y_lo_publica(
     )
     assert mal.status_code == 422
     assert [e["campo"] for e in mal.json()["errors"]] == ["numero_gde"]
+
+
+async def test_ediciones_simultaneas_se_ordenan_y_cada_una_tiene_su_version(
+    cliente: httpx.AsyncClient, mesa, acciones
+) -> None:
+    alta = await acciones.alta(mesa)
+    respuestas = await asyncio.gather(
+        acciones.editar(alta["id"], mesa, fojas=20),
+        acciones.editar(alta["id"], mesa, numero_instrumento="Resolución 12/2024"),
+        acciones.editar(alta["id"], mesa, estado="EN_REVISION"),
+    )
+    assert [r.status_code for r in respuestas] == [200, 200, 200]
+    assert sorted(r.json()["version"] for r in respuestas) == [2, 3, 4]
+    visto = (await cliente.get(f"/api/v1/expedientes/{alta['id']}", headers=mesa.headers())).json()
+    assert (visto["fojas"], visto["numero_instrumento"], visto["estado"], visto["version"]) == (
+        20,
+        "Resolución 12/2024",
+        "EN_REVISION",
+        4,
+    )
