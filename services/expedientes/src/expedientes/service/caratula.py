@@ -7,7 +7,6 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes import pdf
 from expedientes.models import Mesa, Organismo, Tipo
 from expedientes.service import acceso
 from sigexp_common import alcance, audit
@@ -36,6 +35,10 @@ async def caratula(db: AsyncSession, expediente_id: uuid.UUID, por: Usuario) -> 
     mesa = await db.scalar(select(Mesa.nombre).where(Mesa.id == expediente.mesa_inicio_id))
     tipo = await db.scalar(select(Tipo.nombre).where(Tipo.codigo == expediente.tipo))
     reservado = expediente.caracter == alcance.RESERVADO
+    # fpdf2 (with fontTools and Pillow) is imported on the first cover, not by every process
+    # at start: the workers and the messaging process never print one.
+    from expedientes import pdf
+
     documento = pdf.caratula(
         pdf.Caratula(
             referencia=expediente.referencia,
