@@ -51,21 +51,21 @@ SIN_CONSUMIDOR = {
     "sigexp.usuario.actualizado.v1": "same as usuario.creado; token revocation travels apart",
     "sigexp.usuario.sesiones_revocadas.v1": "read by every token verifier through "
     "sigexp_common.revocation (an exclusive queue per process), not by a service's HANDLERS",
-    # expedientes reads the pase events (historial, fojas) on h/expacc: drop these at the merge
-    "sigexp.pase.enviado.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
-    "sigexp.pase.recibido.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
-    "sigexp.pase.rechazado.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
-    "sigexp.pase.revertido.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
     "sigexp.remito.emitido.v1": "for ministries' subscribers: a remito is pases' own record, "
     "no other service keeps a copy of it",
+    "sigexp.anotacion.agregada.v1": "internal annotations, for the organismo's own subscribers "
+    "and the future notifications service (never public); the gateway reads them by HTTP",
+    "sigexp.anotacion.eliminada.v1": "same as anotacion.agregada",
 }
 
 
 # Consumer copies of events whose producer lands on another branch of the same issue round,
 # each with that branch: the lead drops the entry when merging the producer.
 SIN_PRODUCTOR = {
-    "sigexp.expediente.actualizado.v1": "expedientes publishes it with issue #10 (h/expacc)",
-    "sigexp.expediente.anulado.v1": "expedientes publishes it with issue #10 (h/expacc)",
+    "sigexp.archivo.adjuntado.v1": "archivos publishes it with issue #12 (h/arcsub)",
+    "sigexp.archivo.reemplazado.v1": "archivos publishes it with issue #12 (h/arcsub)",
+    "sigexp.archivo.eliminado.v1": "archivos publishes it with issue #12 (h/arcsub)",
+    "sigexp.archivo.procesado.v1": "archivos' workers publish it with issue #12 (h/arcdig)",
 }
 
 

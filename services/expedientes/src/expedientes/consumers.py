@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from expedientes import catalogo
 from expedientes.events import (
+    ArchivoAdjuntado,
+    ArchivoEliminado,
     ArchivoProcesado,
+    ArchivoReemplazado,
     CustodiaActualizada,
     MesaActualizada,
     OrganismoActualizado,
+    PaseEnviado,
+    PaseRechazado,
+    PaseRecibido,
+    PaseRevertido,
     TipoActualizado,
 )
-from expedientes.service import busqueda, custodia
+from expedientes.service import busqueda, custodia, noticias
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
@@ -19,4 +26,11 @@ HANDLERS: Handlers = {
     MesaActualizada: catalogo.registrar_mesa,
     OrganismoActualizado: catalogo.registrar_organismo,
     TipoActualizado: catalogo.registrar_tipo,
+    PaseEnviado: noticias.registrar_pase_enviado,
+    PaseRecibido: noticias.registrar_pase_recibido,
+    PaseRechazado: noticias.registrar_pase_rechazado,
+    PaseRevertido: noticias.registrar_pase_revertido,
+    ArchivoAdjuntado: noticias.registrar_archivo_adjuntado,
+    ArchivoReemplazado: noticias.registrar_archivo_reemplazado,
+    ArchivoEliminado: noticias.registrar_archivo_eliminado,
 }

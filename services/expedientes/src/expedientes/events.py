@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
+from expedientes.events_acciones import (
+    Actor,
+    AnotacionAgregada,
+    AnotacionEliminada,
+    ExpedienteActualizado,
+    ExpedienteAnulado,
+)
 from expedientes.models import Expediente
 from sigexp_common.envelope import Event
+from sigexp_common.security import Usuario
 
 
-class ExpedienteIniciado(Event):
+class ExpedienteIniciado(Actor):
+    """An expediente was started (its version is 1: the envelope's `sequence`)."""
+
     event_type: ClassVar[str] = "sigexp.expediente.iniciado.v1"
 
     expediente_id: uuid.UUID
@@ -22,6 +32,8 @@ class ExpedienteIniciado(Event):
     anio: int
     referencia: str
     extracto: str
+    numero_instrumento: str | None
+    numero_gde: str | None
     tipo: str
     caracter: str
     estado: str
@@ -32,13 +44,18 @@ class ExpedienteIniciado(Event):
     permiso: str
     iniciado_por: uuid.UUID
     creado_en: datetime
+    version: int = 1
 
     def subject(self) -> str:
         return str(self.expediente_id)
 
+    def sequence(self) -> int:
+        return self.version
+
     @classmethod
-    def from_expediente(cls, exp: Expediente) -> ExpedienteIniciado:
+    def from_expediente(cls, exp: Expediente, por: Usuario) -> ExpedienteIniciado:
         return cls(
+            **Actor.de(por),
             expediente_id=exp.id,
             codigo=exp.codigo,
             numero=exp.numero,
@@ -46,6 +63,8 @@ class ExpedienteIniciado(Event):
             anio=exp.anio,
             referencia=exp.referencia,
             extracto=exp.extracto,
+            numero_instrumento=exp.numero_instrumento,
+            numero_gde=exp.numero_gde,
             tipo=exp.tipo,
             caracter=exp.caracter,
             estado=exp.ciclo,
@@ -56,7 +75,95 @@ class ExpedienteIniciado(Event):
             permiso=exp.custodia.permiso,
             iniciado_por=exp.iniciado_por,
             creado_en=exp.creado_en,
+            version=exp.version,
         )
+
+
+class Noticia(Event):
+    """Base of the copies of other services' events this one keeps in the timeline: the actor
+    fields of contracts.md, tolerated when missing (`en` falls back to the envelope's time)."""
+
+    expediente_id: uuid.UUID
+    por_usuario_id: uuid.UUID | None = None
+    por_usuario: str | None = None
+    por_mesa_id: uuid.UUID | None = None
+    en: datetime | None = None
+
+    @property
+    def cuando(self) -> datetime:
+        return self.en or self.envelope.time
+
+
+class PaseEnviado(Noticia):
+    """`sigexp.pase.enviado.v1` as expedientes needs it (the timeline)."""
+
+    event_type: ClassVar[str] = "sigexp.pase.enviado.v1"
+
+    pase_id: uuid.UUID
+    mesa_origen_id: uuid.UUID | None = None
+    mesa_destino_id: uuid.UUID | None = None
+    permiso: str | None = None
+    fojas_agregadas: int = 0
+    tomos_agregados: int = 0
+    observaciones: str | None = None
+
+
+class PaseRecibido(Noticia):
+    """`sigexp.pase.recibido.v1`: the timeline, and the fojas and tomos the pase added."""
+
+    event_type: ClassVar[str] = "sigexp.pase.recibido.v1"
+
+    pase_id: uuid.UUID
+    mesa_origen_id: uuid.UUID | None = None
+    mesa_destino_id: uuid.UUID | None = None
+    permiso: str | None = None
+    fojas_agregadas: int = Field(0, ge=0)
+    tomos_agregados: int = Field(0, ge=0)
+    discrepancia: Any = None  # pases' record of counted values that differ, kept as sent
+
+
+class PaseRechazado(Noticia):
+    event_type: ClassVar[str] = "sigexp.pase.rechazado.v1"
+
+    pase_id: uuid.UUID
+    mesa_origen_id: uuid.UUID | None = None
+    mesa_destino_id: uuid.UUID | None = None
+    motivo: str | None = None
+
+
+class PaseRevertido(Noticia):
+    """`sigexp.pase.revertido.v1`: a received pase reverted takes its fojas and tomos back."""
+
+    event_type: ClassVar[str] = "sigexp.pase.revertido.v1"
+
+    pase_id: uuid.UUID
+    mesa_origen_id: uuid.UUID | None = None
+    mesa_destino_id: uuid.UUID | None = None
+    motivo: str | None = None
+    habia_sido_recibido: bool = False
+    fojas_agregadas: int = Field(0, ge=0)
+    tomos_agregados: int = Field(0, ge=0)
+
+
+class ArchivoAdjuntado(Noticia):
+    event_type: ClassVar[str] = "sigexp.archivo.adjuntado.v1"
+
+    archivo_id: uuid.UUID
+    version: int = 1
+    nombre: str | None = None
+    tipo_mime: str | None = None
+    tamanio: int | None = None
+
+
+class ArchivoReemplazado(ArchivoAdjuntado):
+    event_type: ClassVar[str] = "sigexp.archivo.reemplazado.v1"
+
+
+class ArchivoEliminado(Noticia):
+    event_type: ClassVar[str] = "sigexp.archivo.eliminado.v1"
+
+    archivo_id: uuid.UUID
+    nombre: str | None = None
 
 
 class CustodiaActualizada(Event):
@@ -129,4 +236,8 @@ class ArchivoProcesado(Event):
 # AsyncAPI document is generated from this list and `outbox.add` refuses any other.
 PUBLICA: list[type[Event]] = [
     ExpedienteIniciado,
+    ExpedienteActualizado,
+    ExpedienteAnulado,
+    AnotacionAgregada,
+    AnotacionEliminada,
 ]

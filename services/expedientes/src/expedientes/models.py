@@ -79,11 +79,14 @@ class Expediente(Base):
     anio: Mapped[int] = mapped_column(Integer)
     extracto: Mapped[str] = mapped_column(Text)
     numero_instrumento: Mapped[str | None] = mapped_column(String(100))
+    numero_gde: Mapped[str | None] = mapped_column(String(60))  # the same file in GDE
     tomos: Mapped[int] = mapped_column(Integer)
     fojas: Mapped[int] = mapped_column(Integer)
     tipo: Mapped[str] = mapped_column(String(50))
     caracter: Mapped[str] = mapped_column(String(20))
     ciclo: Mapped[str] = mapped_column(String(30))
+    # +1 on every edit or lifecycle change (the `sequence` of its events); 1 at the alta
+    version: Mapped[int] = mapped_column(Integer, default=1)
     organismo_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     mesa_inicio_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     iniciado_por: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -92,7 +95,6 @@ class Expediente(Base):
     actualizado_en: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
-    numero_gde: Mapped[str | None] = mapped_column(String(60))  # the same file in GDE
     # What search reads (migration expbus_01): the words of the file's own data, computed by
     # PostgreSQL from the row, and those of its documents (kept from
     # `sigexp.archivo.procesado.v1`, `service/busqueda.py`). Deferred: no ORM read loads them.
@@ -250,11 +252,13 @@ class ExpedienteLeido:
     anio: int
     extracto: str
     numero_instrumento: str | None
+    numero_gde: str | None
     tomos: int
     fojas: int
     tipo: str
     caracter: str
     ciclo: str
+    version: int
     organismo_id: uuid.UUID | None
     mesa_inicio_id: uuid.UUID
     iniciado_por: uuid.UUID
@@ -307,11 +311,13 @@ _EXPEDIENTE_COLUMNAS = (
     "anio",
     "extracto",
     "numero_instrumento",
+    "numero_gde",
     "tomos",
     "fojas",
     "tipo",
     "caracter",
     "ciclo",
+    "version",
     "organismo_id",
     "mesa_inicio_id",
     "iniciado_por",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from sigexp_common.entrada import Entero
 
@@ -28,6 +29,25 @@ class Estado(StrEnum):
     ANULADO = "ANULADO"
 
 
+# GDE (the national Gestión Documental Electrónica) numbers a file like
+# `EX-2024-12345678- -APN-DGDYD#JGM`: type, year, eight digits, an empty check segment (`- -`,
+# sometimes written `-`), the ecosystem and the repartición (`#` and its ministry optional).
+PATRON_GDE = re.compile(r"[A-Z]{2,5}-\d{4}-\d{8}-(?: -)?[A-Z]{2,10}-[A-Z0-9]+(?:#[A-Z0-9]+)?")
+EJEMPLO_GDE = "EX-2024-12345678- -APN-DGDYD#JGM"
+
+
+def _numero_gde(valor: str | None) -> str | None:
+    if valor is None or not valor.strip():
+        return None  # a blank form field: no GDE number
+    normal = valor.strip().upper()
+    if not PATRON_GDE.fullmatch(normal):
+        raise ValueError(f"No es un número de GDE válido (por ejemplo {EJEMPLO_GDE}).")
+    return normal
+
+
+NumeroGde = Annotated[str | None, Field(max_length=60), AfterValidator(_numero_gde)]
+
+
 class ExpedienteIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -36,6 +56,7 @@ class ExpedienteIn(BaseModel):
     anio: Entero | None = Field(None, ge=1900, le=2100)
     extracto: str = Field(min_length=3, max_length=2000)
     numero_instrumento: str | None = Field(None, max_length=100)
+    numero_gde: NumeroGde = None
     tomos: Entero = Field(1, ge=1, le=1000)
     fojas: Entero = Field(0, ge=0, le=1_000_000)
     tipo: str = Field("GENERAL", min_length=1, max_length=50, pattern=r"^[A-Z0-9_]+$")
@@ -74,11 +95,13 @@ class ExpedienteOut(BaseModel):
     referencia: str
     extracto: str
     numero_instrumento: str | None
+    numero_gde: str | None = None
     tomos: int
     fojas: int
     tipo: str
     caracter: Caracter
     estado: Estado
+    version: int = 1  # +1 on every edit or lifecycle change
     organismo_id: uuid.UUID | None
     mesa_inicio_id: uuid.UUID
     # Custody, from this service's copy of pases' (seeded by the alta itself):
@@ -132,3 +155,113 @@ class ResumenOut(BaseModel):
 class ResumenesOut(BaseModel):
     items: list[ResumenOut]
     next_cursor: str | None = None
+
+
+class Ciclable(StrEnum):
+    """The lifecycle states an edit may set (ANULADO only by an approved deletion request)."""
+
+    EN_TRAMITE = "EN_TRAMITE"
+    EN_REVISION = "EN_REVISION"
+    ARCHIVADO = "ARCHIVADO"
+
+
+class EdicionIn(BaseModel):
+    """`PATCH /expedientes/{id}`: any of the editable fields; the identity (codigo, numero,
+    letras, anio) is not one of them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    extracto: str | None = Field(None, min_length=3, max_length=2000)
+    numero_instrumento: str | None = Field(None, max_length=100)
+    numero_gde: NumeroGde = None
+    tomos: Entero | None = Field(None, ge=1, le=1000)
+    fojas: Entero | None = Field(None, ge=0, le=1_000_000)
+    tipo: str | None = Field(None, min_length=1, max_length=50, pattern=r"^[A-Z0-9_]+$")
+    caracter: Caracter | None = None
+    estado: Ciclable | None = None
+
+    def pedidos(self) -> dict[str, Any]:
+        """The fields the request sent (`numero_instrumento: null` clears it)."""
+        valores = self.model_dump(exclude_unset=True, mode="json")
+        for obligatorio in ("extracto", "tomos", "fojas", "tipo", "caracter", "estado"):
+            if obligatorio in valores and valores[obligatorio] is None:
+                del valores[obligatorio]  # null on a required field changes nothing
+        return valores
+
+
+class AnotacionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    texto: str = Field(min_length=1, max_length=2000)
+
+
+class AnotacionOut(BaseModel):
+    """An annotation; a deleted one keeps its place in the list without its text."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    expediente_id: uuid.UUID
+    texto: str | None
+    mesa_id: uuid.UUID
+    organismo_id: uuid.UUID | None
+    autor_id: uuid.UUID
+    autor: str
+    creado_en: datetime
+    eliminada: bool = False
+    eliminada_en: datetime | None = None
+    eliminada_por: str | None = None
+
+
+class AnotacionesOut(BaseModel):
+    items: list[AnotacionOut]
+
+
+class SolicitudBajaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    motivo: str = Field(min_length=3, max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    motivo: str | None = Field(None, max_length=2000)
+
+
+class SolicitudBajaOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    expediente_id: uuid.UUID
+    referencia: str
+    motivo: str
+    estado: str
+    solicitada_en: datetime
+    solicitada_por: str
+    mesa_id: uuid.UUID
+    decidida_en: datetime | None
+    decidida_por: str | None
+    motivo_decision: str | None
+
+
+class SolicitudesBajaOut(BaseModel):
+    items: list[SolicitudBajaOut]
+    next_cursor: str | None = None
+
+
+class MesaBreve(BaseModel):
+    id: uuid.UUID
+    nombre: str | None = None  # None until the desk's catalogue event has arrived
+
+
+class SucesoOut(BaseModel):
+    en: datetime
+    accion: str
+    usuario: str | None
+    mesa: MesaBreve | None
+    detalle: dict[str, Any]
+
+
+class HistorialOut(BaseModel):
+    items: list[SucesoOut]

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from expedientes import models_acciones  # noqa: F401  (its tables are in Base.metadata too)
 from expedientes.models import Base
 from expedientes.settings import Settings
 from sigexp_common.migrations import run_env

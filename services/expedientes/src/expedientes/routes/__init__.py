@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from expedientes.routes import consulta_global, expedientes
+from expedientes.routes import anotaciones, consulta_global, edicion, expedientes
 
-ROUTERS: list[APIRouter] = [expedientes.router, consulta_global.router]
+ROUTERS: list[APIRouter] = [
+    expedientes.router,
+    consulta_global.router,
+    edicion.router,
+    anotaciones.router,
+]

@@ -10,6 +10,7 @@ from expedientes import catalogo
 from expedientes.events import ExpedienteIniciado
 from expedientes.models import Ciclo, Custodia, Expediente, Serie
 from expedientes.schemas import ExpedienteIn
+from expedientes.service import historial
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import Conflicto
@@ -44,11 +45,13 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
         anio=anio,
         extracto=datos.extracto,
         numero_instrumento=datos.numero_instrumento,
+        numero_gde=datos.numero_gde,
         tomos=datos.tomos,
         fojas=datos.fojas,
         tipo=datos.tipo,
         caracter=datos.caracter.value,
         ciclo=Ciclo.EN_TRAMITE.value,
+        version=1,
         organismo_id=por.organismo_id,
         mesa_inicio_id=por.mesa_id,
         iniciado_por=por.id,
@@ -72,7 +75,8 @@ async def iniciar_expediente(db: AsyncSession, datos: ExpedienteIn, por: Usuario
     )
     await db.flush()
     await db.refresh(expediente, ["custodia"])
-    outbox.add(db, ExpedienteIniciado.from_expediente(expediente))
+    outbox.add(db, ExpedienteIniciado.from_expediente(expediente, por))
+    historial.anotar(db, expediente.id, "expediente.iniciado", por, _inicial(expediente), creado_en)
     audit.registrar(
         db,
         por,
@@ -125,6 +129,17 @@ async def _ya_existe(db: AsyncSession, codigo: str, numero: int, letras: str, an
     )
     if existing is not None:  # the same words whoever holds it and whatever its caracter
         raise Conflicto(NUMERO_NO_DISPONIBLE.format(serie=_serie(letras, anio), codigo=codigo))
+
+
+def _inicial(expediente: Expediente) -> dict[str, object]:
+    """What the timeline's first entry says of the new file."""
+    return {
+        "referencia": expediente.referencia,
+        "estado": expediente.ciclo,
+        "tomos": expediente.tomos,
+        "fojas": expediente.fojas,
+        "numero_gde": expediente.numero_gde,
+    }
 
 
 NUMERO_NO_DISPONIBLE = (

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "expbus_01"
-down_revision: str | None = "c2_copia_de_tipos"
+down_revision: str | None = "expacc_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,104 @@
+"""An expediente's timeline: entries written by this service's use cases, entries heard from
+other services' events, and the scoped read of it (oldest first)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from expedientes.events import Noticia
+from expedientes.models import Mesa
+from expedientes.models_acciones import Suceso
+from expedientes.service import acceso
+from sigexp_common import audit
+from sigexp_common.envelope import utcnow
+from sigexp_common.ids import uuid7
+from sigexp_common.security import Usuario
+
+
+def anotar(
+    db: AsyncSession,
+    expediente_id: uuid.UUID,
+    accion: str,
+    por: Usuario,
+    detalle: dict[str, Any] | None = None,
+    en: datetime | None = None,
+) -> None:
+    """Add what `por` just did to the expediente's timeline (in the caller's transaction)."""
+    db.add(
+        Suceso(
+            id=uuid7(),
+            expediente_id=expediente_id,
+            en=en or utcnow(),
+            accion=accion,
+            usuario_id=por.id,
+            usuario=por.usuario,
+            mesa_id=por.mesa_id,
+            detalle=detalle or {},
+        )
+    )
+
+
+async def anotar_noticia(
+    db: AsyncSession, accion: str, noticia: Noticia, origen: str, detalle: dict[str, Any]
+) -> bool:
+    """Add a fact heard from another service, once: `origen` names the fact (`pase.recibido:
+    <pase_id>`), so the same fact delivered again, or published again under another event id,
+    adds nothing. True when it was new (its effects, such as fojas, apply only then)."""
+    statement = (
+        insert(Suceso)
+        .values(
+            id=uuid7(),
+            expediente_id=noticia.expediente_id,
+            en=noticia.cuando,
+            accion=accion,
+            usuario_id=noticia.por_usuario_id,
+            usuario=noticia.por_usuario,
+            mesa_id=noticia.por_mesa_id,
+            detalle=detalle,
+            origen=origen,
+        )
+        .on_conflict_do_nothing(index_elements=[Suceso.origen])
+        .returning(Suceso.id)
+    )
+    return (await db.execute(statement)).first() is not None
+
+
+@dataclass(frozen=True)
+class Entrada:
+    en: datetime
+    accion: str
+    usuario: str | None
+    mesa: dict[str, Any] | None
+    detalle: dict[str, Any]
+
+
+async def leer_historial(db: AsyncSession, expediente_id: uuid.UUID, por: Usuario) -> list[Entrada]:
+    """The timeline, oldest first (by when each thing happened, whatever order it was heard
+    in), under the detail's scope rule."""
+    accion = "expediente.ver_historial"
+    expediente = await acceso.expediente_para(db, expediente_id, por, accion)
+    query = (
+        select(Suceso, Mesa.nombre)
+        .outerjoin(Mesa, Mesa.id == Suceso.mesa_id)
+        .where(Suceso.expediente_id == expediente.id)
+        .order_by(Suceso.en, Suceso.id)
+    )
+    entradas = [
+        Entrada(
+            en=suceso.en,
+            accion=suceso.accion,
+            usuario=suceso.usuario,
+            mesa=None if suceso.mesa_id is None else {"id": suceso.mesa_id, "nombre": nombre},
+            detalle=suceso.detalle,
+        )
+        for suceso, nombre in (await db.execute(query)).all()
+    ]
+    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
+    return entradas
