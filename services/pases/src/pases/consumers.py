@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pases import service
 from pases.events import ExpedienteIniciado
+from pases.service import custodia
 from sigexp_common.consumer import Handlers
 
-HANDLERS: Handlers = {ExpedienteIniciado: service.registrar_expediente_iniciado}
+HANDLERS: Handlers = {ExpedienteIniciado: custodia.registrar_expediente_iniciado}

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from pases.consumers import HANDLERS
 from pases.events import PUBLICA
-from pases.routes import router
+from pases.routes import ROUTERS
 from pases.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
 
@@ -19,7 +19,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         title="SIGEXP pases",
         settings=settings or Settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=ROUTERS,
         handlers=HANDLERS,
         publica=PUBLICA,
     )

@@ -1,4 +1,4 @@
-"""Use cases of the pases service: one function each; the caller owns the transaction."""
+"""The route of an expediente: its pases, oldest first, and its custody now."""
 
 from __future__ import annotations
 
@@ -8,30 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pases.events import CustodiaActualizada, ExpedienteIniciado
 from pases.models import Pase, Tenencia
-from sigexp_common import alcance, audit, outbox
+from sigexp_common import alcance, audit
 from sigexp_common.security import Usuario
-
-
-async def registrar_expediente_iniciado(db: AsyncSession, evento: ExpedienteIniciado) -> None:
-    """The starting desk holds the new expediente, with the permission the alta gave it; the
-    custody is published for every copy (expedientes confirms its seeded one with it)."""
-    if await db.get(Tenencia, evento.expediente_id) is not None:
-        return  # the same alta announced again (a republication): custody already began
-    tenencia = Tenencia.asignar_inicial(
-        evento.expediente_id,
-        evento.mesa_id,
-        permiso=evento.permiso,
-        desde=evento.creado_en,
-        referencia=evento.referencia,
-        caracter=evento.caracter,
-        organismo_id=evento.organismo_id,
-        fojas=evento.fojas,
-        tomos=evento.tomos,
-    )
-    db.add(tenencia)
-    outbox.add(db, CustodiaActualizada.de(tenencia))
 
 
 async def ver_recorrido(

@@ -1,4 +1,4 @@
-"""HTTP routes of the pases service."""
+"""HTTP route of an expediente's pases (its route and custody now)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from pases import service
 from pases.schemas import PaseOut, RecorridoOut, TenenciaOut
+from pases.service import recorrido
 from sigexp_common.db import Session
 from sigexp_common.envelope import utcnow
 from sigexp_common.idempotency import IdempotentRoute
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/api/v1", tags=["pases"], route_class=IdempotentRoute
 
 
 @router.get("/expedientes/{expediente_id}/pases", response_model=RecorridoOut)
-async def recorrido(expediente_id: uuid.UUID, user: CurrentUser, db: Session) -> RecorridoOut:
-    pases, tenencia = await service.ver_recorrido(db, expediente_id, por=user)
+async def ver_recorrido(expediente_id: uuid.UUID, user: CurrentUser, db: Session) -> RecorridoOut:
+    pases, tenencia = await recorrido.ver_recorrido(db, expediente_id, por=user)
     return RecorridoOut(
         items=[PaseOut.model_validate(p) for p in pases],
         tenencia=TenenciaOut.de(tenencia, utcnow()),

@@ -1,0 +1,9 @@
+"""HTTP routes of the pases service, one module per group of use cases."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from pases.routes import recorrido
+
+ROUTERS: list[APIRouter] = [recorrido.router]
