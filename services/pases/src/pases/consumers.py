@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pases.events import ExpedienteIniciado
-from pases.service import custodia
+from pases.events import ExpedienteIniciado, FeriadoActualizado
+from pases.service import calendario, custodia
 from sigexp_common.consumer import Handlers
 
-HANDLERS: Handlers = {ExpedienteIniciado: custodia.registrar_expediente_iniciado}
+HANDLERS: Handlers = {
+    ExpedienteIniciado: custodia.registrar_expediente_iniciado,
+    FeriadoActualizado: calendario.registrar_feriado,
+}

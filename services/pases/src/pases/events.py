@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from pydantic import PrivateAttr
@@ -62,6 +62,16 @@ class ExpedienteIniciado(Event):
     mesa_id: uuid.UUID
     permiso: str = "ESCRITURA"
     creado_en: datetime
+
+
+class FeriadoActualizado(Event):
+    """`sigexp.feriado.actualizado.v1` (auth's holiday calendar; sequence = version per date)."""
+
+    event_type: ClassVar[str] = "sigexp.feriado.actualizado.v1"
+
+    fecha: date
+    nombre: str
+    activo: bool
 
 
 # Events this service publishes (besides the audit record every service emits): the

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from pases import models_mesa  # noqa: F401 (its tables join the metadata)
 from pases.models import Base
 from pases.settings import Settings
 from sigexp_common.migrations import run_env
