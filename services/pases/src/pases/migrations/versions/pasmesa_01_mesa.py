@@ -1,7 +1,7 @@
 """the desk's side of pases: holiday copy (plazos), arrival-notice subscriptions, mail queue
 
 Revision ID: pasmesa_01_mesa
-Revises: c1_tenencia_versionada
+Revises: pasenv_01
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 revision: str = "pasmesa_01_mesa"
-down_revision: str | None = "c1_tenencia_versionada"
+down_revision: str | None = "pasenv_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
