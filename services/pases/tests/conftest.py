@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +15,8 @@ from pases.settings import Settings
 from sigexp_testing.apps import running_app
 from sigexp_testing.infra import TestInfra
 from sigexp_testing.tokens import TokenFactory
+
+sys.path.insert(0, str(Path(__file__).parent))  # helpers of the suite (sembrado.py)
 
 
 @pytest.fixture(scope="session")
