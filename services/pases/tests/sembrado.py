@@ -170,3 +170,34 @@ async def recibir(
 
 def hace(**kwargs: float) -> datetime:
     return utcnow() - timedelta(**kwargs)
+
+
+async def reenvio(
+    app: FastAPI,
+    expediente_ids: list[uuid.UUID],
+    origen: uuid.UUID,
+    destino: uuid.UUID,
+    enviado_en: datetime,
+) -> list[uuid.UUID]:
+    """The desk holding these expedientes sends them on (custody's own transition)."""
+    pase_ids = []
+    async with transaction(app.state.sessions) as db:
+        for expediente_id in expediente_ids:
+            tenencia = await db.get(Tenencia, expediente_id)
+            assert tenencia is not None
+            pase = Pase(
+                id=uuid.uuid4(),
+                expediente_id=expediente_id,
+                mesa_origen_id=origen,
+                mesa_destino_id=destino,
+                permiso="ESCRITURA",
+                fojas_agregadas=0,
+                tomos_agregados=0,
+                estado=PENDIENTE,
+                enviado_en=enviado_en,
+                enviado_por="mesa.prueba",
+            )
+            db.add(pase)
+            tenencia.enviar(pase)
+            pase_ids.append(pase.id)
+    return pase_ids

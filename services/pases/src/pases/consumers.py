@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pases.events import ExpedienteIniciado, FeriadoActualizado
-from pases.service import calendario, custodia
+from pases.events import ExpedienteIniciado, FeriadoActualizado, RemitoEmitido
+from pases.service import avisos, calendario, custodia
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
     ExpedienteIniciado: custodia.registrar_expediente_iniciado,
     FeriadoActualizado: calendario.registrar_feriado,
+    RemitoEmitido: avisos.registrar_remito_emitido,
 }

@@ -74,6 +74,27 @@ class FeriadoActualizado(Event):
     activo: bool
 
 
+class RemitoEmitido(Event):
+    """Stand-in until pasenv's envío lands (its `events.RemitoEmitido` replaces this)."""
+
+    event_type: ClassVar[str] = "sigexp.remito.emitido.v1"
+
+    remito_id: uuid.UUID
+    numero: int
+    anio: int
+    mesa_origen_id: uuid.UUID
+    mesa_destino_id: uuid.UUID
+    pase_ids: list[uuid.UUID]
+    expediente_ids: list[uuid.UUID]
+    por_usuario_id: uuid.UUID
+    por_usuario: str
+    por_mesa_id: uuid.UUID | None
+    en: datetime
+
+    def subject(self) -> str:
+        return str(self.remito_id)
+
+
 # Events this service publishes (besides the audit record every service emits): the
 # AsyncAPI document is generated from this list and `outbox.add` refuses any other.
-PUBLICA: list[type[Event]] = [CustodiaActualizada]
+PUBLICA: list[type[Event]] = [CustodiaActualizada, RemitoEmitido]

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pases.routes import recorrido, remitos
+from pases.routes import mesa, recorrido, remitos
 
-ROUTERS: list[APIRouter] = [recorrido.router, remitos.router]
+ROUTERS: list[APIRouter] = [recorrido.router, remitos.router, mesa.router]
