@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from pases.schemas import PaseOut, TenenciaOut
+from pases.service.recorrido import Tramo
 from sigexp_common.entrada import Booleano
 
 
@@ -125,3 +127,30 @@ class AvisosOut(BaseModel):
     correo: str | None
     activo: bool
     actualizado_en: datetime | None
+
+
+class PaseEnRecorrido(PaseOut):
+    """A pase of the route, with its desks' names and the dwell time at its destination (from
+    its reception until that desk sent it on, or until now while it still holds it)."""
+
+    mesa_origen_nombre: str | None
+    mesa_destino_nombre: str | None
+    permanencia_segundos: int | None
+    permanencia_en_curso: bool
+
+    @classmethod
+    def de(cls, tramo: Tramo) -> PaseEnRecorrido:
+        return cls.model_validate(
+            {
+                **PaseOut.model_validate(tramo.pase).model_dump(),
+                "mesa_origen_nombre": tramo.mesa_origen,
+                "mesa_destino_nombre": tramo.mesa_destino,
+                "permanencia_segundos": tramo.permanencia_segundos,
+                "permanencia_en_curso": tramo.permanencia_en_curso,
+            }
+        )
+
+
+class RecorridoOut(BaseModel):
+    items: list[PaseEnRecorrido]
+    tenencia: TenenciaOut
