@@ -3,20 +3,14 @@ it publishes that custody for every other service's copy."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
-import aio_pika
 import httpx
-import pytest
 
-from sigexp_common.broker import Broker, declare_events_exchange
+from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope
 from sigexp_common.ids import uuid7
-from sigexp_testing.infra import TestInfra
 from sigexp_testing.tokens import TokenFactory
 from sigexp_testing.waiting import wait_until
 
@@ -50,35 +44,6 @@ async def _publicar(bus: Broker, envelope: Envelope) -> None:
 
 def _auth(tokens: TokenFactory, perfil: str, mesa_id: uuid.UUID | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens.token(perfil, mesa_id=mesa_id)}"}
-
-
-@pytest.fixture
-async def escuchar(infra: TestInfra) -> AsyncIterator[Callable[..., object]]:
-    """Bind a private queue to some event types; `await escucha(condicion)` gathers the events
-    (as JSON) until `condicion(eventos)` holds."""
-    connection = await aio_pika.connect_robust(infra.amqp_url)
-    channel = await connection.channel()
-    exchange = await declare_events_exchange(connection, channel)
-
-    async def enlazar(*tipos: str) -> Callable[..., object]:
-        queue = await channel.declare_queue(exclusive=True)
-        for tipo in tipos:
-            await queue.bind(exchange, tipo)
-
-        async def escucha(condicion: Callable[[list[dict]], bool]) -> list[dict]:
-            eventos: list[dict] = []
-            async with asyncio.timeout(15), queue.iterator() as messages:
-                async for message in messages:
-                    await message.ack()
-                    eventos.append(json.loads(message.body))
-                    if condicion(eventos):
-                        return eventos
-            return eventos
-
-        return escucha
-
-    yield enlazar
-    await connection.close()
 
 
 async def _recorrido_cuando_llegue(

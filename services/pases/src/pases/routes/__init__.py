@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pases.routes import mesa, recorrido, remitos
+from pases.routes import envio, mesa, recepcion, recorrido, remitos, reversion
 
-ROUTERS: list[APIRouter] = [recorrido.router, remitos.router, mesa.router]
+ROUTERS: list[APIRouter] = [
+    envio.router,
+    recepcion.router,
+    reversion.router,
+    recorrido.router,
+    remitos.router,
+    mesa.router,
+]

@@ -1,0 +1,223 @@
+"""At the destination desk: receiving a pase (one, or many at once by id or by a scanned code)
+and rejecting it back to the sender."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pases.events import CustodiaActualizada, PaseRechazado, PaseRecibido
+from pases.models import PENDIENTE, Pase, Remito, Tenencia
+from pases.schemas import ItemRecepcionIn, RecepcionIn, RechazoIn
+from sigexp_common import audit, outbox
+from sigexp_common.envelope import utcnow
+from sigexp_common.errors import Conflicto, DatoInvalido, ErrorDominio, NoEncontrado
+from sigexp_common.security import Usuario
+
+RECIBIR, RECHAZAR = "pase.recibir", "pase.rechazar"
+CODIGO_CARATULA = "SIGEXP:EXP:"  # the carátula's QR: SIGEXP:EXP:{expediente_id}
+RUTA_VERIFICACION = "/remitos/verificar/"  # a remito's QR: {base}/api/v1/remitos/verificar/{codigo}
+NO_EXISTE = "El pase no existe."
+
+
+async def recibir_pase(
+    db: AsyncSession, pase_id: uuid.UUID, datos: RecepcionIn, por: Usuario
+) -> Pase:
+    """The destination desk has the paper: it holds the expediente now. Counts that differ
+    from the expected ones are recorded as `discrepancia`; the reception goes through."""
+    pase, tenencia = await _pase_de_la_mesa(db, pase_id, por, RECIBIR)
+    _recibir(db, pase, tenencia, datos.fojas, datos.tomos, por)
+    return pase
+
+
+@dataclass
+class Resultado:
+    """One item of a bulk reception: the pases it received, or the refusal's status and detail."""
+
+    item: ItemRecepcionIn
+    status: int = 200
+    detail: str | None = None
+    pases: list[Pase] = field(default_factory=list)
+
+
+async def recibir_varios(
+    db: AsyncSession, items: list[ItemRecepcionIn], por: Usuario
+) -> list[Resultado]:
+    """Each item on its own (a savepoint each): one that cannot be received is answered with
+    its reason (and recorded) while the others go through."""
+    resultados: list[Resultado] = []
+    for item in items:
+        try:
+            async with db.begin_nested():
+                pases = await _recibir_item(db, item, por)
+        except ErrorDominio as error:
+            if error.registro is not None:  # the refusal's record, kept with the others' work
+                outbox.add(db, error.registro)
+                error.registrado = True
+            resultados.append(Resultado(item, error.status, error.detail))
+        else:
+            resultados.append(Resultado(item, pases=pases))
+    return resultados
+
+
+async def rechazar_pase(
+    db: AsyncSession, pase_id: uuid.UUID, datos: RechazoIn, por: Usuario
+) -> Pase:
+    """The destination refuses it on arrival: custody returns to the sender as it held it."""
+    pase, tenencia = await _pase_de_la_mesa(db, pase_id, por, RECHAZAR)
+    en = utcnow()
+    try:
+        pase.rechazar(en, por.usuario, datos.motivo)
+        tenencia.devolver(pase, en, habia_sido_recibido=False)
+    except Conflicto as error:
+        raise _denegar(error, por, RECHAZAR, pase) from None
+    outbox.add(db, CustodiaActualizada.de(tenencia))
+    outbox.add(db, PaseRechazado.de(pase, tenencia, por))
+    audit.registrar(
+        db,
+        por,
+        RECHAZAR,
+        f"pase/{pase.id}",
+        expediente_id=pase.expediente_id,
+        detalle={"motivo": datos.motivo},
+    )
+    return pase
+
+
+def _recibir(
+    db: AsyncSession,
+    pase: Pase,
+    tenencia: Tenencia,
+    fojas: int | None,
+    tomos: int | None,
+    por: Usuario,
+) -> None:
+    try:
+        pase.recibir(utcnow(), por.usuario, por.id, fojas, tomos)
+        tenencia.recibir(pase)
+    except Conflicto as error:
+        raise _denegar(error, por, RECIBIR, pase) from None
+    outbox.add(db, CustodiaActualizada.de(tenencia))
+    outbox.add(db, PaseRecibido.de(pase, tenencia, por))
+    audit.registrar(
+        db,
+        por,
+        RECIBIR,
+        f"pase/{pase.id}",
+        expediente_id=pase.expediente_id,
+        detalle={"discrepancia": pase.discrepancia} if pase.discrepancia else None,
+    )
+
+
+async def _recibir_item(db: AsyncSession, item: ItemRecepcionIn, por: Usuario) -> list[Pase]:
+    if item.pase_id is not None:
+        return [await recibir_pase(db, item.pase_id, item, por)]
+    assert item.codigo is not None
+    codigo = item.codigo.strip()
+    if codigo.upper().startswith(CODIGO_CARATULA):
+        pase_id = await _pendiente_del_expediente(db, codigo[len(CODIGO_CARATULA) :], por)
+        return [await recibir_pase(db, pase_id, item, por)]
+    if item.fojas is not None or item.tomos is not None:
+        raise DatoInvalido(
+            "Con el código de un remito no se indican fojas ni tomos: reciba cada pase por "
+            "separado para contarlos."
+        )
+    pases: list[Pase] = []
+    for pase_id in await _pendientes_del_remito(db, codigo, por):
+        pases.append(await recibir_pase(db, pase_id, RecepcionIn(), por))
+    return pases
+
+
+async def _pendiente_del_expediente(db: AsyncSession, texto: str, por: Usuario) -> uuid.UUID:
+    """The pending pase to the user's desk of the expediente a carátula names."""
+    try:
+        expediente_id = uuid.UUID(texto.strip())
+    except ValueError:
+        raise DatoInvalido("El código de carátula no nombra un expediente válido.") from None
+    pase_id = await db.scalar(
+        select(Pase.id).where(
+            Pase.expediente_id == expediente_id,
+            Pase.mesa_destino_id == por.mesa_id,
+            Pase.estado == PENDIENTE,
+        )
+    )
+    if pase_id is None:
+        raise audit.denegar(
+            NoEncontrado("No hay un pase pendiente de ese expediente para su mesa."),
+            por,
+            RECIBIR,
+            f"expediente/{expediente_id}",
+            expediente_id=expediente_id,
+        )
+    return pase_id
+
+
+async def _pendientes_del_remito(db: AsyncSession, codigo: str, por: Usuario) -> list[uuid.UUID]:
+    """Every pending pase to the user's desk of the remito a code (or its verification URL)
+    names, in the order custody is locked everywhere (by expediente)."""
+    if RUTA_VERIFICACION in codigo:
+        codigo = codigo.split(RUTA_VERIFICACION, 1)[1].split("?", 1)[0].strip("/")
+    remito = await db.scalar(select(Remito).where(Remito.codigo_verificacion == codigo))
+    if remito is None or remito.mesa_destino_id != por.mesa_id:
+        raise audit.denegar(
+            NoEncontrado("El código no es de un remito dirigido a su mesa."),
+            por,
+            RECIBIR,
+            f"remito/{remito.id}" if remito else "remito",
+        )
+    ids = list(
+        await db.scalars(
+            select(Pase.id)
+            .where(Pase.remito_id == remito.id, Pase.estado == PENDIENTE)
+            .order_by(Pase.expediente_id)
+        )
+    )
+    if not ids:
+        raise audit.denegar(
+            Conflicto("Los expedientes de ese remito ya fueron recibidos o rechazados."),
+            por,
+            RECIBIR,
+            f"remito/{remito.id}",
+        )
+    return ids
+
+
+async def _pase_de_la_mesa(
+    db: AsyncSession, pase_id: uuid.UUID, por: Usuario, accion: str
+) -> tuple[Pase, Tenencia]:
+    """A pase to the user's desk (any other answers as a missing one: 404) with its
+    expediente's custody, both locked: custody first, as every change of it does."""
+    expediente_id = await db.scalar(
+        select(Pase.expediente_id).where(Pase.id == pase_id, Pase.mesa_destino_id == por.mesa_id)
+    )
+    if expediente_id is None:
+        raise audit.denegar(NoEncontrado(NO_EXISTE), por, accion, f"pase/{pase_id}")
+    return await bloquear(db, pase_id, expediente_id)
+
+
+async def bloquear(
+    db: AsyncSession, pase_id: uuid.UUID, expediente_id: uuid.UUID
+) -> tuple[Pase, Tenencia]:
+    """Custody of the expediente, then the pase, locked until the transaction ends."""
+    tenencia = await db.scalar(
+        select(Tenencia)
+        .where(Tenencia.expediente_id == expediente_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    pase = await db.scalar(
+        select(Pase)
+        .where(Pase.id == pase_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert tenencia is not None
+    assert pase is not None
+    return pase, tenencia
+
+
+def _denegar(error: ErrorDominio, por: Usuario, accion: str, pase: Pase) -> ErrorDominio:
+    return audit.denegar(error, por, accion, f"pase/{pase.id}", expediente_id=pase.expediente_id)
