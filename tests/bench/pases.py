@@ -112,7 +112,9 @@ class Oyente:
             )
             marcas = self.marcas[canal]
 
-            def anotar(_c: Any, _pid: int, _canal: str, carga: str, m: dict = marcas) -> None:
+            def anotar(
+                _c: Any, _pid: int, _canal: str, carga: str, m: dict[str, float] = marcas
+            ) -> None:
                 m.setdefault(carga, time.perf_counter())
 
             await conn.add_listener(canal, anotar)
@@ -222,6 +224,38 @@ async def propagacion(
     }
 
 
+async def etapas(dsns: dict[str, str], ids: list[str]) -> dict[str, Any]:
+    """Where the propagation time goes, from the database clock (one PostgreSQL server): the
+    envío's transaction start to the relay's confirmed publication (pases' outbox), then to the
+    start of expedientes' consumer transaction (its inbox row) for the same event."""
+    pases = await asyncpg.connect(dsns["pases"])
+    expedientes = await asyncpg.connect(dsns["expedientes"])
+    try:
+        salidas = await pases.fetch(
+            "SELECT id, created_at, published_at FROM outbox"
+            " WHERE type = 'sigexp.custodia.actualizada.v1' AND subject = ANY($1::text[])"
+            " AND published_at IS NOT NULL",
+            ids,
+        )
+        llegadas = {
+            r["event_id"]: r["received_at"]
+            for r in await expedientes.fetch(
+                "SELECT event_id, received_at FROM inbox WHERE event_id = ANY($1::uuid[])",
+                [r["id"] for r in salidas],
+            )
+        }
+    finally:
+        await pases.close()
+        await expedientes.close()
+    relay = [(r["published_at"] - r["created_at"]).total_seconds() for r in salidas]
+    bus = [
+        (llegadas[r["id"]] - r["published_at"]).total_seconds()
+        for r in salidas
+        if r["id"] in llegadas
+    ]
+    return {"envio_a_publicado": resumen_ms(relay), "publicado_a_consumidor": resumen_ms(bus)}
+
+
 async def rabbitmq_crudo(amqp: str, por_segundo: float, segundos: float) -> dict[str, Any]:
     """Publish→consume latency of bare messages at the same rate on the same broker."""
     conexion = await aio_pika.connect_robust(amqp)
@@ -289,6 +323,7 @@ async def medir(
                 sis.url("pases"), token, destino, carga, args.por_segundo, oyente
             )
         }
+    resultado["etapas"] = await etapas(dsns, carga)
     resultado["rabbitmq_crudo"] = await rabbitmq_crudo(
         infra.amqp_vhost("bench"), args.por_segundo, min(args.segundos, 20)
     )

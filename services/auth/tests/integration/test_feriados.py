@@ -128,3 +128,13 @@ async def test_anio_fuera_de_rango_es_422(api):
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["campo"] == "anio"
+
+
+async def test_republicar_el_catalogo_envia_tambien_los_feriados(api, escuchar):
+    escucha = await escuchar("sigexp.feriado.#")
+    r = await api.client.post("/api/v1/catalogo/republicar", headers=await api.admin())
+    assert r.status_code == 200, r.text
+    eventos = await escucha(10, lambda ev: any(e["subject"] == "2026-12-25" for e in ev))
+    navidad = next(e for e in eventos if e["subject"] == "2026-12-25")
+    assert navidad["data"] == {"fecha": "2026-12-25", "nombre": "Navidad", "activo": True}
+    assert navidad["sequence"] >= 1
