@@ -24,7 +24,7 @@ bench-logins: bootstrap
 	@.venv/bin/python tests/bench/logins.py
 
 bench-pases: bootstrap
-	@.venv/bin/python tests/bench/pases.py $(BENCH_ARGS)
+	@.venv/bin/python tests/bench/propagacion_pases.py $(BENCH_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py
