@@ -98,6 +98,24 @@ async def test_el_qr_del_remito_impreso_lleva_a_su_verificacion_sin_extractos_re
     assert por_referencia[envio.referencias[0]]["extracto"].startswith("Extracto del expediente")
     assert "observaci" not in verificacion.text.lower()
 
+    desde_la_calle = await cliente.get(
+        url.removeprefix("http://127.0.0.1:8000"), headers=from_gateway("10.20.30.40")
+    )
+    assert desde_la_calle.status_code == 200
+    async with transaction(app.state.sessions) as db:
+        registros = (
+            await db.scalars(
+                select(OutboxMessage.envelope).where(
+                    OutboxMessage.type == AccesoRegistrado.event_type,
+                    OutboxMessage.subject == f"remito/{envio.remito_id}",
+                )
+            )
+        ).all()
+    verificaciones = [r["data"] for r in registros if r["data"]["accion"] == "remito.verificar"]
+    assert len(verificaciones) == 2
+    assert all(v["usuario_id"] is None for v in verificaciones)
+    assert "10.20.30.40" in {v["ip"] for v in verificaciones}
+
     await sembrado.recibir(app, envio.pase_ids[0])
     body = (await cliente.get(url.removeprefix("http://127.0.0.1:8000"))).json()
     recibido = {i["referencia"]: i["recibido"] for i in body["items"]}
