@@ -90,9 +90,16 @@ class Escenario:
         return dependencia_id
 
     async def expediente(
-        self, mesa_id: uuid.UUID, *, caracter: str = "PUBLICO", fojas: int = 3, tomos: int = 1
+        self,
+        mesa_id: uuid.UUID,
+        *,
+        caracter: str = "PUBLICO",
+        fojas: int = 3,
+        tomos: int = 1,
+        expediente_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
-        expediente_id = uuid7(datetime.now(UTC) - timedelta(hours=1))
+        """An expediente started at `mesa_id` (by default an hour ago: an id past `RECIENTE`)."""
+        expediente_id = expediente_id or uuid7(datetime.now(UTC) - timedelta(hours=1))
         data = {
             "expediente_id": str(expediente_id),
             "codigo": "100111",

@@ -67,6 +67,13 @@ class ItemRecepcionIn(RecepcionIn):
     pase_id: uuid.UUID | None = None
     codigo: str | None = Field(None, min_length=1, max_length=500)
 
+    @field_validator("codigo")
+    @classmethod
+    def _legible(cls, codigo: str | None) -> str | None:
+        if codigo is not None and not codigo.isprintable():
+            raise ValueError("No es un código escaneado: tiene caracteres de control.")
+        return codigo
+
     @model_validator(mode="after")
     def _uno_de_los_dos(self) -> ItemRecepcionIn:
         if (self.pase_id is None) == (self.codigo is None):

@@ -7,6 +7,8 @@ import uuid
 
 from pases_ayudas import Escenario
 
+from sigexp_common.ids import uuid7
+
 
 async def test_envio_de_varios_expedientes_emite_un_remito_y_los_deja_en_transito(
     escenario: Escenario,
@@ -84,6 +86,24 @@ async def test_si_un_expediente_no_puede_ir_no_va_ninguno_y_cada_rechazo_se_nomb
     r = await escenario.enviar(origen, destino, [bueno])
     assert r.status_code == 201, r.text
     assert r.json()["remito"]["numero"] == 2
+
+
+async def test_un_reservado_ajeno_reciente_se_rechaza_igual_que_un_id_reciente_desconocido(
+    escenario: Escenario,
+) -> None:
+    origen, destino, otra = await escenario.mesa(), await escenario.mesa(), await escenario.mesa()
+    reservado = await escenario.expediente(otra, caracter="RESERVADO", expediente_id=uuid7())
+    for expediente in (reservado, uuid7()):
+        r = await escenario.enviar(origen, destino, [expediente])
+        assert r.status_code == 409
+        assert r.headers["retry-after"] == "1"
+        assert r.json()["rechazados"] == [
+            {
+                "expediente_id": str(expediente),
+                "referencia": None,
+                "motivo": "todavía no figura en este servicio; intente de nuevo en un momento",
+            }
+        ]
 
 
 async def test_expediente_anulado_o_archivado_no_se_envia(escenario: Escenario) -> None:
@@ -257,8 +277,14 @@ async def test_el_envio_publica_custodia_pase_y_remito_con_la_misma_secuencia(
     r = await escenario.enviar(origen, destino, ids, fojas_agregadas=1, plazo_dias_habiles=3)
     remito = r.json()["remito"]
 
+    propios = {*(str(i) for i in ids), remito["id"]}
+
     def de_la_version_2(evs: list[dict]) -> dict[tuple[str, str], dict]:
-        return {(e["type"], e["subject"]): e for e in evs if e["sequence"] in (2, None)}
+        return {
+            (e["type"], e["subject"]): e
+            for e in evs
+            if e["subject"] in propios and e["sequence"] in (2, None)
+        }
 
     eventos = await escucha(lambda evs: len(de_la_version_2(evs)) == 5)
 

@@ -19,23 +19,27 @@ from pases.events import CustodiaActualizada, PaseEnviado, RemitoEmitido
 from pases.models import NO_SE_ENVIAN, PENDIENTE, Pase, Remito, SerieRemito, Tenencia
 from pases.schemas import EnvioIn
 from sigexp_common import alcance, audit, outbox
-from sigexp_common.envelope import utcnow
+from sigexp_common.envelope import Event, utcnow
 from sigexp_common.errors import Conflicto, DatoInvalido
 from sigexp_common.ids import uuid7
 from sigexp_common.security import Usuario
 
 ACCION = "pase.enviar"
 NO_EXISTE = "no existe"
+TODAVIA_NO = "todavía no figura en este servicio; intente de nuevo en un momento"
 
 
 @dataclass(frozen=True)
 class Rechazado:
-    """An expediente of the envío that cannot go, and why (a missing one and a RESERVADO out
-    of the sender's scope read the same: neither is named by its referencia)."""
+    """An expediente of the envío that cannot go, why, and its refusal's audit record. One
+    unknown here and a RESERVADO out of the sender's scope read the same (`alcance.desconocido`:
+    "todavía no figura" while the id is young, then "no existe"), without their referencia."""
 
     expediente_id: uuid.UUID
     referencia: str | None
     motivo: str
+    registro: Event
+    reintentar: bool = False
 
 
 class EnvioRechazado(Conflicto):
@@ -43,7 +47,11 @@ class EnvioRechazado(Conflicto):
 
     def __init__(self, rechazados: list[Rechazado]) -> None:
         lista = "; ".join(f"{r.referencia or r.expediente_id}: {r.motivo}" for r in rechazados)
-        super().__init__(f"No se envió ningún expediente. {lista}.")
+        reintentar = any(r.reintentar for r in rechazados)
+        super().__init__(
+            f"No se envió ningún expediente. {lista}.",
+            retry_after=alcance.ESPERA if reintentar else None,
+        )
         self.rechazados = rechazados
 
     def extra(self) -> dict[str, Any]:
@@ -132,27 +140,38 @@ def _rechazo(
     if tenencia is None or (
         tenencia.caracter == alcance.RESERVADO and not alcance.ve(por, tenencia.mesas)
     ):
-        return Rechazado(expediente_id, None, NO_EXISTE)
+        error = alcance.desconocido(por, ACCION, expediente_id)
+        assert error.registro is not None
+        if isinstance(error, Conflicto):
+            return Rechazado(expediente_id, None, TODAVIA_NO, error.registro, reintentar=True)
+        return Rechazado(expediente_id, None, NO_EXISTE, error.registro)
     motivo = NO_SE_ENVIAN.get(estado or "") or tenencia.impedimento_para_enviar(por.mesa_id)
-    return None if motivo is None else Rechazado(expediente_id, tenencia.referencia, motivo)
+    if motivo is None:
+        return None
+    rechazo = audit.denegar(
+        Conflicto(motivo),
+        por,
+        ACCION,
+        f"expediente/{expediente_id}",
+        expediente_id=expediente_id,
+        detalle={"razon": motivo},
+    )
+    assert rechazo.registro is not None
+    return Rechazado(expediente_id, tenencia.referencia, motivo, rechazo.registro)
 
 
 def _rechazar(db: AsyncSession, por: Usuario, rechazados: list[Rechazado]) -> EnvioRechazado:
-    """The refusal of the whole envío, recorded once per refused expediente (and kept: nothing
-    else was written)."""
-    for r in rechazados:
-        audit.registrar(
-            db,
-            por,
-            ACCION,
-            f"expediente/{r.expediente_id}",
-            expediente_id=r.expediente_id,
-            resultado=audit.DENEGADO,
-            detalle={"motivo": r.motivo},
-        )
-    error = EnvioRechazado(rechazados)
+    """The refusal of the whole envío: one record per refused expediente, and the envío's own
+    (kept together: nothing else was written)."""
+    for rechazado in rechazados:
+        outbox.add(db, rechazado.registro)
     return audit.denegar(
-        error, por, ACCION, "pases", detalle={"rechazados": len(rechazados)}, conservar=True
+        EnvioRechazado(rechazados),
+        por,
+        ACCION,
+        "pases",
+        detalle={"rechazados": len(rechazados)},
+        conservar=True,
     )
 
 

@@ -125,10 +125,10 @@ async def _recibir_item(db: AsyncSession, item: ItemRecepcionIn, por: Usuario) -
             "Con el código de un remito no se indican fojas ni tomos: reciba cada pase por "
             "separado para contarlos."
         )
-    pases: list[Pase] = []
-    for pase_id in await _pendientes_del_remito(db, codigo, por):
-        pases.append(await recibir_pase(db, pase_id, RecepcionIn(), por))
-    return pases
+    pares = await bloquear_varios(db, await _pendientes_del_remito(db, codigo, por))
+    for pase, tenencia in pares:
+        _recibir(db, pase, tenencia, None, None, por)
+    return [pase for pase, _ in pares]
 
 
 async def _pendiente_del_expediente(db: AsyncSession, texto: str, por: Usuario) -> uuid.UUID:
@@ -157,7 +157,7 @@ async def _pendiente_del_expediente(db: AsyncSession, texto: str, por: Usuario) 
 
 async def _pendientes_del_remito(db: AsyncSession, codigo: str, por: Usuario) -> list[uuid.UUID]:
     """Every pending pase to the user's desk of the remito a code (or its verification URL)
-    names, in the order custody is locked everywhere (by expediente)."""
+    names."""
     if RUTA_VERIFICACION in codigo:
         codigo = codigo.split(RUTA_VERIFICACION, 1)[1].split("?", 1)[0].strip("/")
     remito = await db.scalar(select(Remito).where(Remito.codigo_verificacion == codigo))
@@ -170,9 +170,7 @@ async def _pendientes_del_remito(db: AsyncSession, codigo: str, por: Usuario) ->
         )
     ids = list(
         await db.scalars(
-            select(Pase.id)
-            .where(Pase.remito_id == remito.id, Pase.estado == PENDIENTE)
-            .order_by(Pase.expediente_id)
+            select(Pase.id).where(Pase.remito_id == remito.id, Pase.estado == PENDIENTE)
         )
     )
     if not ids:
@@ -189,34 +187,35 @@ async def _pase_de_la_mesa(
     db: AsyncSession, pase_id: uuid.UUID, por: Usuario, accion: str
 ) -> tuple[Pase, Tenencia]:
     """A pase to the user's desk (any other answers as a missing one: 404) with its
-    expediente's custody, both locked: custody first, as every change of it does."""
+    expediente's custody, both locked."""
     expediente_id = await db.scalar(
         select(Pase.expediente_id).where(Pase.id == pase_id, Pase.mesa_destino_id == por.mesa_id)
     )
     if expediente_id is None:
         raise audit.denegar(NoEncontrado(NO_EXISTE), por, accion, f"pase/{pase_id}")
-    return await bloquear(db, pase_id, expediente_id)
+    return await bloquear(db, pase_id)
 
 
-async def bloquear(
-    db: AsyncSession, pase_id: uuid.UUID, expediente_id: uuid.UUID
-) -> tuple[Pase, Tenencia]:
-    """Custody of the expediente, then the pase, locked until the transaction ends."""
-    tenencia = await db.scalar(
-        select(Tenencia)
-        .where(Tenencia.expediente_id == expediente_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    pase = await db.scalar(
-        select(Pase)
-        .where(Pase.id == pase_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert tenencia is not None
-    assert pase is not None
+async def bloquear(db: AsyncSession, pase_id: uuid.UUID) -> tuple[Pase, Tenencia]:
+    """A pase and its expediente's custody, locked until the transaction ends."""
+    ((pase, tenencia),) = await bloquear_varios(db, [pase_id])
     return pase, tenencia
+
+
+async def bloquear_varios(
+    db: AsyncSession, pase_ids: list[uuid.UUID]
+) -> list[tuple[Pase, Tenencia]]:
+    """Pases with their expedientes' custody, locked in one statement, in expediente order (the
+    order every envío locks custody in, so none of them waits for the other in a cycle)."""
+    rows = await db.execute(
+        select(Pase, Tenencia)
+        .join(Tenencia, Tenencia.expediente_id == Pase.expediente_id)
+        .where(Pase.id.in_(pase_ids))
+        .order_by(Tenencia.expediente_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return [(row.Pase, row.Tenencia) for row in rows]
 
 
 def _denegar(error: ErrorDominio, por: Usuario, accion: str, pase: Pase) -> ErrorDominio:

@@ -33,7 +33,7 @@ async def solicitar_reversion(
     )
     if expediente_id is None:
         raise audit.denegar(NoEncontrado("El pase no existe."), por, SOLICITAR, f"pase/{pase_id}")
-    pase, tenencia = await bloquear(db, pase_id, expediente_id)
+    pase, tenencia = await bloquear(db, pase_id)
     try:
         _exigir_revertible(pase, tenencia)
         if await db.scalar(_pendiente(pase_id)) is not None:
@@ -161,7 +161,7 @@ def _pendiente(pase_id: uuid.UUID) -> Select[uuid.UUID]:
 async def _bloquear_solicitud(
     db: AsyncSession, solicitud_id: uuid.UUID, por: Usuario, accion: str
 ) -> tuple[SolicitudReversion, Pase, Tenencia]:
-    """The request, its pase and the expediente's custody, locked (custody first)."""
+    """The request, its pase and the expediente's custody, locked."""
     encontrada = await db.get(SolicitudReversion, solicitud_id)
     if encontrada is None:
         raise audit.denegar(
@@ -170,7 +170,7 @@ async def _bloquear_solicitud(
             accion,
             f"solicitud-reversion/{solicitud_id}",
         )
-    pase, tenencia = await bloquear(db, encontrada.pase_id, encontrada.expediente_id)
+    pase, tenencia = await bloquear(db, encontrada.pase_id)
     solicitud = await db.scalar(
         select(SolicitudReversion)
         .where(SolicitudReversion.id == solicitud_id)
