@@ -56,8 +56,6 @@ SIN_CONSUMIDOR = {
     "sigexp.pase.recibido.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
     "sigexp.pase.rechazado.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
     "sigexp.pase.revertido.v1": "expedientes' consumer lands with issue #10 (h/expacc)",
-    "sigexp.remito.emitido.v1": "for ministries' subscribers: a remito is pases' own record, "
-    "no other service keeps a copy of it",
 }
 
 
