@@ -175,6 +175,31 @@ async def _custodia_en_pases(dsn: str, ids: list[str]) -> None:
         await conn.close()
 
 
+async def _en_calma(dsns: dict[str, str], ids: list[str]) -> None:
+    """Start the load on a quiet system: pases' outbox published (the altas' custody events
+    first in its queue) and expedientes holding custody's version 1 of every seeded file."""
+    pases = await asyncpg.connect(dsns["pases"])
+    expedientes = await asyncpg.connect(dsns["expedientes"])
+    try:
+        limite = time.monotonic() + 180
+        while time.monotonic() < limite:
+            pendientes = await pases.fetchval(
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL AND dead_at IS NULL"
+            )
+            confirmados = await expedientes.fetchval(
+                "SELECT count(*) FROM custodias WHERE version >= 1"
+                " AND expediente_id = ANY($1::uuid[])",
+                ids,
+            )
+            if pendientes == 0 and confirmados == len(ids):
+                return
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"sin calma: {pendientes} por publicar, {confirmados}/{len(ids)}")
+    finally:
+        await pases.close()
+        await expedientes.close()
+
+
 def _envio(ids: list[str], destino: str) -> dict[str, Any]:
     return {
         "expediente_ids": ids,
@@ -344,6 +369,7 @@ async def medir(
     await _custodia_en_pases(_dsn(infra, "pases"), ids)
     carga, grande = ids[:cantidad], ids[cantidad:]
     dsns = {s: _dsn(infra, s) for s in TRIGGERS}
+    await _en_calma(dsns, ids)
     with Oyente(dsns) as oyente:
         resultado = {
             "propagacion": await propagacion(
