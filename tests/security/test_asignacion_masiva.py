@@ -1,8 +1,5 @@
 """Fields a client may not set (ids, codes, states, custody, authorship, the password flags)
 are refused or ignored in every body that creates or edits something: never applied.
-
-(pases has no route that takes a body in this version: a pase is written by its own use
-cases only.)
 """
 
 from __future__ import annotations
@@ -24,6 +21,16 @@ EXPEDIENTE_PROHIBIDO = {
     "permiso_actual": "ESCRITURA",
     "referencia": "1-2020",
     "creado_en": "2001-01-01T00:00:00Z",
+}
+PASE_PROHIBIDO = {
+    "id": AJENO,
+    "estado": "RECIBIDO",
+    "mesa_origen_id": AJENO,
+    "remito_id": AJENO,
+    "enviado_en": "2001-01-01T00:00:00Z",
+    "recibido_en": "2001-01-01T00:00:00Z",
+    "discrepancia": "ninguna",
+    "vence_en": "2001-01-01T00:00:00Z",
 }
 CUENTA_PROHIBIDA = {
     "id": AJENO,
@@ -52,6 +59,19 @@ def test_alta_de_expediente_no_acepta_campos_del_sistema(api: Any, campo: str) -
     if r.status_code == 422:  # nothing half written
         buscados = api.request("GET", "/api/v1/expedientes", "mesa.cap", params={"q": extracto})
         assert buscados.json()["items"] == []
+
+
+@pytest.mark.parametrize("campo", sorted(PASE_PROHIBIDO))
+def test_envio_de_pases_no_acepta_campos_del_sistema(api: Any, campo: str) -> None:
+    cuerpo = {
+        "expediente_ids": [str(uuid.uuid4())],
+        "mesa_destino_id": str(uuid.uuid4()),
+        "permiso": "ESCRITURA",
+        campo: PASE_PROHIBIDO[campo],
+    }
+    r = api.request("POST", "/api/v1/pases", "mesa.cap", json=cuerpo)
+    assert r.status_code == 422, r.text
+    assert [e["campo"] for e in r.json()["errors"]] == [campo]
 
 
 @pytest.mark.parametrize("campo", sorted(CUENTA_PROHIBIDA))

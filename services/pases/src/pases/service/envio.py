@@ -82,10 +82,10 @@ async def enviar_pases(db: AsyncSession, datos: EnvioIn, por: Usuario) -> tuple[
     if rechazados:
         raise _rechazar(db, por, rechazados)
     en = utcnow()
-    remito = await _emitir_remito(db, destino, len(datos.expediente_ids), por, en)
     vence_en = None
     if datos.plazo_dias_habiles is not None:
         vence_en = await plazos.vencimiento(db, en, datos.plazo_dias_habiles)
+    remito = await _emitir_remito(db, destino, len(datos.expediente_ids), por, en)
     pases: list[Pase] = []
     for expediente_id in datos.expediente_ids:
         tenencia = tenencias[expediente_id][0]
