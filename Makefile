@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda bench-pases asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -27,6 +27,9 @@ bench-logins: bootstrap
 # between runs; BUSQUEDA_ARGS=--generar loads again), HTTP next to the same SQL; about 5 min.
 bench-busqueda: bootstrap
 	@.venv/bin/python tests/bench/busqueda.py $(BUSQUEDA_ARGS)
+
+bench-pases: bootstrap
+	@.venv/bin/python tests/bench/propagacion_pases.py $(BENCH_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py

@@ -45,6 +45,7 @@ FROM_CONFIG = {
     "log_level": "log-level",
     "jwks_url": "jwks-url",
     "public_url": "public-url",
+    "url_publica": "public-url",  # pases: the base of the URL its printed remitos' QR encode
     "smtp_host": "smtp-host",
     "smtp_port": "smtp-port",
     "smtp_from": "smtp-from",
@@ -64,7 +65,7 @@ FROM_SECRET = {  # `{service}` is the service's name: its own database, broker u
 }
 ORDER = [
     *("env", "log_level", "database_url", "amqp_url", "jwks_url", "migrate_on_start"),
-    *("public_url", "smtp_host", "smtp_port", "smtp_from", "key_encryption_secret"),
+    *("public_url", "url_publica", "smtp_host", "smtp_port", "smtp_from", "key_encryption_secret"),
     *("admin_usuario", "admin_password"),
     *("s3_endpoint", "s3_secure", "s3_bucket", "s3_access_key", "s3_secret_key"),
     "gateway_secret",

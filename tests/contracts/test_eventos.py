@@ -51,8 +51,6 @@ SIN_CONSUMIDOR = {
     "sigexp.usuario.actualizado.v1": "same as usuario.creado; token revocation travels apart",
     "sigexp.usuario.sesiones_revocadas.v1": "read by every token verifier through "
     "sigexp_common.revocation (an exclusive queue per process), not by a service's HANDLERS",
-    "sigexp.remito.emitido.v1": "for ministries' subscribers: a remito is pases' own record, "
-    "no other service keeps a copy of it",
     "sigexp.anotacion.agregada.v1": "internal annotations, for the organismo's own subscribers "
     "and the future notifications service (never public); the gateway reads them by HTTP",
     "sigexp.anotacion.eliminada.v1": "same as anotacion.agregada",

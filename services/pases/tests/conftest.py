@@ -21,17 +21,21 @@ from sigexp_testing.apps import running_app
 from sigexp_testing.infra import TestInfra
 from sigexp_testing.tokens import TokenFactory
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent))  # helpers of the suite
 
 from pases_ayudas import Escenario
 
 
 @pytest.fixture(scope="session")
 async def servicio(
-    infra: TestInfra, tokens: TokenFactory
+    infra: TestInfra, tokens: TokenFactory, smtp: tuple[int, Path]
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     settings = Settings(
-        database_url=infra.database_url("pases"), amqp_url=infra.amqp_url, relay_poll_seconds=0.2
+        database_url=infra.database_url("pases"),
+        amqp_url=infra.amqp_url,
+        relay_poll_seconds=0.2,
+        smtp_port=smtp[0],
+        mail_poll_seconds=0.2,
     )
     async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_y_cliente:
         yield app_y_cliente

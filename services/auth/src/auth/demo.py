@@ -1,5 +1,6 @@
-"""Demo data: the demo catalogue (through the same importer as ADMIN's upload) and one demo
-user for every profile at two desks of different organismos. Idempotent; never in production.
+"""Demo data: the demo catalogue and the holidays of 2026 (through the same importers as
+ADMIN's uploads) and one demo user for every profile at two desks of different organismos.
+Idempotent; never in production.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.models import Cuenta, Mesa
 from auth.schemas import UsuarioIn
-from auth.service import catalogo, cuentas, importacion
+from auth.service import catalogo, cuentas, feriados, importacion
 from auth.service.comun import cuenta_por_nombre_o_email
 from auth.settings import Settings
 
@@ -48,11 +49,17 @@ def catalogo_demo() -> bytes:
     return resources.files("auth.data").joinpath("catalogo_demo.yaml").read_bytes()
 
 
+def feriados_demo() -> bytes:
+    """The national holidays of 2026 (the province loads its own calendar)."""
+    return resources.files("auth.data").joinpath("feriados_demo.yaml").read_bytes()
+
+
 async def cargar_demo(db: AsyncSession, settings: Settings) -> list[tuple[Cuenta, str]]:
     """Load the demo catalogue and users; returns every demo user with its desk name."""
     if settings.env == "production":
         raise DemoEnProduccion("AUTH_ENV=production: los datos de demostración no se cargan.")
     await catalogo.importar(db, importacion.leer(catalogo_demo(), "yaml"), por=None)
+    await feriados.importar(db, feriados.leer(feriados_demo(), "yaml"), por=None)
     mesas = {m.codigo: m for m in await db.scalars(select(Mesa))}
     resultado: list[tuple[Cuenta, str]] = []
     for demo in USUARIOS_DEMO:

@@ -8,13 +8,13 @@ it is newer (`sigexp_common.projection`), whatever order the bus delivers them i
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar, Self
 
 from pydantic import PrivateAttr
 
-from auth.models import Cuenta, Dependencia, Mesa, Organismo, TipoExpediente
+from auth.models import Cuenta, Dependencia, Feriado, Mesa, Organismo, TipoExpediente
 from sigexp_common.envelope import Event
 
 
@@ -172,6 +172,24 @@ class TipoActualizado(CatalogoEvento):
         return cls(codigo=t.codigo, nombre=t.nombre, activo=t.activo).con_version(t.version)
 
 
+class FeriadoActualizado(CatalogoEvento):
+    """A holiday of the calendar, created or changed (`activo: false` when withdrawn); the
+    subject is the date, the sequence the row's version (per date)."""
+
+    event_type: ClassVar[str] = "sigexp.feriado.actualizado.v1"
+
+    fecha: date
+    nombre: str
+    activo: bool
+
+    def subject(self) -> str | None:
+        return self.fecha.isoformat()
+
+    @classmethod
+    def de(cls, f: Feriado) -> FeriadoActualizado:
+        return cls(fecha=f.fecha, nombre=f.nombre, activo=f.activo).con_version(f.version)
+
+
 # Events this service publishes (besides the audit record every service emits): the
 # AsyncAPI document is generated from this list and `outbox.add` refuses any other.
 PUBLICA: list[type[Event]] = [
@@ -182,4 +200,5 @@ PUBLICA: list[type[Event]] = [
     MesaActualizada,
     DependenciaActualizada,
     TipoActualizado,
+    FeriadoActualizado,
 ]

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from auth.events import PUBLICA
 from auth.mail import EnviadorCorreos
 from auth.routes import routers
+from auth.routes.feriados import RUTA_IMPORTAR as RUTA_IMPORTAR_FERIADOS
 from auth.service import arranque, revocaciones
 from auth.service.claves import VerificadorLocal
 from auth.settings import Settings
@@ -69,6 +70,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         revocations_source=_revocaciones_de_la_base,
         title="SIGEXP auth: cuentas, perfiles, catálogo y claves",
         body_limits={
-            "/api/v1/catalogo/importar": settings.importacion_max_bytes + MULTIPART_OVERHEAD
+            ruta: settings.importacion_max_bytes + MULTIPART_OVERHEAD
+            for ruta in ("/api/v1/catalogo/importar", RUTA_IMPORTAR_FERIADOS)
         },
     )

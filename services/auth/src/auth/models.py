@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -94,6 +95,21 @@ class TipoExpediente(Base):
     __tablename__ = "tipos_expediente"
 
     codigo: Mapped[str] = mapped_column(String(40), primary_key=True)
+    nombre: Mapped[str] = mapped_column(String(200))
+    activo: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = _version()
+    creado_en: Mapped[datetime] = _creado()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by the mapper once)
+
+
+class Feriado(Base):
+    """A holiday of the province's calendar: plazos skip it (counted in business days).
+    One row per date; a wrong one is deactivated (`activo: false`), never deleted."""
+
+    __tablename__ = "feriados"
+
+    fecha: Mapped[date] = mapped_column(Date, primary_key=True)
     nombre: Mapped[str] = mapped_column(String(200))
     activo: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = _version()

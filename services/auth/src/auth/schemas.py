@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -233,3 +233,19 @@ class AprobacionOut(BaseModel):
 
 
 Limite = Annotated[int, Field(ge=1, le=200)]
+
+
+# --- holiday calendar -----------------------------------------------------------------------
+
+
+class FeriadoOut(Salida):
+    fecha: date
+    nombre: str
+    activo: bool
+
+
+class FeriadosImportadosOut(BaseModel):
+    formato: Literal["csv", "yaml"]
+    creados: int
+    actualizados: int
+    sin_cambios: int

@@ -8,10 +8,12 @@ from pases.events import (
     ExpedienteActualizado,
     ExpedienteAnulado,
     ExpedienteIniciado,
+    FeriadoActualizado,
     MesaActualizada,
     OrganismoActualizado,
+    RemitoEmitido,
 )
-from pases.service import copias, custodia
+from pases.service import avisos, calendario, copias, custodia
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
@@ -21,4 +23,6 @@ HANDLERS: Handlers = {
     MesaActualizada: catalogo.registrar_mesa,
     OrganismoActualizado: catalogo.registrar_organismo,
     DependenciaActualizada: catalogo.registrar_dependencia,
+    FeriadoActualizado: calendario.registrar_feriado,
+    RemitoEmitido: avisos.registrar_remito_emitido,
 }

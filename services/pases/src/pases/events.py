@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, Field, PrivateAttr
@@ -315,6 +315,16 @@ class DependenciaActualizada(Event):
     codigo: str
     nombre: str
     organismo_id: uuid.UUID
+    activo: bool
+
+
+class FeriadoActualizado(Event):
+    """`sigexp.feriado.actualizado.v1` (auth's holiday calendar; sequence = version per date)."""
+
+    event_type: ClassVar[str] = "sigexp.feriado.actualizado.v1"
+
+    fecha: date
+    nombre: str
     activo: bool
 
 

@@ -9,3 +9,21 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PASES_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_pases"
+
+    # Base of the public URLs printed on paper (the remito's QR points to its verification).
+    url_publica: str = "http://127.0.0.1:8000"
+    # Public verifications of remitos one client address may ask per minute (per process).
+    verificaciones_por_minuto: int = 60
+    # En mesa lists what arrived at the desk in the last days too.
+    en_mesa_dias: int = 7
+    # Statistics: a file held at a desk longer than this is stuck (`?estancados_dias=`).
+    estancados_dias: int = 30
+    # Arrival notices by e-mail (as auth sends its mail).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "SIGEXP <no-responder@sigexp.invalid>"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_poll_seconds: float = 2.0

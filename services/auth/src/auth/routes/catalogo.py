@@ -59,7 +59,7 @@ async def tipos(
     return Lista[TipoOut](items=[TipoOut.model_validate(f) for f in filas])
 
 
-async def _archivo_subido(request: Request, maximo: int) -> tuple[bytes, UploadFile]:
+async def archivo_subido(request: Request, maximo: int) -> tuple[bytes, UploadFile]:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise PeticionInvalida(
             "Envíe el catálogo como archivo adjunto (multipart/form-data, campo «archivo»)."
@@ -77,7 +77,7 @@ async def _archivo_subido(request: Request, maximo: int) -> tuple[bytes, UploadF
 
 @router.post("/api/v1/catalogo/importar", response_model=ImportacionOut)
 async def importar(request: Request, user: Admin, cfg: Config, db: Session) -> ImportacionOut:
-    contenido, archivo = await _archivo_subido(request, cfg.importacion_max_bytes)
+    contenido, archivo = await archivo_subido(request, cfg.importacion_max_bytes)
     formato = importacion.detectar_formato(archivo.filename, archivo.content_type)
     if formato is None:
         raise TipoNoAdmitido("El catálogo debe ser un archivo .csv o .yaml (o .yml).")

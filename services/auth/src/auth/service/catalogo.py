@@ -16,6 +16,7 @@ from auth.events import (
 )
 from auth.models import Dependencia, Mesa, Organismo, TipoExpediente
 from auth.schemas import Conteo, ImportacionOut
+from auth.service import feriados
 from auth.service.importacion import Catalogo, errores_de_referencias
 from sigexp_common import audit, entrada, outbox
 from sigexp_common.db import advisory_xact_lock
@@ -178,7 +179,8 @@ async def importar(db: AsyncSession, catalogo: Catalogo, por: Usuario | None) ->
 
 
 async def republicar(db: AsyncSession, por: Usuario | None) -> int:
-    """Publish the whole catalogue again (a new consumer builds its copy from these)."""
+    """Publish the whole catalogue again, holidays included (a new consumer builds its copy
+    from these)."""
     n = 0
     organismos = {o.id: o for o in await db.scalars(select(Organismo))}
     for org in organismos.values():
@@ -193,5 +195,6 @@ async def republicar(db: AsyncSession, por: Usuario | None) -> int:
     for tipo in await db.scalars(select(TipoExpediente)):
         outbox.add(db, TipoActualizado.de(tipo))
         n += 1
+    n += await feriados.republicar(db)
     audit.registrar(db, por, "catalogo.republicar", "catalogo", detalle={"eventos": n})
     return n

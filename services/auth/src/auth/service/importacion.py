@@ -10,9 +10,10 @@ import asyncio
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -324,15 +325,29 @@ def leer(contenido: bytes, formato: Formato, limite_segundos: float | None = Non
     return Catalogo(formato=formato, filas=filas)
 
 
-async def leer_aparte(contenido: bytes, formato: Formato, limite_segundos: float) -> Catalogo:
-    """`leer` in a worker thread, so the event loop keeps answering while a big file is read;
-    past `limite_segundos` the answer is a 422 (and the reading thread stops at its plazo)."""
+L = TypeVar("L")
+
+
+async def en_un_hilo(
+    lector: Callable[[bytes, Formato, float], L],
+    contenido: bytes,
+    formato: Formato,
+    limite_segundos: float,
+) -> L:
+    """`lector` (this module's `leer`, or the holidays') in a worker thread, so the event loop
+    keeps answering while a big file is read; past `limite_segundos` the answer is a 422 (and
+    the reading thread stops at its plazo)."""
     try:
         return await asyncio.wait_for(
-            asyncio.to_thread(leer, contenido, formato, limite_segundos), limite_segundos + 1
+            asyncio.to_thread(lector, contenido, formato, limite_segundos), limite_segundos + 1
         )
     except TimeoutError:
         raise _error_archivo(f"{TARDA_DEMASIADO}.") from None
+
+
+async def leer_aparte(contenido: bytes, formato: Formato, limite_segundos: float) -> Catalogo:
+    """`leer` in a worker thread (see `en_un_hilo`)."""
+    return await en_un_hilo(leer, contenido, formato, limite_segundos)
 
 
 def errores_de_referencias(catalogo: Catalogo, organismos_en_base: set[str]) -> None:

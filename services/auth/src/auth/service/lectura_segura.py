@@ -71,7 +71,14 @@ def _mapa_con_linea(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any
     return valor
 
 
+def _fecha_como_texto(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """Dates stay text (`2026-02-30` must be a row's error, not a file that cannot be read):
+    the reader of each field checks them."""
+    return str(loader.construct_scalar(node))
+
+
 _CargadorSeguro.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapa_con_linea)
+_CargadorSeguro.add_constructor("tag:yaml.org,2002:timestamp", _fecha_como_texto)
 
 
 def documento_yaml(texto: str, plazo: Plazo) -> Any:

@@ -2,7 +2,10 @@
 
 from alembic import context
 
-from pases import copias  # noqa: F401  (its tables are in the same metadata)
+from pases import (
+    copias,  # noqa: F401  (its tables are in the same metadata)
+    models_mesa,  # noqa: F401 (its tables join the metadata)
+)
 from pases.models import Base
 from pases.settings import Settings
 from sigexp_common.migrations import run_env

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pases.routes import envio, recepcion, recorrido, reversion
+from pases.routes import envio, mesa, recepcion, recorrido, remitos, reversion
 
-ROUTERS: list[APIRouter] = [envio.router, recepcion.router, reversion.router, recorrido.router]
+ROUTERS: list[APIRouter] = [
+    envio.router,
+    recepcion.router,
+    reversion.router,
+    recorrido.router,
+    remitos.router,
+    mesa.router,
+]

@@ -6,7 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from pases.schemas import PaseOut, RecorridoOut, TenenciaOut
+from pases.schemas import TenenciaOut
+from pases.schemas_mesa import PaseEnRecorrido, RecorridoOut
 from pases.service import recorrido
 from sigexp_common.db import Session
 from sigexp_common.envelope import utcnow
@@ -18,8 +19,9 @@ router = APIRouter(prefix="/api/v1", tags=["pases"], route_class=IdempotentRoute
 
 @router.get("/expedientes/{expediente_id}/pases", response_model=RecorridoOut)
 async def ver_recorrido(expediente_id: uuid.UUID, user: CurrentUser, db: Session) -> RecorridoOut:
-    pases, tenencia = await recorrido.ver_recorrido(db, expediente_id, por=user)
+    ahora = utcnow()
+    tramos, tenencia = await recorrido.ver_recorrido(db, expediente_id, por=user, ahora=ahora)
     return RecorridoOut(
-        items=[PaseOut.model_validate(p) for p in pases],
-        tenencia=TenenciaOut.de(tenencia, utcnow()),
+        items=[PaseEnRecorrido.de(t) for t in tramos],
+        tenencia=TenenciaOut.de(tenencia, ahora),
     )

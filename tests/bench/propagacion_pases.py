@@ -1,0 +1,417 @@
+"""`make bench-pases`: the pases figures of issue 11, measured on the whole system.
+
+1. Propagation: pases sent at a steady rate (`--por-segundo`, `--segundos`; 100/s for 60 s by
+   default), one expediente per envío, straight at pases. For each, the time from the send's
+   commit in pases to the commit in expedientes that makes the expediente show
+   RECEPCION_PENDIENTE (its custody copy in transit). Both instants come from PostgreSQL itself:
+   a trigger added to this run's throwaway databases NOTIFYs on the `pases` INSERT and on the
+   `custodias` UPDATE, and a notification is delivered when its transaction commits; one
+   listener thread (its own event loop, away from the load) stamps both with the same clock.
+2. Raw RabbitMQ publish→consume latency at the same rate, in the same run, on the same broker
+   (an exclusive queue in this run's vhost): the floor the propagation stands on.
+3. A remito of `--remito` (200) expedientes: the envío in one call, then its PDF.
+
+Load goes only to 127.0.0.1. `--breve` is a short run (20/s for 5 s, remito of 50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import asyncpg
+import httpx
+import sistema as sistema_
+
+from sigexp_testing.infra import TestInfra, local_infra
+
+USUARIO = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo MESA_ENTRADA of CAP
+DESTINO = "SGG-MESA"
+TRIGGERS = {
+    "pases": (
+        "pases",
+        "AFTER INSERT ON pases FOR EACH ROW",
+        "bench_enviado",
+    ),
+    "expedientes": (
+        "custodias",
+        "AFTER UPDATE ON custodias FOR EACH ROW WHEN (NEW.en_transito AND NOT OLD.en_transito)",
+        "bench_pendiente",
+    ),
+}
+
+
+def _dsn(infra: TestInfra, servicio: str) -> str:
+    return infra.database_url(f"bench_{servicio}").replace("postgresql+asyncpg://", "postgresql://")
+
+
+def percentil(valores: list[float], p: float) -> float | None:
+    if not valores:
+        return None
+    ordenados = sorted(valores)
+    return ordenados[min(len(ordenados) - 1, round(p / 100 * (len(ordenados) - 1)))]
+
+
+def resumen_ms(valores: list[float]) -> dict[str, Any]:
+    ms = [v * 1000 for v in valores]
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentil(ms, 50) or 0, 2),
+        "p90_ms": round(percentil(ms, 90) or 0, 2),
+        "p99_ms": round(percentil(ms, 99) or 0, 2),
+        "max_ms": round(max(ms), 2) if ms else None,
+    }
+
+
+class Oyente:
+    """Stamps (time.perf_counter) every commit notification of both databases, in a thread
+    with its own event loop so the load generator's loop does not delay it."""
+
+    def __init__(self, dsns: dict[str, str]) -> None:
+        self.dsns = dsns
+        self.marcas: dict[str, dict[str, float]] = {c: {} for _, _, c in TRIGGERS.values()}
+        self.listo = threading.Event()
+        self._fin: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._hilo = threading.Thread(target=lambda: asyncio.run(self._escuchar()), daemon=True)
+
+    def __enter__(self) -> Oyente:
+        self._hilo.start()
+        if not self.listo.wait(30):
+            raise RuntimeError("el oyente de notificaciones no arrancó")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None and self._fin is not None:
+            self._loop.call_soon_threadsafe(self._fin.set)
+        self._hilo.join(10)
+
+    async def _escuchar(self) -> None:
+        self._loop, self._fin = asyncio.get_running_loop(), asyncio.Event()
+        conexiones = []
+        for servicio, (tabla, cuando, canal) in TRIGGERS.items():
+            conn = await asyncpg.connect(self.dsns[servicio])
+            await conn.execute(
+                f"""
+                CREATE OR REPLACE FUNCTION {canal}() RETURNS trigger AS $$
+                BEGIN PERFORM pg_notify('{canal}', NEW.expediente_id::text); RETURN NEW; END
+                $$ LANGUAGE plpgsql;
+                DROP TRIGGER IF EXISTS {canal} ON {tabla};
+                CREATE TRIGGER {canal} {cuando} EXECUTE FUNCTION {canal}();
+                """
+            )
+            marcas = self.marcas[canal]
+
+            def anotar(
+                _c: Any, _pid: int, _canal: str, carga: str, m: dict[str, float] = marcas
+            ) -> None:
+                m.setdefault(carga, time.perf_counter())
+
+            await conn.add_listener(canal, anotar)
+            conexiones.append(conn)
+        self.listo.set()
+        await self._fin.wait()
+        for conn in conexiones:
+            await conn.close()
+
+
+async def _login(auth: str) -> tuple[str, str]:
+    async with httpx.AsyncClient(base_url=auth, timeout=30) as client:
+        r = await client.post(
+            "/api/v1/auth/login", json={"usuario": USUARIO[0], "password": USUARIO[1]}
+        )
+        r.raise_for_status()
+        token = str(r.json()["access_token"])
+        r = await client.get("/api/v1/catalogo/mesas", headers={"Authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        destino = next(m["id"] for m in r.json()["items"] if m["codigo"] == DESTINO)
+        return token, str(destino)
+
+
+async def sembrar(expedientes: str, token: str, cuantos: int) -> list[str]:
+    """`cuantos` altas at expedientes, 16 series at a time."""
+    ids: list[str] = []
+    pendientes = iter(range(cuantos))
+
+    async def serie(client: httpx.AsyncClient, letras: str) -> None:
+        for n in pendientes:
+            datos = {"extracto": f"Expediente del banco de pases {n}", "letras": letras}
+            r = await client.post("/api/v1/expedientes", json=datos)
+            while r.status_code == 409 and "retry-after" in r.headers:
+                await asyncio.sleep(float(r.headers["retry-after"]))
+                r = await client.post("/api/v1/expedientes", json=datos)
+            r.raise_for_status()
+            ids.append(str(r.json()["id"]))
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=expedientes, headers=headers, timeout=60) as client:
+        await asyncio.gather(*(serie(client, "PASES" + chr(65 + i)) for i in range(16)))
+    return ids
+
+
+async def _custodia_en_pases(dsn: str, ids: list[str]) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        limite = time.monotonic() + 120
+        while time.monotonic() < limite:
+            n = await conn.fetchval(
+                "SELECT count(*) FROM tenencias WHERE expediente_id = ANY($1::uuid[])", ids
+            )
+            if n == len(ids):
+                return
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"pases conoce {n} de {len(ids)} expedientes")
+    finally:
+        await conn.close()
+
+
+async def _en_calma(dsns: dict[str, str], ids: list[str]) -> None:
+    """Start the load on a quiet system: pases' outbox published (the altas' custody events
+    first in its queue) and expedientes holding custody's version 1 of every seeded file."""
+    pases = await asyncpg.connect(dsns["pases"])
+    expedientes = await asyncpg.connect(dsns["expedientes"])
+    try:
+        limite = time.monotonic() + 180
+        while time.monotonic() < limite:
+            pendientes = await pases.fetchval(
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL AND dead_at IS NULL"
+            )
+            confirmados = await expedientes.fetchval(
+                "SELECT count(*) FROM custodias WHERE version >= 1"
+                " AND expediente_id = ANY($1::uuid[])",
+                ids,
+            )
+            if pendientes == 0 and confirmados == len(ids):
+                return
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"sin calma: {pendientes} por publicar, {confirmados}/{len(ids)}")
+    finally:
+        await pases.close()
+        await expedientes.close()
+
+
+def _envio(ids: list[str], destino: str) -> dict[str, Any]:
+    return {
+        "expediente_ids": ids,
+        "mesa_destino_id": destino,
+        "permiso": "ESCRITURA",
+        "fojas_agregadas": 0,
+        "tomos_agregados": 0,
+    }
+
+
+async def propagacion(
+    pases: str, token: str, destino: str, ids: list[str], por_segundo: float, oyente: Oyente
+) -> dict[str, Any]:
+    """One envío per expediente at `por_segundo`, open loop (a slow answer delays no send)."""
+    errores: list[int] = []
+    limite = asyncio.Semaphore(128)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=pases, headers=headers, timeout=30) as client:
+
+        async def enviar(expediente_id: str) -> None:
+            async with limite:
+                r = await client.post("/api/v1/pases", json=_envio([expediente_id], destino))
+                if r.status_code != 201:
+                    errores.append(r.status_code)
+
+        inicio = time.perf_counter()
+        tareas = []
+        for i, expediente_id in enumerate(ids):
+            espera = inicio + i / por_segundo - time.perf_counter()
+            if espera > 0:
+                await asyncio.sleep(espera)
+            tareas.append(asyncio.create_task(enviar(expediente_id)))
+        await asyncio.gather(*tareas)
+        duracion = time.perf_counter() - inicio
+    enviados, pendientes = oyente.marcas["bench_enviado"], oyente.marcas["bench_pendiente"]
+    limite_espera = time.monotonic() + 15
+    while time.monotonic() < limite_espera and not set(ids) <= set(pendientes):  # noqa: ASYNC110 - filled by another thread
+        await asyncio.sleep(0.1)
+    latencias = [pendientes[i] - enviados[i] for i in ids if i in enviados and i in pendientes]
+    return {
+        "pases": len(ids),
+        "segundos": round(duracion, 2),
+        "pases_por_segundo": round(len(ids) / duracion, 1),
+        "errores_http": len(errores),
+        "sin_propagar": len(ids) - len(latencias),
+        **resumen_ms(latencias),
+    }
+
+
+async def etapas(dsns: dict[str, str], ids: list[str]) -> dict[str, Any]:
+    """Where the propagation time goes, from the database clock (one PostgreSQL server): the
+    envío's transaction start to the relay's confirmed publication (pases' outbox), then to the
+    start of expedientes' consumer transaction (its inbox row) for the same event."""
+    pases = await asyncpg.connect(dsns["pases"])
+    expedientes = await asyncpg.connect(dsns["expedientes"])
+    try:
+        salidas = await pases.fetch(
+            "SELECT id, created_at, published_at FROM outbox"
+            " WHERE type = 'sigexp.custodia.actualizada.v1' AND subject = ANY($1::text[])"
+            " AND published_at IS NOT NULL AND (envelope->>'sequence')::int >= 2",  # not the alta's
+            ids,
+        )
+        llegadas = {
+            r["event_id"]: r["received_at"]
+            for r in await expedientes.fetch(
+                "SELECT event_id, received_at FROM inbox WHERE event_id = ANY($1::uuid[])",
+                [r["id"] for r in salidas],
+            )
+        }
+    finally:
+        await pases.close()
+        await expedientes.close()
+    relay = [(r["published_at"] - r["created_at"]).total_seconds() for r in salidas]
+    bus = [
+        (llegadas[r["id"]] - r["published_at"]).total_seconds()
+        for r in salidas
+        if r["id"] in llegadas
+    ]
+    return {"envio_a_publicado": resumen_ms(relay), "publicado_a_consumidor": resumen_ms(bus)}
+
+
+async def rabbitmq_crudo(amqp: str, por_segundo: float, segundos: float) -> dict[str, Any]:
+    """Publish→consume latency of bare messages at the same rate on the same broker."""
+    conexion = await aio_pika.connect_robust(amqp)
+    latencias: list[float] = []
+    try:
+        canal = await conexion.channel()
+        cola = await canal.declare_queue(exclusive=True, auto_delete=True)
+
+        async def recibir(mensaje: aio_pika.abc.AbstractIncomingMessage) -> None:
+            latencias.append(time.perf_counter() - float(mensaje.body))
+            await mensaje.ack()
+
+        await cola.consume(recibir)
+        total = int(por_segundo * segundos)
+        inicio = time.perf_counter()
+        for i in range(total):
+            espera = inicio + i / por_segundo - time.perf_counter()
+            if espera > 0:
+                await asyncio.sleep(espera)
+            cuerpo = repr(time.perf_counter()).encode()
+            await canal.default_exchange.publish(aio_pika.Message(cuerpo), routing_key=cola.name)
+        limite = time.monotonic() + 10
+        while len(latencias) < total and time.monotonic() < limite:  # noqa: ASYNC110 - polling
+            await asyncio.sleep(0.05)
+    finally:
+        await conexion.close()
+    return resumen_ms(latencias)
+
+
+def _dibujar(cuantos: int) -> float:
+    """The PDF of a remito of `cuantos` drawn in this process alone (no HTTP, no database):
+    what the route's time is made of on this machine right now."""
+    from datetime import UTC, datetime
+
+    from pases.pdf import ItemImpreso, RemitoImpreso, remito_pdf
+
+    extracto = "Solicitud de adjudicación de tierras fiscales en el lote Las Heras, ampliación"
+    remito = RemitoImpreso(
+        numero=1,
+        anio=2026,
+        mesa_origen="CAP - Mesa de Entradas y Salidas",
+        organismo_origen="CONSEJO AGRARIO PROVINCIAL (AUTÁRQUICO)",
+        mesa_destino="SGG - Mesa de Entradas y Salidas",
+        organismo_destino="MINISTERIO SECRETARÍA GENERAL DE LA GOBERNACIÓN",
+        dependencia=None,
+        emitido_por="mesa.cap",
+        emitido_en=datetime.now(UTC),
+        url_verificacion="http://127.0.0.1:8000/api/v1/remitos/verificar/" + "x" * 22,
+        items=[ItemImpreso(f"{i}-2026", extracto, 10, 1) for i in range(cuantos)],
+    )
+    inicio = time.perf_counter()
+    remito_pdf(remito)
+    return time.perf_counter() - inicio
+
+
+async def remito_grande(pases: str, token: str, destino: str, ids: list[str]) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=pases, headers=headers, timeout=60) as client:
+        inicio = time.perf_counter()
+        r = await client.post("/api/v1/pases", json=_envio(ids, destino))
+        envio = time.perf_counter() - inicio
+        r.raise_for_status()
+        pdf_url = r.json()["remito"]["pdf"]
+        tiempos = []
+        for _ in range(3):
+            inicio = time.perf_counter()
+            pdf = await client.get(pdf_url)
+            tiempos.append(time.perf_counter() - inicio)
+            pdf.raise_for_status()
+    return {
+        "expedientes": len(ids),
+        "envio_s": round(envio, 3),
+        "pdf_solo_dibujo_s": round(_dibujar(len(ids)), 3),
+        "pdf_s": [round(t, 3) for t in tiempos],
+        "pdf_mediana_s": round(statistics.median(tiempos), 3),
+        "pdf_bytes": len(pdf.content),
+    }
+
+
+async def medir(
+    args: argparse.Namespace, sis: sistema_.Sistema, infra: TestInfra
+) -> dict[str, Any]:
+    token, destino = await _login(sis.url("auth"))
+    cantidad = int(args.por_segundo * args.segundos)
+    ids = await sembrar(sis.url("expedientes"), token, cantidad + args.remito)
+    await _custodia_en_pases(_dsn(infra, "pases"), ids)
+    carga, grande = ids[:cantidad], ids[cantidad:]
+    dsns = {s: _dsn(infra, s) for s in TRIGGERS}
+    await _en_calma(dsns, ids)
+    with Oyente(dsns) as oyente:
+        resultado = {
+            "propagacion": await propagacion(
+                sis.url("pases"), token, destino, carga, args.por_segundo, oyente
+            )
+        }
+    resultado["etapas"] = await etapas(dsns, carga)
+    resultado["rabbitmq_crudo"] = await rabbitmq_crudo(
+        infra.amqp_vhost("bench"), args.por_segundo, min(args.segundos, 20)
+    )
+    resultado["remito"] = await remito_grande(sis.url("pases"), token, destino, grande)
+    return resultado
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--por-segundo", type=float, default=100.0)
+    parser.add_argument("--segundos", type=float, default=60.0)
+    parser.add_argument("--remito", type=int, default=200)
+    parser.add_argument("--breve", action="store_true")
+    parser.add_argument("--salida", type=Path, help="write the figures as JSON here too")
+    args = parser.parse_args()
+    if args.breve:
+        args.por_segundo, args.segundos, args.remito = 20.0, 5.0, 50
+    carga_antes = os.getloadavg()
+    with ExitStack() as stack:
+        infra = local_infra(stack)
+        print("arrancando el sistema...", file=sys.stderr)
+        sis = sistema_.arrancar(stack, infra)
+        resultado = asyncio.run(medir(args, sis, infra))
+        resultado["errores_en_logs"] = sistema_.errores(sis)
+    resultado["carga_maquina"] = {"antes": carga_antes, "despues": os.getloadavg()}
+    resultado["objetivos"] = {
+        "propagacion_p99_ms": 100,
+        "pdf_remito_200_s": 1.0,
+        "envio_200_s": 2.0,
+    }
+    texto = json.dumps(resultado, indent=2, ensure_ascii=False)
+    print(texto)
+    if args.salida:
+        args.salida.write_text(texto + "\n")
+
+
+if __name__ == "__main__":
+    main()
