@@ -121,6 +121,8 @@ def filas(medidas: dict[str, Medida]) -> list[dict[str, Any]]:
             }
         )
     for o in OBJETIVOS:
+        if o.clave not in medidas or (o.techo is not None and o.techo not in medidas):
+            continue  # a run of some scenarios only (`--solo`)
         m = medidas[o.clave]
         valor = float(getattr(m, o.magnitud))
         techo = None

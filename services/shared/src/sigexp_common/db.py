@@ -31,8 +31,15 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncE
     `pg_terminate_backend`, a proxy that dropped it) is already marked closed by asyncpg when
     its socket ended, so checkout discards it without asking the server (`_drop_closed`); one
     that dies unnoticed fails its first statement, SQLAlchemy then recycles the whole pool, and
-    the request answers 503 with Retry-After (`errors`)."""
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    the request answers 503 with Retry-After (`errors`).
+
+    At most `pool_size + max_overflow` connections, and every one opened stays pooled: past
+    `pool_size` SQLAlchemy closes a connection as it comes back whenever `pool_size` are idle,
+    so a load that wanders around the pool's size opens and closes a PostgreSQL backend per
+    request (a fork and its catalogue caches: several ms of the database's CPU each; the
+    consumers of a one-process service share this pool with its requests). Connections are
+    still opened only when wanted."""
+    engine = create_async_engine(url, pool_size=pool_size + max_overflow, max_overflow=0)
     event.listen(engine.sync_engine.pool, "checkout", _drop_closed)
     return engine
 
