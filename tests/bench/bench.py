@@ -202,6 +202,8 @@ def _elegidos(lista: list[Escenario], solo: str | None) -> list[Escenario]:
     if desconocidas:
         raise SystemExit(f"--solo: escenarios desconocidos {sorted(desconocidas)}")
     claves |= {o.techo for o in informe.OBJETIVOS if o.clave in claves and o.techo}
+    if "alta_gateway" in claves:
+        claves.add("techo_numerada")
     return [e for e in lista if e.clave in claves]
 
 

@@ -12,9 +12,10 @@ import functools
 from typing import Any
 
 from sqlalchemy import BigInteger, Table, bindparam
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.dml import ReturningInsert
 
 from sigexp_common.consumer import InvalidPayload
 from sigexp_common.envelope import Event
@@ -53,7 +54,7 @@ async def apply_if_newer(
 
 
 @functools.cache
-def _upsert(table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
+def _upsert(table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> ReturningInsert[Any]:
     """The statement of `apply_if_newer` for one table and set of columns, built once with
     its values bound (building and keying one per event cost more than sending it)."""
     valores = {c: bindparam(c, type_=table.c[c].type) for c in (*key, *columns, "version")}

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CTE, ColumnElement, Integer, Select, bindparam, func, literal, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,12 +106,11 @@ def _alta(numero: ColumnElement[int], *previas: CTE) -> Select[Any]:
     """One statement for the rows of an alta whose number is `numero`: the expediente, its
     custody copy, and the row as `leer_expedientes` reads it (desk and organismo names of the
     copies, which may not have arrived yet: outer joins). Built once, every value bound."""
-    tabla, custodias = Expediente.__table__, Custodia.__table__
+    tabla: Table = Expediente.__table__  # type: ignore[assignment]
+    custodias: Table = Custodia.__table__  # type: ignore[assignment]
     columnas = [c for c in EXPEDIENTE_COLUMNAS if c != "numero"]
     fila = select(*(bindparam(c, type_=tabla.c[c].type) for c in columnas), numero)
-    nuevo = (
-        insert(tabla).from_select([*columnas, "numero"], fila).returning(*tabla.c).cte("nuevo")
-    )
+    nuevo = insert(tabla).from_select([*columnas, "numero"], fila).returning(*tabla.c).cte("nuevo")
     custodia = (
         insert(custodias)
         .values(
