@@ -78,7 +78,7 @@ class DeliveryLoop(Generic[R]):
         max_attempts: int | None = None,
         poll_seconds: float = 2.0,
         ready: Callable[[], bool] = lambda: True,
-        on_claim: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        on_claim: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.table = table
@@ -90,7 +90,8 @@ class DeliveryLoop(Generic[R]):
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
         self.ready = ready
-        self.on_claim = on_claim  # e.g. refresh gauges in the claim's transaction
+        # e.g. refresh gauges in the claim's transaction; told how many rows it claimed
+        self.on_claim = on_claim
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -128,7 +129,7 @@ class DeliveryLoop(Generic[R]):
         async with transaction(self.sessions) as db:
             rows = list((await db.scalars(lease)).all())
             if self.on_claim is not None:
-                await self.on_claim(db)
+                await self.on_claim(db, len(rows))
         return sorted(rows, key=lambda row: (getattr(row, t.created_at.key), self._id(row)))
 
     async def _attempt(self, row: R) -> Exception | None:
