@@ -75,13 +75,22 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+@asynccontextmanager
+async def statements(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose every statement is its own transaction (autocommit): no BEGIN and no
+    COMMIT round trips, for work whose statements each stand alone (one UPDATE that leases
+    rows, one that marks them)."""
+    async with sessions(bind=autocommit(sessions.kw["bind"])) as session:
+        yield session
+
+
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 _autocommit_engines: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
     """`engine`'s pool in autocommit: each statement is its own implicit transaction, so a
     read sends no BEGIN and no COMMIT (asyncpg's autocommit is a flag of the connection kept
     on the Python side: switching it costs no round trip either way)."""
@@ -104,7 +113,7 @@ def _session_for(request: Request) -> AsyncSession:
     on `seq` instead."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     if request.method in READ_ONLY_METHODS:
-        session = sessions(bind=_autocommit(sessions.kw["bind"]))
+        session = sessions(bind=autocommit(sessions.kw["bind"]))
         session.info[audit.AUTOCOMMIT] = True  # `audit.lectura` hands its connection back early
         return session
     return sessions()
