@@ -5,10 +5,11 @@ claims up to `batch_size` due rows with `FOR UPDATE SKIP LOCKED` and leases them
 next attempt `lease_seconds` ahead) in one statement of its own (autocommit: no BEGIN/COMMIT
 round trips), so no row lock and no database connection is held while the destination
 answers. It then delivers the whole batch concurrently and, in one more statement, marks each
-delivered row (and postpones each failed one with backoff). Several loops on one table never deliver a row twice in a pass; a loop
-that dies after delivering leaves its rows leased, and they go again when the lease ends (at
-least once). A row that failed `max_attempts` times is dead: it is not tried again and never
-holds back the rows behind it, until an operator revives it.
+delivered row (and postpones each failed one with backoff). Several loops on one table never
+deliver a row twice in a pass; a loop that dies after delivering leaves its rows leased, and
+they go again when the lease ends (at least once). A row that failed `max_attempts` times is
+dead: it is not tried again and never holds back the rows behind it, until an operator revives
+it.
 """
 
 from __future__ import annotations
