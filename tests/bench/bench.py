@@ -29,6 +29,7 @@ import carga
 import cpu
 import httpx
 import informe
+import perfil
 import sistema as sistema_
 import techos
 from escenarios import Contexto, Escenario, escenarios
@@ -134,9 +135,15 @@ def _techo(argv: list[str], raices: dict[int, str], stack: ExitStack) -> subproc
     return proceso
 
 
-def medir(escenario: Escenario, ctx: Contexto, progreso: Progreso) -> informe.Medida:
+def medir(
+    escenario: Escenario,
+    ctx: Contexto,
+    progreso: Progreso,
+    perfilador: perfil.Perfilador | None = None,
+) -> informe.Medida:
     """Warm up, measure the load and then the quiet after it (the audit of the last requests is
-    relayed and chained: part of their cost), less what others made the shared servers spend."""
+    relayed and chained: part of their cost), less what others made the shared servers spend.
+    With a `perfilador`, py-spy samples every SIGEXP process while the load runs."""
     args = ctx.args
     reposo = cpu.medir_reposo(ctx.grupos, args.reposo, cpu.COMPARTIDOS)
     if escenario.pedido is not None and args.calentamiento > 0:
@@ -146,6 +153,8 @@ def medir(escenario: Escenario, ctx: Contexto, progreso: Progreso) -> informe.Me
     medidor = cpu.Medidor(ctx.grupos)
     inicio = time.monotonic()
     medidor.empezar()
+    if perfilador is not None:
+        perfilador.empezar(escenario.clave, args.segundos)
     if escenario.pedido is not None:
         r = carga.correr(
             ctx.wrk, escenario.pedido, args.segundos, args.conexiones, progreso=progreso.carga
@@ -158,6 +167,8 @@ def medir(escenario: Escenario, ctx: Contexto, progreso: Progreso) -> informe.Me
         segundos, estados, socket_, p50, p99 = hecho["segundos"], {}, 0, None, None
     calma = cpu.esperar_calma(ctx.grupos, 0.05, args.calma_max)
     gastado = medidor.terminar()
+    if perfilador is not None:
+        perfilador.terminar(escenario.clave)
     transcurrido = time.monotonic() - inicio
     descontado = {g: reposo[g] * transcurrido for g in cpu.COMPARTIDOS if g in gastado}
     suma = sum(
@@ -182,6 +193,29 @@ def medir(escenario: Escenario, ctx: Contexto, progreso: Progreso) -> informe.Me
     )
 
 
+def _elegidos(lista: list[Escenario], solo: str | None) -> list[Escenario]:
+    """The scenarios `--solo` names, with the ceilings of their targets, in the run's order."""
+    if not solo:
+        return lista
+    claves = set(solo.split(","))
+    desconocidas = claves - {e.clave for e in lista}
+    if desconocidas:
+        raise SystemExit(f"--solo: escenarios desconocidos {sorted(desconocidas)}")
+    claves |= {o.techo for o in informe.OBJETIVOS if o.clave in claves and o.techo}
+    if "alta_gateway" in claves:
+        claves.add("techo_numerada")
+    return [e for e in lista if e.clave in claves]
+
+
+def _perfilador(carpeta: Path | None, raices: dict[int, str]) -> perfil.Perfilador | None:
+    if carpeta is None:
+        return None
+    ejecutable = perfil.py_spy()
+    if ejecutable is None:
+        raise SystemExit("--perfil necesita py-spy (make bootstrap lo instala del grupo dev)")
+    return perfil.Perfilador(carpeta, dict(raices), ejecutable)
+
+
 def _argumentos() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -203,6 +237,17 @@ def _argumentos() -> argparse.Namespace:
     )
     parser.add_argument(
         "--bases", help="with --url: its databases, comma-separated (default: every backend)"
+    )
+    parser.add_argument(
+        "--solo",
+        help="only these scenarios, comma-separated (the ceilings their targets need run too)",
+    )
+    parser.add_argument(
+        "--perfil",
+        type=Path,
+        metavar="DIR",
+        help="py-spy record of every SIGEXP process during each load, summarised per scenario\n"
+        "in DIR/<scenario>/resumen.txt (needs py-spy: the dev group has it)",
     )
     parser.add_argument("--usuario", default=USUARIO[0])
     parser.add_argument("--password", default=USUARIO[1])
@@ -255,10 +300,11 @@ def main() -> None:
         cpu.esperar_calma(grupos, 0.05, 3 * args.calma_max)
         ctx = Contexto(args, wrk, grupos, sis, token, ids, filas_techo, puertos, dsn, raices)
         medidas: dict[str, informe.Medida] = {}
-        lista = escenarios(ctx)
+        lista = _elegidos(escenarios(ctx), args.solo)
+        perfilador = _perfilador(args.perfil, sis.raices)
         for n, escenario in enumerate(lista, 1):
             progreso.fase(f"[{n}/{len(lista)}] {escenario.etiqueta}")
-            medidas[escenario.clave] = medir(escenario, ctx, progreso)
+            medidas[escenario.clave] = medir(escenario, ctx, progreso, perfilador)
             if escenario.clave in apps:  # its database connections are wanted by the next
                 sistema_.parar(apps.pop(escenario.clave))
         errores = sistema_.errores(sis)

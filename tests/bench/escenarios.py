@@ -46,16 +46,16 @@ class Escenario:
     unidad: str = "pedidos/s"
 
 
-def _insercion(ctx: Contexto) -> Callable[[float], dict[str, Any]]:
+def _insercion(ctx: Contexto, techo: str = "insercion") -> Callable[[float], dict[str, Any]]:
     def correr(segundos: float) -> dict[str, Any]:
-        argv = [sys.executable, str(Path(__file__).with_name("techos.py")), "insercion"]
+        argv = [sys.executable, str(Path(__file__).with_name("techos.py")), techo]
         argv += ["--dsn", ctx.dsn, "--segundos", str(segundos)]
         argv += ["--conexiones", str(ctx.args.conexiones)]
         proceso = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         ctx.raices[proceso.pid] = "techo"
         salida, errores = proceso.communicate(timeout=segundos + 60)
         if proceso.returncode != 0:
-            raise RuntimeError(f"techos.py insercion: {errores.decode(errors='replace')[-1500:]}")
+            raise RuntimeError(f"techos.py {techo}: {errores.decode(errors='replace')[-1500:]}")
         hecho: dict[str, Any] = json.loads(salida)
         return hecho
 
@@ -89,6 +89,13 @@ def escenarios(ctx: Contexto) -> list[Escenario]:
             "techo: INSERT asyncpg",
             TECHO,
             insercion=_insercion(ctx),
+            unidad="filas/s",
+        ),
+        Escenario(  # no target: how far the numbering of one series alone lets altas go
+            "techo_numerada",
+            "techo: INSERT numerado en una serie, asyncpg",
+            TECHO,
+            insercion=_insercion(ctx, "numerada"),
             unidad="filas/s",
         ),
         Escenario(

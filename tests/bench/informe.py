@@ -101,6 +101,8 @@ OBJETIVOS = (
         "≥ 40% del INSERT asyncpg",
     ),
 )
+# Ratios shown without a target of the issue: what bounds a figure besides the project's code.
+RAZONES = (("alta ÷ INSERT numerado en una serie", "alta_gateway", "techo_numerada"),)
 _OPERADORES: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<=": operator.le}
 
 
@@ -121,6 +123,8 @@ def filas(medidas: dict[str, Medida]) -> list[dict[str, Any]]:
             }
         )
     for o in OBJETIVOS:
+        if o.clave not in medidas or (o.techo is not None and o.techo not in medidas):
+            continue  # a run of some scenarios only (`--solo`)
         m = medidas[o.clave]
         valor = float(getattr(m, o.magnitud))
         techo = None
@@ -141,6 +145,21 @@ def filas(medidas: dict[str, Medida]) -> list[dict[str, Any]]:
                 "cumple": _OPERADORES[o.comparacion](comparado, o.meta),
             }
         )
+    for cifra, clave, techo_ in RAZONES:
+        if clave in medidas and techo_ in medidas:
+            m, techo = medidas[clave], medidas[techo_].por_segundo
+            resultado.append(
+                {
+                    "cifra": cifra,
+                    "valor": m.por_segundo,
+                    "p99_ms": m.p99_ms,
+                    "cpu_ms": m.cpu_ms,
+                    "techo": techo,
+                    "razon": m.por_segundo / techo if techo else None,
+                    "objetivo": None,
+                    "cumple": None,
+                }
+            )
     return resultado
 
 

@@ -5,6 +5,7 @@
                                                                (a pool of 10, as a service's)
     python tests/bench/techos.py insercion --dsn DSN --segundos S --conexiones C
                                                                raw INSERTs, prints rows/s JSON
+    python tests/bench/techos.py numerada --dsn DSN ...       the same, numbered in one series
 
 Each runs as a process of its own so that its CPU is counted apart from the harness's. They run
 under uvicorn as `python -m <service> serve` does (one process, default loop and parser).
@@ -57,6 +58,14 @@ VALUES ($1, '100111', $2, 'BENCH', 2026, $3, NULL, 1, 3, 'GENERAL', 'PUBLICO', '
     $4, $4, $4, 'mesa.cap', $5)
 """
 LEER = "SELECT * FROM expediente WHERE id = $1"
+# The alta's numbering at its floor: the series row upserted (and so locked until the commit)
+# and the row inserted with its number, in one transaction, every client in the same series.
+SERIE = "CREATE TABLE IF NOT EXISTS serie (clave text PRIMARY KEY, ultimo integer NOT NULL)"
+SIGUIENTE = """
+INSERT INTO serie VALUES ('SERIE', 1)
+ON CONFLICT (clave) DO UPDATE SET ultimo = serie.ultimo + 1 RETURNING ultimo
+"""
+INSERTAR_NUMERADA = INSERTAR.replace("'BENCH'", "'SERIE'")
 
 
 async def preparar(dsn: str, filas: int) -> list[str]:
@@ -64,6 +73,7 @@ async def preparar(dsn: str, filas: int) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(TABLA)
+        await conn.execute(SERIE)
         ids = [uuid.uuid4() for _ in range(filas)]
         mesa = uuid.uuid4()
         await conn.executemany(
@@ -112,9 +122,12 @@ def lectura(dsn: str, conexiones: int = POOL_LECTURA) -> FastAPI:
     return app
 
 
-async def insercion(dsn: str, segundos: float, conexiones: int) -> dict[str, float]:
+async def insercion(
+    dsn: str, segundos: float, conexiones: int, numerada: bool = False
+) -> dict[str, float]:
     """Rows/s of single-row INSERTs, each its own committed transaction (as an alta is), from
-    `conexiones` connections at once."""
+    `conexiones` connections at once; `numerada`, each one numbered in one series as an alta
+    is (`SIGUIENTE`, then the INSERT, then COMMIT: the series row locked in between)."""
     pool = await asyncpg.create_pool(dsn, min_size=conexiones, max_size=conexiones)
     numeros = itertools.count(1)
     mesa = uuid.uuid4()
@@ -125,10 +138,22 @@ async def insercion(dsn: str, segundos: float, conexiones: int) -> dict[str, flo
         nonlocal hechas
         async with pool.acquire() as conn:
             while time.monotonic() < fin:
-                n = next(numeros)
-                await conn.execute(
-                    INSERTAR, uuid.uuid4(), n, f"Alta directa {n}", mesa, datetime.now(UTC)
-                )
+                if numerada:
+                    async with conn.transaction():
+                        n = await conn.fetchval(SIGUIENTE)
+                        await conn.execute(
+                            INSERTAR_NUMERADA,
+                            uuid.uuid4(),
+                            n,
+                            f"Alta numerada {n}",
+                            mesa,
+                            datetime.now(UTC),
+                        )
+                else:
+                    n = next(numeros)
+                    await conn.execute(
+                        INSERTAR, uuid.uuid4(), n, f"Alta directa {n}", mesa, datetime.now(UTC)
+                    )
                 hechas += 1
 
     inicio = time.monotonic()
@@ -140,14 +165,16 @@ async def insercion(dsn: str, segundos: float, conexiones: int) -> dict[str, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("techo", choices=["hola", "lectura", "insercion"])
+    parser.add_argument("techo", choices=["hola", "lectura", "insercion", "numerada"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--dsn", default="")
     parser.add_argument("--segundos", type=float, default=10.0)
     parser.add_argument("--conexiones", type=int, default=16)
     args = parser.parse_args()
-    if args.techo == "insercion":
-        print(json.dumps(asyncio.run(insercion(args.dsn, args.segundos, args.conexiones))))
+    if args.techo in ("insercion", "numerada"):
+        numerada = args.techo == "numerada"
+        hecho = insercion(args.dsn, args.segundos, args.conexiones, numerada)
+        print(json.dumps(asyncio.run(hecho)))
         return
     app = hola() if args.techo == "hola" else lectura(args.dsn)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None, access_log=False)

@@ -19,6 +19,7 @@ ESCENARIOS = {
     "techo_hola",
     "techo_lectura",
     "techo_insercion",
+    "techo_numerada",
     "detalle_directo",
     "me_directo",
     "me_gateway",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from auditoria.models import Registro
@@ -16,8 +17,13 @@ CAMPOS = (
 
 
 def contenido(registro: Registro) -> dict[str, Any]:
-    valores = {campo: getattr(registro, campo) for campo in CAMPOS}
-    valores["en"] = registro.en.isoformat()
+    return contenido_de({campo: getattr(registro, campo) for campo in CAMPOS})
+
+
+def contenido_de(fila: Mapping[str, Any]) -> dict[str, Any]:
+    """What the hash covers, from a row's values (a record about to be inserted)."""
+    valores = {campo: fila[campo] for campo in CAMPOS}
+    valores["en"] = fila["en"].isoformat()
     return valores
 
 

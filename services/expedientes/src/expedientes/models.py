@@ -239,6 +239,13 @@ class Tipo(VersionedCopy, Base):
 
 
 @dataclass(frozen=True, slots=True)
+class CustodiaLeida:
+    mesa_id: uuid.UUID
+    permiso: str
+    en_transito: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ExpedienteLeido:
     """An expediente as a read answers it: one flat row of the expediente, its custody copy
     and the names of its desk, read with Core (no identity map, no relationship loading; the
@@ -276,6 +283,12 @@ class ExpedienteLeido:
     @property
     def estado(self) -> str:
         return estado(self.en_transito, self.ciclo)
+
+    @property
+    def custodia(self) -> CustodiaLeida:
+        """The custody copy's fields where `Expediente.custodia` has them (an event built
+        from an expediente, `ExpedienteIniciado.from_expediente`, reads them there)."""
+        return CustodiaLeida(self.mesa_actual_id, self.permiso_actual, self.en_transito)
 
     @classmethod
     def de(cls, row: Row[Any]) -> ExpedienteLeido:
@@ -324,6 +337,9 @@ _EXPEDIENTE_COLUMNAS = (
     "iniciado_por_usuario",
     "creado_en",
 )
+
+
+EXPEDIENTE_COLUMNAS = _EXPEDIENTE_COLUMNAS  # what a read row holds of the expediente itself
 
 
 def leer_expedientes(*extra: ColumnElement[Any]) -> Select[Any]:

@@ -158,6 +158,29 @@ def _registro(
     detalle: dict[str, Any] | None,
     usuario: str | None,
 ) -> AccesoRegistrado:
+    return registro(
+        por,
+        accion,
+        recurso,
+        expediente_id=expediente_id,
+        resultado=resultado,
+        detalle=detalle,
+        usuario=usuario,
+    )
+
+
+def registro(
+    por: Usuario | None,
+    accion: str,
+    recurso: str | None = None,
+    *,
+    expediente_id: uuid.UUID | None = None,
+    resultado: str = "ok",
+    detalle: dict[str, Any] | None = None,
+    usuario: str | None = None,
+) -> AccesoRegistrado:
+    """The record `registrar` queues, for a caller that stores it with others at once
+    (`outbox.insertar`), in the action's transaction all the same."""
     return AccesoRegistrado(
         usuario_id=por.id if por else None,
         usuario=por.usuario if por else usuario,

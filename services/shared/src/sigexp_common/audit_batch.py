@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from sigexp_common import outbox
 from sigexp_common.consumer import is_transient
 from sigexp_common.envelope import Envelope
 from sigexp_common.errors import NoDisponible
@@ -41,17 +40,6 @@ BATCH_SIZE = Histogram(
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
 )
 
-# One statement whatever the batch size (arrays, not a VALUES list per size): it is prepared
-# once per connection and its plan reused.
-_INSERT = text(
-    """
-    INSERT INTO outbox (id, type, subject, envelope, attempts)
-    SELECT r.id, r.type, r.subject, r.envelope::jsonb, 0
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:subjects AS text[]),
-                CAST(:envelopes AS text[])) AS r(id, type, subject, envelope)
-    ON CONFLICT (id) DO NOTHING
-    """
-)
 APPLICATION_NAME = "sigexp-audit-batch"  # how pg_stat_activity shows its connection
 NO_REGISTRADA = (
     "No se pudo registrar la consulta en la auditoría, por eso no se muestra. "
@@ -149,17 +137,10 @@ class AuditBatcher:
                 committed.set_result(None)
 
     async def _insert(self, envelopes: list[Envelope]) -> None:
-        values = {
-            "ids": [e.id for e in envelopes],
-            "types": [e.type for e in envelopes],
-            "subjects": [e.subject for e in envelopes],
-            "envelopes": [
-                json.dumps(e.model_dump(mode="json"), separators=(",", ":")) for e in envelopes
-            ],
-        }
+        values = outbox.arreglos(envelopes)
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(_INSERT, values)
+                await conn.execute(outbox.INSERTAR, values)
         except Exception as exc:
             if not is_transient(exc):
                 raise
@@ -167,4 +148,4 @@ class AuditBatcher:
             # more on a new one. The commit may have happened unseen; ON CONFLICT keeps it once.
             log.warning("read records: connection lost, writing again: %s", exc)
             async with self.engine.begin() as conn:
-                await conn.execute(_INSERT, values)
+                await conn.execute(outbox.INSERTAR, values)

@@ -31,8 +31,15 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncE
     `pg_terminate_backend`, a proxy that dropped it) is already marked closed by asyncpg when
     its socket ended, so checkout discards it without asking the server (`_drop_closed`); one
     that dies unnoticed fails its first statement, SQLAlchemy then recycles the whole pool, and
-    the request answers 503 with Retry-After (`errors`)."""
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    the request answers 503 with Retry-After (`errors`).
+
+    At most `pool_size + max_overflow` connections, and every one opened stays pooled: past
+    `pool_size` SQLAlchemy closes a connection as it comes back whenever `pool_size` are idle,
+    so a load that wanders around the pool's size opens and closes a PostgreSQL backend per
+    request (a fork and its catalogue caches: several ms of the database's CPU each; the
+    consumers of a one-process service share this pool with its requests). Connections are
+    still opened only when wanted."""
+    engine = create_async_engine(url, pool_size=pool_size + max_overflow, max_overflow=0)
     event.listen(engine.sync_engine.pool, "checkout", _drop_closed)
     return engine
 
@@ -68,13 +75,22 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
         yield session
 
 
+@asynccontextmanager
+async def statements(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session whose every statement is its own transaction (autocommit): no BEGIN and no
+    COMMIT round trips, for work whose statements each stand alone (one UPDATE that leases
+    rows, one that marks them)."""
+    async with sessions(bind=autocommit(sessions.kw["bind"])) as session:
+        yield session
+
+
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 _autocommit_engines: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
     """`engine`'s pool in autocommit: each statement is its own implicit transaction, so a
     read sends no BEGIN and no COMMIT (asyncpg's autocommit is a flag of the connection kept
     on the Python side: switching it costs no round trip either way)."""
@@ -97,7 +113,7 @@ def _session_for(request: Request) -> AsyncSession:
     on `seq` instead."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     if request.method in READ_ONLY_METHODS:
-        session = sessions(bind=_autocommit(sessions.kw["bind"]))
+        session = sessions(bind=autocommit(sessions.kw["bind"]))
         session.info[audit.AUTOCOMMIT] = True  # `audit.lectura` hands its connection back early
         return session
     return sessions()

@@ -2,13 +2,14 @@
 
 It serves the outbox relay (rows to the broker) and auth's mail sender (rows to SMTP). A pass
 claims up to `batch_size` due rows with `FOR UPDATE SKIP LOCKED` and leases them (moves their
-next attempt `lease_seconds` ahead) in a short transaction of its own, so no row lock and no
-database connection is held while the destination answers. It then delivers the whole batch
-concurrently and, in one more short transaction, marks each delivered row and postpones each
-failed one with backoff. Several loops on one table never deliver a row twice in a pass; a loop
-that dies after delivering leaves its rows leased, and they go again when the lease ends (at
-least once). A row that failed `max_attempts` times is dead: it is not tried again and never
-holds back the rows behind it, until an operator revives it.
+next attempt `lease_seconds` ahead) in one statement of its own (autocommit: no BEGIN/COMMIT
+round trips), so no row lock and no database connection is held while the destination
+answers. It then delivers the whole batch concurrently and, in one more statement, marks each
+delivered row (and postpones each failed one with backoff). Several loops on one table never
+deliver a row twice in a pass; a loop that dies after delivering leaves its rows leased, and
+they go again when the lease ends (at least once). A row that failed `max_attempts` times is
+dead: it is not tried again and never holds back the rows behind it, until an operator revives
+it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
-from sigexp_common.db import transaction
+from sigexp_common.db import statements, transaction
 from sigexp_common.envelope import utcnow
 
 log = logging.getLogger("sigexp.delivery")
@@ -78,7 +79,7 @@ class DeliveryLoop(Generic[R]):
         max_attempts: int | None = None,
         poll_seconds: float = 2.0,
         ready: Callable[[], bool] = lambda: True,
-        on_claim: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        on_claim: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
     ) -> None:
         self.sessions = sessions
         self.table = table
@@ -90,7 +91,8 @@ class DeliveryLoop(Generic[R]):
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
         self.ready = ready
-        self.on_claim = on_claim  # e.g. refresh gauges in the claim's transaction
+        # e.g. refresh gauges in the claim's transaction; told how many rows it claimed
+        self.on_claim = on_claim
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -125,10 +127,12 @@ class DeliveryLoop(Generic[R]):
             .returning(t.model)
             .execution_options(synchronize_session=False)
         )
-        async with transaction(self.sessions) as db:
+        # One statement, atomic on its own: its row locks last while it runs, and the lease it
+        # writes keeps other loops off the rows afterwards (no BEGIN/COMMIT round trips).
+        async with statements(self.sessions) as db:
             rows = list((await db.scalars(lease)).all())
             if self.on_claim is not None:
-                await self.on_claim(db)
+                await self.on_claim(db, len(rows))
         return sorted(rows, key=lambda row: (getattr(row, t.created_at.key), self._id(row)))
 
     async def _attempt(self, row: R) -> Exception | None:
@@ -143,7 +147,9 @@ class DeliveryLoop(Generic[R]):
         now = utcnow()
         outcomes = list(zip(rows, failures, strict=True))
         delivered = [self._id(row) for row, failure in outcomes if failure is None]
-        async with transaction(self.sessions) as db:
+        # Each UPDATE stands alone: a crash between them leaves a row leased, sent again when
+        # its lease ends (at least once, as a crash before marking does).
+        async with statements(self.sessions) as db:
             if delivered:
                 await db.execute(
                     update(t.model)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigexp_common.envelope import Envelope
-from sigexp_common.messaging_tables import InboxEntry
 
 
 async def first_time(session: AsyncSession, envelope: Envelope) -> bool:
@@ -19,13 +18,18 @@ async def first_time(session: AsyncSession, envelope: Envelope) -> bool:
     A concurrent duplicate blocks on the primary key until the first transaction ends, so two
     deliveries of one event never both see True.
     """
-    result = await session.execute(
-        insert(InboxEntry)
-        .values(event_id=envelope.id, type=envelope.type)
-        .on_conflict_do_nothing(index_elements=[InboxEntry.event_id])
-        .returning(InboxEntry.event_id)
-    )
+    result = await session.execute(_FIRST_TIME, {"id": envelope.id, "type": envelope.type})
     return result.scalar_one_or_none() is not None
+
+
+# Built once (building and keying an INSERT per message cost more than sending it).
+_FIRST_TIME = text(
+    """
+    INSERT INTO inbox (event_id, type) VALUES (:id, :type)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+    """
+).bindparams(bindparam("id", type_=UUID(as_uuid=True)))
 
 
 async def first_times(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[uuid.UUID]:

@@ -8,12 +8,14 @@ may apply events of one aggregate concurrently and in any order.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import BigInteger, Table
+from sqlalchemy import BigInteger, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.dml import ReturningInsert
 
 from sigexp_common.consumer import InvalidPayload
 from sigexp_common.envelope import Event
@@ -47,14 +49,19 @@ async def apply_if_newer(
     then compares against the version that committed, so the newest version always wins.
     """
     table: Table = model.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table)
-        .values(**key, **values, version=version)
-        .on_conflict_do_update(
-            index_elements=list(key),
-            set_={**values, "version": version},
-            where=table.c.version < version,
-        )
-        .returning(table.c.version)
-    )
-    return (await db.execute(statement)).first() is not None
+    statement = _upsert(table, tuple(key), tuple(values))
+    return (await db.execute(statement, {**key, **values, "version": version})).first() is not None
+
+
+@functools.cache
+def _upsert(table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> ReturningInsert[Any]:
+    """The statement of `apply_if_newer` for one table and set of columns, built once with
+    its values bound (building and keying one per event cost more than sending it)."""
+    valores = {c: bindparam(c, type_=table.c[c].type) for c in (*key, *columns, "version")}
+    statement = insert(table).values(valores)
+    propuesta = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c: propuesta[c] for c in (*columns, "version")},
+        where=table.c.version < propuesta.version,
+    ).returning(table.c.version)

@@ -46,6 +46,8 @@ DEAD = Gauge(
     multiprocess_mode=LAST_SET,
 )
 
+GAUGES_SECONDS = 1.0  # how stale the outbox gauges may be while the relay is busy
+
 OUTBOX = DeliveryTable(
     model=OutboxMessage,
     id=OutboxMessage.id,
@@ -98,6 +100,7 @@ class OutboxRelay:
         )
         self._listener: asyncpg.Connection | None = None
         self._next_purge = 0.0
+        self._next_gauges = 0.0
 
     @classmethod
     def from_settings(
@@ -130,8 +133,14 @@ class OutboxRelay:
         pending = await session.scalar(select(func.count()).where(OUTBOX.waiting()))
         return int(pending or 0)
 
-    async def _update_gauges(self, session: AsyncSession) -> None:
-        """In the claim's transaction: no extra round trip per pass."""
+    async def _update_gauges(self, session: AsyncSession, claimed: int) -> None:
+        """In the claim's transaction, after a pass that found nothing to publish (the figures
+        are then final), and at most every `GAUGES_SECONDS` while rows keep coming: under load
+        a pass per batch would count the pending rows for every batch."""
+        now = asyncio.get_running_loop().time()
+        if claimed and now < self._next_gauges:
+            return
+        self._next_gauges = now + GAUGES_SECONDS
         row = (
             await session.execute(
                 select(
