@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,14 +55,18 @@ class Abortada(Exception):
 class Tuberia:
     """A bounded pipe from the event loop (`escribir`) to a thread (`read`, what `minio`
     calls). The writer waits while `limite` bytes are buffered and not read; `read(n)` waits
-    for `n` bytes, or `limite` of them, or the end, and answers at most `n`."""
+    for `n` bytes, or `limite` of them, or the end, and answers at most `n`. Pieces are queued
+    as they come and joined by the reader outside the lock; the reader is woken only once what
+    it waits for is there (not at every piece)."""
 
     def __init__(self, limite: int) -> None:
         self.limite = limite
-        self._buffer = bytearray()
+        self._trozos: deque[bytes] = deque()
+        self._guardados = 0
+        self._quiere = 0  # what the waiting reader needs (0: none waits)
         self._cerrada = False
         self._error: BaseException | None = None
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
         self._loop = asyncio.get_running_loop()
         self._hay_lugar = asyncio.Event()
         self._hay_lugar.set()
@@ -73,9 +78,11 @@ class Tuberia:
             with self._cond:
                 if self._error is not None:
                     raise Abortada from self._error
-                if len(self._buffer) < self.limite:
-                    self._buffer += datos
-                    self._cond.notify_all()
+                if self._guardados < self.limite:
+                    self._trozos.append(datos)
+                    self._guardados += len(datos)
+                    if self._quiere and self._guardados >= self._quiere:
+                        self._cond.notify()
                     return
                 self._hay_lugar.clear()
             await self._hay_lugar.wait()
@@ -96,16 +103,25 @@ class Tuberia:
         with self._cond:
             # A full pipe cannot grow: then `read` answers what it holds.
             quiere = self.limite if n < 0 else max(1, min(n, self.limite))
-            while self._error is None and not self._cerrada and len(self._buffer) < quiere:
+            while self._error is None and not self._cerrada and self._guardados < quiere:
+                self._quiere = quiere
                 self._cond.wait()
+            self._quiere = 0
             if self._error is not None:
                 raise Abortada("subida abortada") from self._error
-            cuanto = len(self._buffer) if n < 0 else min(n, len(self._buffer))
-            with memoryview(self._buffer) as vista:
-                datos = bytes(vista[:cuanto])  # one copy, not two
-            del self._buffer[:cuanto]
+            falta = self._guardados if n < 0 else min(n, self._guardados)
+            piezas = []
+            while falta:
+                trozo = self._trozos.popleft()
+                if len(trozo) > falta:
+                    self._trozos.appendleft(trozo[falta:])
+                    trozo = trozo[:falta]
+                piezas.append(trozo)
+                falta -= len(trozo)
+            self._guardados -= sum(len(p) for p in piezas)
         self._loop.call_soon_threadsafe(self._hay_lugar.set)
-        self.sha256.update(datos)  # outside the lock; hashlib lets go of the GIL meanwhile
+        datos = piezas[0] if len(piezas) == 1 else b"".join(piezas)  # outside the lock
+        self.sha256.update(datos)  # hashlib lets go of the GIL meanwhile
         self.leidos += len(datos)
         return datos
 
