@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda bench-pases asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda bench-pases bench-archivos asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -30,6 +30,11 @@ bench-busqueda: bootstrap
 
 bench-pases: bootstrap
 	@.venv/bin/python tests/bench/propagacion_pases.py $(BENCH_ARGS)
+
+# Uploads (issue 12): 20 MB files through archivos and the gateway vs a direct put, and the
+# service's RSS while a 500 MB file goes up; BENCH_ARGS e.g. --archivos 3 --grande-mb 200.
+bench-archivos: bootstrap
+	@.venv/bin/python tests/bench/archivos.py $(BENCH_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py
