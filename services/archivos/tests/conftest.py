@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -12,6 +14,8 @@ from archivos.settings import Settings
 from sigexp_testing.apps import running_app
 from sigexp_testing.infra import S3Server, TestInfra
 from sigexp_testing.tokens import TokenFactory
+
+sys.path.insert(0, str(Path(__file__).parent))  # `escaneos`: scanned pages made by the tests
 
 
 @pytest.fixture(scope="session")
