@@ -1,15 +1,48 @@
-"""Tables of the archivos service."""
+"""Tables of the archivos service.
+
+Object keys are made here, never from user input: version `n` of an archivo is the object
+`archivos/{archivo_id}/v{n}`. Anything else the service stores in the bucket (thumbnails) lives
+under another prefix, so `python -m archivos reconciliar` only ever judges keys of that form.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from sigexp_common.ids import uuid7
 from sigexp_common.projection import VersionedCopy
+
+PREFIJO_OBJETOS = "archivos/"
+_CLAVE = re.compile(r"^archivos/([0-9a-f-]{36})/v([1-9][0-9]*)$")
+
+
+def clave_objeto(archivo_id: uuid.UUID, n: int) -> str:
+    """The object key of version `n` of an archivo: made only from ids the service chose."""
+    return f"{PREFIJO_OBJETOS}{archivo_id}/v{n}"
+
+
+def leer_clave(clave: str) -> tuple[uuid.UUID, int] | None:
+    """`(archivo_id, n)` of a key `clave_objeto` made; None for any other key."""
+    encontrada = _CLAVE.match(clave)
+    if encontrada is None:
+        return None
+    return uuid.UUID(encontrada.group(1)), int(encontrada.group(2))
 
 
 class Base(DeclarativeBase):
@@ -17,24 +50,62 @@ class Base(DeclarativeBase):
 
 
 class Archivo(Base):
-    """A digitised document of an expediente; each version is one object in the bucket."""
+    """A document of an expediente; its contents are its versions (`ArchivoVersion`).
+    Deleting it sets `eliminado_en`: hidden from the list, bytes and history kept."""
 
     __tablename__ = "archivos"
     __table_args__ = (Index("ix_archivos_expediente", "expediente_id", "creado_en"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid7)
     expediente_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    nombre: Mapped[str] = mapped_column(String(300))
+    nombre: Mapped[str] = mapped_column(String(255))  # original name of the current version
     descripcion: Mapped[str | None] = mapped_column(Text)
+    version_actual: Mapped[int] = mapped_column(Integer)
+    creado_por: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    creado_en: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    eliminado_en: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eliminado_por: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class ArchivoVersion(Base):
+    """One stored content of an archivo: the object `objeto` and what was learnt of it while it
+    streamed in; the processing columns are the digitisation workers'."""
+
+    __tablename__ = "archivo_versiones"
+
+    archivo_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("archivos.id"), primary_key=True
+    )
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    objeto: Mapped[str] = mapped_column(String(300), unique=True)
+    nombre: Mapped[str] = mapped_column(String(255))  # original name, as uploaded
     tipo_mime: Mapped[str] = mapped_column(String(120))
     tamanio: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    objeto: Mapped[str] = mapped_column(String(300))
-    estado_procesamiento: Mapped[str] = mapped_column(String(20), default="PENDIENTE")
     subido_por: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    subido_en: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set by `reconciliar` when the object of this row is gone from the bucket.
+    objeto_faltante_en: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Digitisation (written by the workers).
+    estado_procesamiento: Mapped[str] = mapped_column(
+        String(20), default="PENDIENTE", server_default="PENDIENTE"
+    )
+    paginas: Mapped[int | None] = mapped_column(Integer)
+    paginas_procesadas: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error_procesamiento: Mapped[str | None] = mapped_column(Text)
+    miniatura: Mapped[str | None] = mapped_column(String(300))
+    procesado_en: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ObjetoPendiente(Base):
+    """An object being written whose row is not committed yet. Recorded (and committed) before
+    the first byte goes to the bucket and deleted in the transaction that commits the version:
+    a leftover row names an object that may be orphaned, for `reconciliar` to remove."""
+
+    __tablename__ = "objetos_pendientes"
+
+    objeto: Mapped[str] = mapped_column(String(300), primary_key=True)
     creado_en: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    eliminado_en: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Custodia(VersionedCopy, Base):
@@ -54,10 +125,15 @@ class Custodia(VersionedCopy, Base):
 
 
 class Expediente(VersionedCopy, Base):
-    """This service's copy of what it needs of expedientes' data: `caracter`, for the RESERVADO
-    rule (from `sigexp.expediente.iniciado.v1`)."""
+    """This service's copy of what it needs of expedientes' data: `caracter` (the RESERVADO
+    rule) and the lifecycle `estado` (no uploads on ANULADO ones), from `iniciado` /
+    `actualizado` by version. `anulado` comes from `sigexp.expediente.anulado.v1` and is never
+    undone (ANULADO is final), so its order against the other two does not matter; a row made
+    by it alone has no `caracter` yet and counts as not heard of."""
 
     __tablename__ = "expedientes"
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    caracter: Mapped[str] = mapped_column(String(20))
+    caracter: Mapped[str | None] = mapped_column(String(20))
+    estado: Mapped[str] = mapped_column(String(20), server_default="EN_TRAMITE")
+    anulado: Mapped[bool] = mapped_column(Boolean, server_default="false")
