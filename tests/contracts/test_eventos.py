@@ -51,6 +51,8 @@ SIN_CONSUMIDOR = {
     "sigexp.usuario.actualizado.v1": "same as usuario.creado; token revocation travels apart",
     "sigexp.usuario.sesiones_revocadas.v1": "read by every token verifier through "
     "sigexp_common.revocation (an exclusive queue per process), not by a service's HANDLERS",
+    "sigexp.archivo.procesado.v1": "expedientes reads it for search (issue 10, branch expbus): "
+    "drop this entry when its handler is merged",
     "sigexp.dependencia.actualizada.v1": "pases will validate a pase's dependencia against it; "
     "until then the destination desk is enough",
 }
