@@ -1,10 +1,45 @@
-"""`python -m archivos serve|migrate|relay|consume|worker`."""
+"""`python -m archivos serve|migrate|relay|consume|reconciliar|worker`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import timedelta
 
 from archivos.digitalizacion.worker import worker
 from archivos.main import build_spec
+from archivos.service.reconciliacion import reconciliar
+from archivos.settings import Settings
+from archivos.storage import Almacen
+from sigexp_common.app import ServiceSpec
 from sigexp_common.cli import ExtraCommand, main
+from sigexp_common.db import make_engine
 
-COMANDOS: dict[str, ExtraCommand] = {"worker": worker}
+
+def _reconciliar(spec: ServiceSpec, args: list[str]) -> None:
+    """Find objects without rows and rows without objects, and fix them (prints a report)."""
+    settings = spec.settings
+    assert isinstance(settings, Settings)
+    parser = argparse.ArgumentParser(prog="python -m archivos reconciliar")
+    parser.add_argument("--gracia-minutos", type=float, default=settings.pendiente_gracia_minutos)
+    opciones = parser.parse_args(args)
+
+    async def correr() -> str:
+        engine = make_engine(settings.database_url, pool_size=1)
+        try:
+            informe = await reconciliar(
+                spec.sessions(engine),
+                Almacen(settings),
+                timedelta(minutes=opciones.gracia_minutos),
+            )
+        finally:
+            await engine.dispose()
+        return informe.json()
+
+    print(asyncio.run(correr()))
+
+
+COMANDOS: dict[str, ExtraCommand] = {"reconciliar": _reconciliar, "worker": worker}
 
 
 def run() -> None:

@@ -1,8 +1,10 @@
 """Tables of the archivos service.
 
-Object keys are made here, never from user input: version `n` of an archivo is the object
-`archivos/{archivo_id}/v{n}`. Anything else the service stores in the bucket (thumbnails) lives
-under another prefix, so `python -m archivos reconciliar` only ever judges keys of that form.
+Object keys are made here, never from user input: each upload (a first version or a new one)
+is the object `archivos/{archivo_id}/{subida_id}`, with a fresh UUIDv7 per upload, so two
+uploads never share a key and the version number is only given when the row commits.
+Anything else the service keeps in the bucket (thumbnails) lives under keys of another form,
+and `python -m archivos reconciliar` only ever judges keys of this one.
 """
 
 from __future__ import annotations
@@ -29,20 +31,18 @@ from sigexp_common.ids import uuid7
 from sigexp_common.projection import VersionedCopy
 
 PREFIJO_OBJETOS = "archivos/"
-_CLAVE = re.compile(r"^archivos/([0-9a-f-]{36})/v([1-9][0-9]*)$")
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_CLAVE = re.compile(rf"^archivos/({_UUID})/({_UUID})$")
 
 
-def clave_objeto(archivo_id: uuid.UUID, n: int) -> str:
-    """The object key of version `n` of an archivo: made only from ids the service chose."""
-    return f"{PREFIJO_OBJETOS}{archivo_id}/v{n}"
+def clave_objeto(archivo_id: uuid.UUID) -> str:
+    """The object key of a new upload of an archivo: made only of ids the service chose."""
+    return f"{PREFIJO_OBJETOS}{archivo_id}/{uuid7()}"
 
 
-def leer_clave(clave: str) -> tuple[uuid.UUID, int] | None:
-    """`(archivo_id, n)` of a key `clave_objeto` made; None for any other key."""
-    encontrada = _CLAVE.match(clave)
-    if encontrada is None:
-        return None
-    return uuid.UUID(encontrada.group(1)), int(encontrada.group(2))
+def es_clave_de_subida(clave: str) -> bool:
+    """True for the keys `clave_objeto` makes (the only ones `reconciliar` may remove)."""
+    return _CLAVE.match(clave) is not None
 
 
 class Base(DeclarativeBase):

@@ -1,11 +1,13 @@
 """Settings of the archivos service (environment prefix `ARCHIVOS_`)."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from sigexp_common.settings import ServiceSettings
+
+MIB = 1024 * 1024
 
 
 class Settings(ServiceSettings):
@@ -20,7 +22,20 @@ class Settings(ServiceSettings):
     s3_secret_key: str = "dev-insecure-s3-secret"
     s3_bucket: str = "sigexp-archivos"
     s3_secure: bool = False
-    max_upload_mb: int = 50
+    s3_region: str = "us-east-1"  # said to the client, so signing a URL asks the server nothing
+    # Where clients reach the storage for presigned URLs (host:port); unset: `s3_endpoint`.
+    s3_endpoint_publico: str | None = None
+    # Parts of a streamed upload (at least 5 MiB, S3's minimum): each in memory while it goes up.
+    s3_part_mb: int = Field(default=8, ge=5)
+    s3_subidas_paralelas: int = Field(default=2, ge=1)
+
+    max_upload_mb: int = Field(default=200, ge=1)
+    # `stream`: the service sends the bytes (with Range); `presigned`: 302 to the storage.
+    descarga: Literal["stream", "presigned"] = "stream"
+    descarga_presigned_segundos: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    # An object whose row is not committed this long after its upload began is a leftover
+    # for `python -m archivos reconciliar` (an upload still streaming is not one).
+    pendiente_gracia_minutos: float = Field(default=60, ge=0)
 
     # Digitisation workers (`python -m archivos worker`, see `archivos.digitalizacion`).
     worker_concurrency: int = Field(default=1, ge=1)  # jobs at once; `--concurrency` wins
@@ -29,3 +44,7 @@ class Settings(ServiceSettings):
     digitalizacion_memoria_mb: int = 1024  # address space of one job's child process
     ocr_dpi: int = 300  # PDF pages without a text layer are rendered at this for OCR
     ocr_idioma: str = "spa"  # tesseract's language data
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * MIB

@@ -39,7 +39,7 @@ async def test_no_listo_si_el_almacenamiento_rechaza_las_credenciales(
     settings: Settings, s3: S3Server
 ) -> None:
     async with running_app(build_spec(settings)) as (app, client):
-        app.state.s3 = Minio(s3.endpoint, "intruso", "clave-equivocada", secure=False)
+        app.state.almacen.client = Minio(s3.endpoint, "intruso", "clave-equivocada", secure=False)
         r = await client.get("/health/ready")
     assert r.status_code == 503
     assert r.json()["checks"]["storage"].startswith("caido")

@@ -1,0 +1,7 @@
+"""HTTP routes of the archivos service, by group (mirroring `service/`)."""
+
+from fastapi import APIRouter
+
+from archivos.routes import archivos, descarga, subida
+
+ROUTERS: list[APIRouter] = [subida.router, archivos.router, descarga.router]

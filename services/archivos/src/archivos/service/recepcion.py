@@ -1,0 +1,229 @@
+"""The bytes of one upload, from the request to the bucket, with nothing left behind.
+
+`recibir` records the object's key in `objetos_pendientes` (committed on its own, before the
+first byte goes up), streams the multipart body to the bucket (type by the first bytes, size
+bounded, SHA-256 on the way) and answers what it learnt. `confirmando` wraps the transaction
+that writes the version's rows and deletes that record: if it does not commit, the object and
+the record are removed before the error is answered. A process that dies in between leaves the
+record (and maybe the object) for `python -m archivos reconciliar`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from archivos import formulario, tipos
+from archivos.models import ObjetoPendiente
+from archivos.nombres import nombre_seguro
+from archivos.storage import Abortada, Almacen, Tuberia
+from sigexp_common.db import transaction
+from sigexp_common.errors import (
+    CampoInvalido,
+    Conflicto,
+    DatoInvalido,
+    DemasiadoGrande,
+    NoDisponible,
+    TipoNoAdmitido,
+)
+
+log = logging.getLogger("archivos.recepcion")
+
+MAX_DESCRIPCION = 2000
+# What a multipart body carries besides the file: bounded text fields and part headers.
+MARGEN_FORMULARIO = 1024 * 1024
+RECLAMADA = "La subida tardó demasiado y fue descartada; envíe el archivo nuevamente."
+SIN_ALMACENAMIENTO = (
+    "No se pudo guardar el archivo: el almacenamiento no responde. Intente nuevamente."
+)
+
+
+@dataclass(frozen=True)
+class Recibido:
+    clave: str
+    nombre: str
+    descripcion: str | None
+    tipo_mime: str
+    tamanio: int
+    sha256: str
+
+
+def _demasiado_grande(maximo: int) -> DemasiadoGrande:
+    return DemasiadoGrande(f"El archivo supera el máximo de {maximo // (1024 * 1024)} MB.")
+
+
+def _falta(campo: str, mensaje: str) -> DatoInvalido:
+    return DatoInvalido("Revise el formulario.", [CampoInvalido(campo, mensaje)])
+
+
+def _si_falla(tuberia: Tuberia, tarea: asyncio.Future[None]) -> None:
+    if not tarea.cancelled() and (error := tarea.exception()) is not None:
+        tuberia.abortar(error)
+
+
+class _Subida:
+    """One file going up: decides its type from the first bytes, then feeds the pipe that
+    `minio` reads in a thread."""
+
+    def __init__(self, almacen: Almacen, clave: str, maximo: int) -> None:
+        self.almacen, self.clave, self.maximo = almacen, clave, maximo
+        self.inicio = bytearray()
+        self.tamanio = 0
+        self.tipo: str | None = None
+        self.tuberia: Tuberia | None = None
+        self.tarea: asyncio.Future[None] | None = None
+
+    async def datos(self, datos: bytes) -> None:
+        self.tamanio += len(datos)
+        if self.tamanio > self.maximo:
+            raise _demasiado_grande(self.maximo)
+        if self.tuberia is None:
+            self.inicio += datos
+            if len(self.inicio) >= tipos.CABECERA:
+                await self._empezar()
+            return
+        await self._escribir(datos)
+
+    async def _empezar(self) -> None:
+        self.tipo = tipos.tipo_por_contenido(bytes(self.inicio))
+        if self.tipo is None:
+            raise TipoNoAdmitido(tipos.NO_ADMITIDO)
+        tuberia = self.tuberia = self.almacen.tuberia()
+        self.tarea = asyncio.ensure_future(
+            asyncio.to_thread(self.almacen.subir, self.clave, tuberia, self.tipo)
+        )
+        # If the storage fails, the writer must not wait for a reader that is gone.
+        self.tarea.add_done_callback(functools.partial(_si_falla, tuberia))
+        inicio, self.inicio = bytes(self.inicio), bytearray()
+        await self._escribir(inicio)
+
+    async def _escribir(self, datos: bytes) -> None:
+        assert self.tuberia is not None
+        try:
+            await self.tuberia.escribir(datos)
+        except Abortada:
+            await self._esperar_almacen()  # raises the storage's error as NoDisponible
+            raise
+
+    async def _esperar_almacen(self) -> None:
+        assert self.tarea is not None
+        try:
+            await self.tarea
+        except Exception as exc:
+            log.warning("storage refused an upload: %s", exc, extra={"objeto": self.clave})
+            raise NoDisponible(SIN_ALMACENAMIENTO, retry_after=5) from exc
+
+    async def terminar(self) -> tuple[str, int, str]:
+        """The whole file went up: its type, size and SHA-256."""
+        if self.tuberia is None:
+            if not self.inicio:
+                raise _falta(formulario.CAMPO_ARCHIVO, "El archivo está vacío.")
+            await self._empezar()
+        assert self.tuberia is not None
+        assert self.tipo is not None
+        self.tuberia.cerrar()
+        await self._esperar_almacen()
+        return self.tipo, self.tamanio, self.tuberia.sha256.hexdigest()
+
+    async def abortar(self, motivo: BaseException) -> None:
+        if self.tuberia is not None and self.tarea is not None:
+            self.tuberia.abortar(motivo)
+            with contextlib.suppress(Exception):
+                await self.tarea
+
+
+async def recibir(
+    sesiones: async_sessionmaker[AsyncSession],
+    almacen: Almacen,
+    clave: str,
+    cuerpo: AsyncIterator[bytes],
+    content_type: str | None,
+    content_length: str | None,
+) -> Recibido:
+    """Stream the multipart body (`archivo`, `descripcion?`) to the object `clave`."""
+    maximo = almacen.settings.max_upload_bytes
+    formulario.frontera(content_type)  # 415 before anything is written
+    declarado = int(content_length) if content_length and content_length.isdigit() else 0
+    if declarado > maximo + MARGEN_FORMULARIO:
+        raise _demasiado_grande(maximo)
+    async with transaction(sesiones) as db:
+        db.add(ObjetoPendiente(objeto=clave))
+    subida = _Subida(almacen, clave, maximo)
+    try:
+        return await _leer(subida, cuerpo, content_type, clave)
+    except BaseException as exc:
+        await subida.abortar(exc)
+        await descartar(sesiones, almacen, clave)
+        raise
+
+
+async def _leer(
+    subida: _Subida, cuerpo: AsyncIterator[bytes], content_type: str | None, clave: str
+) -> Recibido:
+    nombre: str | None = None
+    descripcion: str | None = None
+    terminado: tuple[str, int, str] | None = None
+    async for parte in formulario.partes(cuerpo, content_type):
+        if isinstance(parte, formulario.InicioArchivo):
+            if nombre is not None:
+                raise _falta(formulario.CAMPO_ARCHIVO, "Envíe un solo archivo.")
+            nombre = nombre_seguro(parte.nombre_archivo)
+        elif isinstance(parte, formulario.Datos):
+            await subida.datos(parte.datos)
+        elif isinstance(parte, formulario.FinArchivo):
+            terminado = await subida.terminar()
+        elif parte.nombre == "descripcion":
+            descripcion = _descripcion(parte.valor)
+    if nombre is None:
+        raise _falta(formulario.CAMPO_ARCHIVO, "Es obligatorio.")
+    if terminado is None:  # the body ended inside the file
+        raise DatoInvalido(formulario.MAL_FORMADO)
+    tipo, tamanio, sha256 = terminado
+    return Recibido(clave, nombre, descripcion, tipo, tamanio, sha256)
+
+
+def _descripcion(valor: str) -> str | None:
+    texto = valor.strip()
+    if "\x00" in texto:
+        raise _falta("descripcion", "No puede contener caracteres nulos.")
+    if len(texto) > MAX_DESCRIPCION:
+        raise _falta("descripcion", f"Debe tener como máximo {MAX_DESCRIPCION} caracteres.")
+    return texto or None
+
+
+async def descartar(
+    sesiones: async_sessionmaker[AsyncSession], almacen: Almacen, clave: str
+) -> None:
+    """Remove the object of an upload that will have no row, then its pending record. If
+    either fails, the record (or the object) stays for `reconciliar`."""
+    try:
+        await asyncio.to_thread(almacen.borrar, clave)
+        async with transaction(sesiones) as db:
+            await db.execute(delete(ObjetoPendiente).where(ObjetoPendiente.objeto == clave))
+    except Exception:
+        log.exception("an upload's leftovers stay for reconciliar", extra={"objeto": clave})
+
+
+@contextlib.asynccontextmanager
+async def confirmando(
+    db: AsyncSession, sesiones: async_sessionmaker[AsyncSession], almacen: Almacen, clave: str
+) -> AsyncIterator[None]:
+    """The block writes the version's rows and commits `db`; if it raises, the upload's
+    object and pending record go, and the error goes on to the client."""
+    try:
+        borrado = await db.execute(delete(ObjetoPendiente).where(ObjetoPendiente.objeto == clave))
+        if borrado.rowcount != 1:  # type: ignore[attr-defined]
+            # `reconciliar` took this upload for a dead one (it outlasted the grace period)
+            raise Conflicto(RECLAMADA)
+        yield
+    except BaseException:
+        await db.rollback()
+        await descartar(sesiones, almacen, clave)
+        raise
