@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins bench-ocr asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -22,6 +22,9 @@ bench: bootstrap
 
 bench-logins: bootstrap
 	@.venv/bin/python tests/bench/logins.py
+
+bench-ocr: bootstrap
+	@.venv/bin/python tests/bench/ocr.py $(BENCH_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py

@@ -60,7 +60,7 @@ async def guardar_version(
     """An archivo with its version 1 stored (rows and object), as an upload leaves it."""
     settings: Settings = servicio.state.settings
     archivo_id, expediente_id, usuario = uuid7(), uuid7(), uuid.uuid4()
-    objeto = clave_objeto(archivo_id, 1)
+    objeto = clave_objeto(archivo_id)
     if objeto_presente:
         await asyncio.to_thread(
             cliente_s3(settings).put_object,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 import escaneos
 from digitalizacion_ayudas import (
@@ -29,6 +30,19 @@ from sigexp_testing.infra import TestInfra
 from sigexp_testing.waiting import wait_until
 
 PNG, PDF, TIFF = "image/png", "application/pdf", "image/tiff"
+
+
+def _hijos(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def _vive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it is dead already)."""
+    try:
+        estado = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return estado != "Z"
 
 
 async def test_un_png_escaneado_queda_listo_con_sus_palabras_en_el_evento(
@@ -158,8 +172,15 @@ async def test_un_worker_muerto_a_mitad_de_trabajo_lo_deja_a_otro(
                 return (await version(servicio, archivo_id)).paginas_procesadas >= 1
 
             await wait_until(a_medias, timeout=180)
-            os.killpg(primero.pid, signal.SIGKILL)  # the worker and its job's child
+            hijos = _hijos(primero.pid)
+            assert len(hijos) == 1  # the job's child process
+            os.kill(primero.pid, signal.SIGKILL)  # the worker alone, as the OOM killer does
             await asyncio.to_thread(primero.wait)
+
+            async def sin_hijo() -> bool:
+                return not _vive(int(hijos[0]))
+
+            await wait_until(sin_hijo)  # it died with its worker
         finally:
             if primero.poll() is None:
                 os.killpg(primero.pid, signal.SIGKILL)

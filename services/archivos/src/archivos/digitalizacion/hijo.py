@@ -1,13 +1,16 @@
 """One job's digitisation in a child process (`python -m archivos.procesamiento`): the worker's
-event loop only reads its reports, a crash or a runaway file takes down the child alone, and
-a bounded address space and time keep one file from taking the machine."""
+event loop only reads its reports, a crash or a runaway file takes down the child alone, a
+bounded address space and time keep one file from taking the machine, and the child dies with
+its worker."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import resource
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,12 +34,19 @@ class Digitalizado:
     miniatura: bytes
 
 
-def _limitar_memoria(megabytes: int) -> Callable[[], None]:
-    def limitar() -> None:  # runs in the child, before it executes Python
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal the child gets when its parent dies
+
+
+def _preparar_hijo(megabytes: int) -> Callable[[], None]:
+    def preparar() -> None:  # runs in the child, before it executes Python
         limite = megabytes * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limite, limite))
+        # A worker killed (kill -9, the OOM killer) takes its job's child with it: the job
+        # goes to another worker, nobody waits for this one's pages.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
-    return limitar
+    return preparar
 
 
 async def digitalizar(
@@ -57,7 +67,7 @@ async def digitalizar(
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        preexec_fn=_limitar_memoria(settings.digitalizacion_memoria_mb),
+        preexec_fn=_preparar_hijo(settings.digitalizacion_memoria_mb),
     )
     assert proceso.stdout is not None
     assert proceso.stderr is not None

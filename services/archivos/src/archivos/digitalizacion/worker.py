@@ -68,18 +68,27 @@ class Digitalizador:
         try:
             await self.atender(trabajo, numero)
         except Exception as exc:
-            if numero >= self.settings.digitalizacion_intentos:
-                log.exception("job failed for the last time", extra=self._datos(trabajo, numero))
-                await self._fallar(trabajo, f"No se pudo digitalizar tras {numero} intentos.")
-                await message.ack()
+            if numero < self.settings.digitalizacion_intentos:
+                log.warning(
+                    "job failed, to be tried again: %s", exc, extra=self._datos(trabajo, numero)
+                )
+                await self._devolver(message, numero)
                 return
-            log.warning(
-                "job failed, to be tried again: %s", exc, extra=self._datos(trabajo, numero)
-            )
-            await asyncio.sleep(min(2.0**numero, PAUSA_MAXIMA))
-            await message.nack(requeue=True)
-            return
+            log.exception("job failed for the last time", extra=self._datos(trabajo, numero))
+            try:
+                await self._fallar(trabajo, f"No se pudo digitalizar tras {numero} intentos.")
+            except Exception:  # the database is down too: the queue's own limit bounds it
+                log.exception("cannot record the ERROR", extra=self._datos(trabajo, numero))
+                await self._devolver(message, numero)
+                return
         await message.ack()
+
+    @staticmethod
+    async def _devolver(message: AbstractIncomingMessage, numero: int) -> None:
+        """Back to the queue after a pause that grows with the tries (the message is held
+        meanwhile, so it takes one slot of this worker and none of the others)."""
+        await asyncio.sleep(min(2.0**numero, PAUSA_MAXIMA))
+        await message.nack(requeue=True)
 
     @staticmethod
     def _datos(trabajo: VersionAdjuntada, numero: int) -> dict[str, object]:
