@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins bench-ocr asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins bench-archivos bench-ocr asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -23,6 +23,12 @@ bench: bootstrap
 bench-logins: bootstrap
 	@.venv/bin/python tests/bench/logins.py
 
+# Uploads (issue 12): 20 MB files through archivos and the gateway vs a direct put, and the
+# service's RSS while a 500 MB file goes up; BENCH_ARGS e.g. --archivos 3 --grande-mb 200.
+bench-archivos: bootstrap
+	@.venv/bin/python tests/bench/archivos.py $(BENCH_ARGS)
+
+# OCR (issue 12): pages per second of 1 and of 2 digitisation workers on 40 generated scans.
 bench-ocr: bootstrap
 	@.venv/bin/python tests/bench/ocr.py $(BENCH_ARGS)
 

@@ -24,12 +24,24 @@ def _generador() -> ModuleType:
 
 
 asyncapi = _generador()
+# Events a consumer already reads whose producer's branch is not merged yet (issue 10's
+# expedientes publishes them): their copies are checked once it is, and then they leave this.
+SIN_PRODUCTOR_AUN = {
+    "sigexp.expediente.actualizado.v1": "expedientes publishes it with issue 10",
+    "sigexp.expediente.anulado.v1": "expedientes publishes it with issue 10",
+}
 COPIAS = [
     (servicio, clase)
     for servicio in asyncapi.SERVICIOS
     for clase in asyncapi.eventos_de(servicio)
     if clase.event_type in asyncapi.consumidos_por(servicio)
+    and clase.event_type not in SIN_PRODUCTOR_AUN
 ]
+
+
+def test_la_lista_de_eventos_sin_productor_no_envejece() -> None:
+    for tipo in SIN_PRODUCTOR_AUN:
+        assert tipo not in asyncapi.publicados(), f"{tipo} is published now: drop it from the list"
 
 
 def test_el_documento_asyncapi_publicado_esta_al_dia() -> None:
@@ -55,6 +67,11 @@ SIN_CONSUMIDOR = {
     "drop this entry when its handler is merged",
     "sigexp.dependencia.actualizada.v1": "pases will validate a pase's dependencia against it; "
     "until then the destination desk is enough",
+    # Until the branches of issues 10 and 12 that read them are merged (expedientes' historial
+    # and search, archivos' digitisation workers): then these three go from this list.
+    "sigexp.archivo.adjuntado.v1": "read by expedientes (historial) and the archivos workers",
+    "sigexp.archivo.reemplazado.v1": "read by expedientes (historial) and the archivos workers",
+    "sigexp.archivo.eliminado.v1": "read by expedientes (historial, search text)",
 }
 
 

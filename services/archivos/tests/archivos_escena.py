@@ -93,6 +93,10 @@ class Escena:
         async with transaction(self.app.state.sessions) as db:
             return await db.scalar(text(consulta), params)
 
+    async def ejecutar(self, sentencia: str, **params: Any) -> None:
+        async with transaction(self.app.state.sessions) as db:
+            await db.execute(text(sentencia), params)
+
     async def filas(self, consulta: str, **params: Any) -> list[Any]:
         async with transaction(self.app.state.sessions) as db:
             return list((await db.execute(text(consulta), params)).all())

@@ -16,8 +16,16 @@ POR_DEFECTO = "archivo"
 _NO_ASCII_SEGURO = set('"\\;%')
 
 
+# What browsers escape in a multipart `filename` (WHATWG HTML, "multipart/form-data encoding
+# algorithm"): the quote comes back, line breaks are control characters and go.
+_ESCAPES_DE_FORMULARIO = {"%22": '"', "%0D": "", "%0A": "", "%0d": "", "%0a": ""}
+
+
 def nombre_seguro(crudo: str | None) -> str:
-    nombre = (crudo or "").replace("\\", "/").rsplit("/", 1)[-1]
+    nombre = crudo or ""
+    for escape, caracter in _ESCAPES_DE_FORMULARIO.items():
+        nombre = nombre.replace(escape, caracter)
+    nombre = nombre.replace("\\", "/").rsplit("/", 1)[-1]
     nombre = unicodedata.normalize("NFC", nombre)
     nombre = "".join(c for c in nombre if unicodedata.category(c)[0] != "C").strip()
     if nombre in {"", ".", ".."}:

@@ -26,7 +26,7 @@ class Settings(ServiceSettings):
     # Where clients reach the storage for presigned URLs (host:port); unset: `s3_endpoint`.
     s3_endpoint_publico: str | None = None
     # Parts of a streamed upload (at least 5 MiB, S3's minimum): each in memory while it goes up.
-    s3_part_mb: int = Field(default=8, ge=5)
+    s3_part_mb: int = Field(default=5, ge=5)
     s3_subidas_paralelas: int = Field(default=2, ge=1)
 
     max_upload_mb: int = Field(default=200, ge=1)

@@ -19,9 +19,11 @@ from fastapi import FastAPI
 from minio import Minio
 from minio.error import S3Error
 
+from archivos.memoria import devolver_memoria
 from archivos.settings import MIB, Settings
 
 TROZO = 256 * 1024  # bytes read from the storage per step of a download
+HOLGURA = 256 * 1024  # a pipe holds a whole part and a little more: minio reads part + 1
 NO_EXISTE = frozenset({"NoSuchKey", "NoSuchObject"})
 
 
@@ -38,6 +40,7 @@ def make_client(settings: Settings, endpoint: str | None = None) -> Minio:
 async def open_storage(app: FastAPI) -> None:
     app.state.almacen = Almacen(app.state.settings)
     await asyncio.to_thread(app.state.almacen.asegurar_bucket)
+    devolver_memoria()
 
 
 async def storage_ready(app: FastAPI) -> bool:
@@ -99,7 +102,8 @@ class Tuberia:
             if self._error is not None:
                 raise Abortada("subida abortada") from self._error
             cuanto = len(self._buffer) if n < 0 else min(n, len(self._buffer))
-            datos = bytes(self._buffer[:cuanto])
+            with memoryview(self._buffer) as vista:
+                datos = bytes(vista[:cuanto])  # one copy, not two
             del self._buffer[:cuanto]
         self._loop.call_soon_threadsafe(self._hay_lugar.set)
         self.sha256.update(datos)  # outside the lock; hashlib lets go of the GIL meanwhile
@@ -126,8 +130,9 @@ class Almacen:
         return bool(self.client.bucket_exists(self.bucket))
 
     def tuberia(self) -> Tuberia:
-        """A pipe for one upload: about one part buffered besides the parts going up."""
-        return Tuberia(self.settings.s3_part_mb * MIB)
+        """A pipe for one upload: a part (and the byte minio reads past it) buffered besides
+        the parts going up."""
+        return Tuberia(self.settings.s3_part_mb * MIB + HOLGURA)
 
     def subir(self, clave: str, tuberia: Tuberia, tipo: str) -> None:
         """Stream what `tuberia` carries to the object `clave`."""

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import asdict, dataclass, field
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -39,7 +39,7 @@ class Informe:
     restaurados: list[str] = field(default_factory=list)
 
     def json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+        return json.dumps(asdict(self), ensure_ascii=False)
 
 
 async def _claves_en_el_bucket(almacen: Almacen) -> set[str]:
