@@ -225,6 +225,15 @@ def worker_aparte(settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
+async def cola_vacia(amqp_url: str) -> None:
+    """Wait until the workers' queue holds nothing ready (what earlier tests uploaded is done)."""
+
+    async def vacia() -> bool:
+        return await mensajes_en_cola(amqp_url) == 0
+
+    await wait_until(vacia, timeout=ESPERA_OCR)
+
+
 async def mensajes_en_cola(amqp_url: str, nombre: str = COLA) -> int:
     conexion = await aio_pika.connect(amqp_url)
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 import escaneos
 from digitalizacion_ayudas import (
     anunciar,
+    cola_vacia,
     escuchar_procesados,
     mensajes_en_cola,
     subir,
@@ -89,6 +90,7 @@ async def test_un_pdf_daniado_termina_en_error_legible_sin_repetirse(
 ) -> None:
     contenido = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nbasura sin fin"
     async with escuchar_procesados(infra.amqp_url) as procesados, worker_en_proceso(servicio):
+        await cola_vacia(infra.amqp_url)  # the jobs of earlier tests are done
         archivo_id = await subir(servicio, bus, contenido, PDF)
         evento = await procesados.esperar(archivo_id)
         await asyncio.sleep(1.0)  # time for a redelivery, if there were one
@@ -109,6 +111,7 @@ async def test_un_fallo_ajeno_al_contenido_se_reintenta_acotado_y_termina_en_err
     # The object is missing from storage: every try fails; the third one gives up.
     contenido = escaneos.png(escaneos.paginas_del_parrafo(1)[0])
     async with escuchar_procesados(infra.amqp_url) as procesados, worker_en_proceso(servicio):
+        await cola_vacia(infra.amqp_url)  # the jobs of earlier tests are done
         archivo_id = await subir(servicio, bus, contenido, PNG, objeto_presente=False)
         evento = await procesados.esperar(archivo_id)
         await asyncio.sleep(1.0)
@@ -124,15 +127,13 @@ async def test_una_version_ya_lista_entregada_otra_vez_no_se_trabaja_de_nuevo(
 ) -> None:
     contenido = escaneos.pdf_con_texto(["Nota de elevacion al Ministerio"])
     async with escuchar_procesados(infra.amqp_url) as procesados, worker_en_proceso(servicio):
+        await cola_vacia(infra.amqp_url)  # the jobs of earlier tests are done
         archivo_id = await subir(servicio, bus, contenido, PDF)
         await procesados.esperar(archivo_id)
         antes = await version(servicio, archivo_id)
         await anunciar(bus, servicio, archivo_id)  # the same version, delivered again
 
-        async def cola_vacia() -> bool:
-            return await mensajes_en_cola(infra.amqp_url) == 0
-
-        await wait_until(cola_vacia)
+        await cola_vacia(infra.amqp_url)
         await asyncio.sleep(1.0)
         assert len(procesados.de(archivo_id)) == 1
     despues = await version(servicio, archivo_id)
