@@ -27,7 +27,7 @@ class Settings(ServiceSettings):
     s3_endpoint_publico: str | None = None
     # Parts of a streamed upload (at least 5 MiB, S3's minimum): each in memory while it goes up.
     s3_part_mb: int = Field(default=5, ge=5)
-    s3_subidas_paralelas: int = Field(default=2, ge=1)
+    s3_subidas_paralelas: int = Field(default=3, ge=1)
 
     max_upload_mb: int = Field(default=200, ge=1)
     # `stream`: the service sends the bytes (with Range); `presigned`: 302 to the storage.

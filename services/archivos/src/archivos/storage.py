@@ -23,7 +23,7 @@ from archivos.memoria import devolver_memoria
 from archivos.settings import MIB, Settings
 
 TROZO = 256 * 1024  # bytes read from the storage per step of a download
-HOLGURA = 256 * 1024  # a pipe holds a whole part and a little more: minio reads part + 1
+TUBERIA = 1024 * 1024  # bytes an upload's pipe holds beyond what minio took
 NO_EXISTE = frozenset({"NoSuchKey", "NoSuchObject"})
 
 
@@ -53,9 +53,8 @@ class Abortada(Exception):
 
 class Tuberia:
     """A bounded pipe from the event loop (`escribir`) to a thread (`read`, what `minio`
-    calls). `read(n)` answers exactly `n` bytes until the end (minio joins what it reads with
-    `+=`, so few large reads are what keeps it from copying the part over and over). The writer
-    waits while `limite` bytes are buffered and not read."""
+    calls). The writer waits while `limite` bytes are buffered and not read; `read(n)` waits
+    for `n` bytes, or `limite` of them, or the end, and answers at most `n`."""
 
     def __init__(self, limite: int) -> None:
         self.limite = limite
@@ -130,9 +129,9 @@ class Almacen:
         return bool(self.client.bucket_exists(self.bucket))
 
     def tuberia(self) -> Tuberia:
-        """A pipe for one upload: a part (and the byte minio reads past it) buffered besides
-        the parts going up."""
-        return Tuberia(self.settings.s3_part_mb * MIB + HOLGURA)
+        """A pipe for one upload: little buffered besides the parts minio holds (the one it
+        reads and those going up), so the client waits rather than the memory grows."""
+        return Tuberia(TUBERIA)
 
     def subir(self, clave: str, tuberia: Tuberia, tipo: str) -> None:
         """Stream what `tuberia` carries to the object `clave`."""

@@ -88,7 +88,7 @@ async def test_si_el_almacenamiento_cae_a_mitad_de_subida_no_queda_nada(escena: 
     try:
         r = await escena.cliente.post(
             f"/api/v1/expedientes/{exp.id}/archivos",
-            content=_cuerpo_que_corta(proxy, mb=30, cortar_en=12),
+            content=_cuerpo_que_corta(proxy, mb=18, cortar_en=7),
             headers={
                 **escena.auth(mesa=exp.mesa),
                 "Content-Type": f"multipart/form-data; boundary={FRONTERA}",

@@ -1,7 +1,7 @@
 """The bytes of one upload, from the request to the bucket, with nothing left behind.
 
-`recibir` records the object's key in `objetos_pendientes` (committed on its own, before the
-first byte goes up), streams the multipart body to the bucket (type by the first bytes, size
+`recibir` records the object's key in `objetos_pendientes` (committed before the first byte
+goes up), streams the multipart body to the bucket (type by the first bytes, size
 bounded, SHA-256 on the way) and answers what it learnt. `confirmando` wraps the transaction
 that writes the version's rows and deletes that record: if it does not commit, the object and
 the record are removed before the error is answered. A process that dies in between leaves the
@@ -140,6 +140,7 @@ class _Subida:
 
 
 async def recibir(
+    db: AsyncSession,
     sesiones: async_sessionmaker[AsyncSession],
     almacen: Almacen,
     clave: str,
@@ -147,14 +148,16 @@ async def recibir(
     content_type: str | None,
     content_length: str | None,
 ) -> Recibido:
-    """Stream the multipart body (`archivo`, `descripcion?`) to the object `clave`."""
+    """Stream the multipart body (`archivo`, `descripcion?`) to the object `clave`. The
+    caller's transaction (`db`, which made its checks) commits here with the pending record,
+    before the first byte goes up; nothing is held open while the bytes stream."""
     maximo = almacen.settings.max_upload_bytes
     formulario.frontera(content_type)  # 415 before anything is written
     declarado = int(content_length) if content_length and content_length.isdigit() else 0
     if declarado > maximo + MARGEN_FORMULARIO:
         raise _demasiado_grande(maximo)
-    async with transaction(sesiones) as db:
-        db.add(ObjetoPendiente(objeto=clave))
+    db.add(ObjetoPendiente(objeto=clave))
+    await db.commit()
     subida = _Subida(almacen, clave, maximo)
     try:
         return await _leer(subida, cuerpo, content_type, clave)

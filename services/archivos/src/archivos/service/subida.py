@@ -1,7 +1,7 @@
 """Use cases that store bytes: a new archivo (its version 1) and a new version of one.
 
-Each ends the request's first transaction once the checks are done (nothing is held while the
-bytes stream), lets `recepcion` stream the body to the bucket, then writes the rows, the event
+Each checks, lets `recepcion` commit the pending record and stream the body to the bucket
+(nothing is held open meanwhile), then writes the rows, the event
 and the audit record and commits them with the removal of the pending record (`confirmando`).
 These two use cases commit themselves: where the commits fall is what keeps every row pointing
 to an object and every object named by a row or a pending record.
@@ -47,6 +47,7 @@ class Destino:
 
 
 async def _recibir(
+    db: AsyncSession,
     destino: Destino,
     clave: str,
     cuerpo: Cuerpo,
@@ -58,6 +59,7 @@ async def _recibir(
     """`recepcion.recibir`, its refusals recorded (413, 415, 422, 503)."""
     try:
         return await recepcion.recibir(
+            db,
             destino.sesiones,
             destino.almacen,
             clave,
@@ -123,11 +125,10 @@ async def subir_archivo(
 ) -> ArchivoConVersiones:
     """A new archivo of the expediente, version 1 (CARGA; in scope; not ANULADO)."""
     await copias.expediente_modificable(db, expediente_id, por, SUBIR)
-    await db.commit()  # nothing is held while the bytes stream
     archivo_id = uuid7()
     recurso = acceso.recurso(archivo_id)
     clave = clave_objeto(archivo_id)
-    recibido = await _recibir(destino, clave, cuerpo, por, SUBIR, recurso, expediente_id)
+    recibido = await _recibir(db, destino, clave, cuerpo, por, SUBIR, recurso, expediente_id)
     async with recepcion.confirmando(db, destino.sesiones, destino.almacen, clave):
         await copias.expediente_modificable(db, expediente_id, por, SUBIR)  # annulled meanwhile?
         version = _version(archivo_id, 1, recibido, por)
@@ -158,10 +159,9 @@ async def reemplazar_archivo(
     when it commits (the archivo's row locked), so concurrent uploads each get their own."""
     archivo = await acceso.archivo_modificable(db, archivo_id, por, REEMPLAZAR)
     expediente_id = archivo.expediente_id
-    await db.commit()
     recurso = acceso.recurso(archivo_id)
     clave = clave_objeto(archivo_id)
-    recibido = await _recibir(destino, clave, cuerpo, por, REEMPLAZAR, recurso, expediente_id)
+    recibido = await _recibir(db, destino, clave, cuerpo, por, REEMPLAZAR, recurso, expediente_id)
     async with recepcion.confirmando(db, destino.sesiones, destino.almacen, clave):
         archivo = await acceso.archivo_modificable(db, archivo_id, por, REEMPLAZAR, bloquear=True)
         version = _version(archivo_id, archivo.version_actual + 1, recibido, por)
