@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda bench-pases bench-archivos asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda bench-pases bench-archivos bench-ocr asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -35,6 +35,10 @@ bench-pases: bootstrap
 # service's RSS while a 500 MB file goes up; BENCH_ARGS e.g. --archivos 3 --grande-mb 200.
 bench-archivos: bootstrap
 	@.venv/bin/python tests/bench/archivos.py $(BENCH_ARGS)
+
+# OCR (issue 12): pages per second of 1 and of 2 digitisation workers on 40 generated scans.
+bench-ocr: bootstrap
+	@.venv/bin/python tests/bench/ocr.py $(BENCH_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py

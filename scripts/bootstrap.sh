@@ -6,8 +6,9 @@
 set -euo pipefail
 
 # Debian packages SIGEXP uses: OCR and PDF rendering for archivos, QR decoding for the tests of
-# printed carátulas and remitos (zbar-tools).
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils zbar-tools)
+# printed carátulas and remitos (zbar-tools), the font the scanned pages of the tests are
+# written in (fonts-dejavu-core: accented letters).
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils zbar-tools fonts-dejavu-core)
 
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never

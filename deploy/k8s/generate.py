@@ -258,13 +258,24 @@ def worker_manifest(service: Service) -> str:
     note = (
         f"# {service.name} workers (`python -m {service.name} worker`). KEDA scales them on the"
         f" depth of\n# the RabbitMQ queue `{service.worker_queue}`, independently of the HTTP"
-        " API. Applied only\n# once the service accepts `worker`; without KEDA, see the HPA"
-        " alternative in deploy/README.md.\n"
+        " API. Applied only\n# once the service accepts `worker`; without KEDA, apply"
+        f" {service.name}-worker-hpa.yaml instead of\n# the KEDA documents (deploy/README.md).\n"
     )
     scaling = _template(
         "worker-scaling.yaml", service=service.name, queue=str(service.worker_queue)
     )
     return _dump(note, [*_deployment(service, "worker"), *scaling])
+
+
+def worker_hpa_manifest(service: Service) -> str:
+    """The CPU fallback for clusters without KEDA: not in the kustomization (an overlay
+    swaps it for the ScaledObject)."""
+    note = (
+        f"# {service.name} workers without KEDA: a HorizontalPodAutoscaler on CPU. Not listed in"
+        "\n# kustomization.yaml: an overlay applies it and drops the KEDA documents of"
+        f"\n# {service.name}-worker.yaml (deploy/README.md).\n"
+    )
+    return _dump(note, _template("worker-hpa.yaml", service=service.name))
 
 
 def kustomization() -> str:
@@ -297,6 +308,7 @@ def rendered() -> dict[str, str]:
         files[f"{service.name}.yaml"] = service_manifest(service)
         if service.worker_queue:
             files[f"{service.name}-worker.yaml"] = worker_manifest(service)
+            files[f"{service.name}-worker-hpa.yaml"] = worker_hpa_manifest(service)
     return files
 
 

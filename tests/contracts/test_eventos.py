@@ -60,7 +60,6 @@ SIN_CONSUMIDOR = {
 # Consumer copies of events whose producer lands on another branch of the same issue round,
 # each with that branch: the lead drops the entry when merging the producer.
 SIN_PRODUCTOR = {
-    "sigexp.archivo.procesado.v1": "archivos' workers publish it with issue #12 (h/arcdig)",
 }
 
 

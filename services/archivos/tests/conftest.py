@@ -17,7 +17,8 @@ from sigexp_testing.apps import running_app
 from sigexp_testing.infra import S3Server, TestInfra
 from sigexp_testing.tokens import TokenFactory
 
-sys.path.insert(0, str(Path(__file__).parent))  # helpers beside the tests (`archivos_escena`)
+sys.path.insert(0, str(Path(__file__).parent))  # helpers beside the tests (`archivos_escena`,
+# `escaneos`, `digitalizacion_ayudas`)
 
 from archivos_escena import BUCKET, Escena
 

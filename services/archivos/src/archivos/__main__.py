@@ -1,4 +1,4 @@
-"""`python -m archivos serve|migrate|relay|consume|reconciliar`."""
+"""`python -m archivos serve|migrate|relay|consume|reconciliar|worker`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import argparse
 import asyncio
 from datetime import timedelta
 
+from archivos.digitalizacion.worker import worker
 from archivos.main import build_spec
 from archivos.service.reconciliacion import reconciliar
 from archivos.settings import Settings
 from archivos.storage import Almacen
 from sigexp_common.app import ServiceSpec
-from sigexp_common.cli import main
+from sigexp_common.cli import ExtraCommand, main
 from sigexp_common.db import make_engine
 
 
@@ -38,8 +39,11 @@ def _reconciliar(spec: ServiceSpec, args: list[str]) -> None:
     print(asyncio.run(correr()))
 
 
+COMANDOS: dict[str, ExtraCommand] = {"reconciliar": _reconciliar, "worker": worker}
+
+
 def run() -> None:
-    main(build_spec, default_port=8004, extra_commands={"reconciliar": _reconciliar})
+    main(build_spec, default_port=8004, extra_commands=COMANDOS)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,35 @@ class ArchivoEliminado(_PorUsuario):
         return str(self.archivo_id)
 
 
+class ArchivoProcesado(Event):
+    """`sigexp.archivo.procesado.v1`: the digitisation of one version ended (LISTO or ERROR);
+    `texto` is its text (text layer or OCR), at most 100,000 characters cut at a word
+    boundary (`texto_truncado` then true). Published by the workers (`archivos.digitalizacion`)."""
+
+    event_type: ClassVar[str] = "sigexp.archivo.procesado.v1"
+
+    archivo_id: uuid.UUID
+    expediente_id: uuid.UUID
+    version: int
+    estado: str  # LISTO | ERROR
+    paginas: int | None
+    texto: str
+    texto_truncado: bool
+    error: str | None
+    en: datetime
+
+    def subject(self) -> str:
+        return str(self.archivo_id)
+
+    def sequence(self) -> int:
+        return self.version
+
+
 # Events this service publishes (besides the audit record every service emits): the
 # AsyncAPI document is generated from this list and `outbox.add` refuses any other.
-PUBLICA: list[type[Event]] = [ArchivoAdjuntado, ArchivoReemplazado, ArchivoEliminado]
+PUBLICA: list[type[Event]] = [
+    ArchivoAdjuntado,
+    ArchivoReemplazado,
+    ArchivoEliminado,
+    ArchivoProcesado,
+]

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from archivos.consumers import HANDLERS
+from archivos.digitalizacion.worker import cola_al_conectar, soltar_cola
 from archivos.events import PUBLICA
 from archivos.routes import ROUTERS
 from archivos.routes.subida import REEMPLAZAR, SUBIR
@@ -30,7 +31,8 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         handlers=HANDLERS,
         publica=PUBLICA,
         ready_checks={"storage": storage_ready},
-        on_startup=[open_storage],
+        on_startup=[open_storage, cola_al_conectar],
+        on_shutdown=[soltar_cola],
         body_limits={SUBIR: subida + 1, REEMPLAZAR: subida + 1},
     )
 

@@ -37,6 +37,14 @@ class Settings(ServiceSettings):
     # for `python -m archivos reconciliar` (an upload still streaming is not one).
     pendiente_gracia_minutos: float = Field(default=60, ge=0)
 
+    # Digitisation workers (`python -m archivos worker`, see `archivos.digitalizacion`).
+    worker_concurrency: int = Field(default=1, ge=1)  # jobs at once; `--concurrency` wins
+    digitalizacion_intentos: int = Field(default=3, ge=1)  # failed tries before ERROR
+    digitalizacion_timeout_seconds: float = 1800.0  # one job's child process at most
+    digitalizacion_memoria_mb: int = 1024  # address space of one job's child process
+    ocr_dpi: int = 300  # PDF pages without a text layer are rendered at this for OCR
+    ocr_idioma: str = "spa"  # tesseract's language data
+
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * MIB

@@ -173,22 +173,25 @@ class Broker:
         service: str,
         routing_keys: Sequence[str],
         delivery_limit: int,
+        queue_name: str | None = None,
     ) -> AbstractQueue:
+        """`<service>.events` and its DLQ `<service>.dlq`; a process with a work queue of its
+        own (archivos' digitisation workers) names it, `queue_name` and `<queue_name>.dlq`."""
         assert self._connection is not None
+        name = queue_name or f"{service}.events"
+        dead = f"{queue_name}.dlq" if queue_name else f"{service}.dlq"
         exchange = await declare_events_exchange(self._connection, channel, self.exchange_name)
         dlx = await channel.declare_exchange(DLX, aio_pika.ExchangeType.DIRECT, durable=True)
-        dlq = await channel.declare_queue(
-            f"{service}.dlq", durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        await dlq.bind(dlx, routing_key=f"{service}.dlq")
+        dlq = await channel.declare_queue(dead, durable=True, arguments={"x-queue-type": "quorum"})
+        await dlq.bind(dlx, routing_key=dead)
         queue = await channel.declare_queue(
-            f"{service}.events",
+            name,
             durable=True,
             arguments={
                 "x-queue-type": "quorum",
                 "x-delivery-limit": delivery_limit,
                 "x-dead-letter-exchange": DLX,
-                "x-dead-letter-routing-key": f"{service}.dlq",
+                "x-dead-letter-routing-key": dead,
                 "x-dead-letter-strategy": "at-least-once",
                 "x-overflow": "reject-publish",
             },
@@ -203,24 +206,33 @@ class Broker:
         routing_keys: Sequence[str],
         on_message: Callable[[AbstractIncomingMessage], Awaitable[None]],
         delivery_limit: int = 5,
+        queue_name: str | None = None,
     ) -> None:
         """Declare this service's queue and start consuming with manual acknowledgements."""
         if self._connection is None:
             raise BrokerUnavailable("broker not connected")
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
-        queue = await self.declare_consumer_queue(channel, service, routing_keys, delivery_limit)
+        queue = await self.declare_consumer_queue(
+            channel, service, routing_keys, delivery_limit, queue_name
+        )
         await queue.consume(on_message)
 
     async def declare_topology(
-        self, service: str, routing_keys: Sequence[str], delivery_limit: int = 5
+        self,
+        service: str,
+        routing_keys: Sequence[str],
+        delivery_limit: int = 5,
+        queue_name: str | None = None,
     ) -> None:
         """Declare the service's queue, DLQ and bindings without consuming (idempotent)."""
         if self._connection is None:
             raise BrokerUnavailable("broker not connected")
         channel = await self._connection.channel()
         try:
-            await self.declare_consumer_queue(channel, service, routing_keys, delivery_limit)
+            await self.declare_consumer_queue(
+                channel, service, routing_keys, delivery_limit, queue_name
+            )
         finally:
             await channel.close()
 

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from archivos.routes import archivos, descarga, subida
+from archivos.routes import archivos, descarga, miniatura, subida
 
-ROUTERS: list[APIRouter] = [subida.router, archivos.router, descarga.router]
+ROUTERS: list[APIRouter] = [subida.router, archivos.router, descarga.router, miniatura.router]
