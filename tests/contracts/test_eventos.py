@@ -59,8 +59,7 @@ SIN_CONSUMIDOR = {
 
 # Consumer copies of events whose producer lands on another branch of the same issue round,
 # each with that branch: the lead drops the entry when merging the producer.
-SIN_PRODUCTOR = {
-}
+SIN_PRODUCTOR: dict[str, str] = {}
 
 
 def test_la_lista_de_eventos_sin_productor_no_envejece() -> None:
