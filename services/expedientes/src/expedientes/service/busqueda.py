@@ -9,8 +9,8 @@ Relevance comes in tiers, each read newest first through an index that serves th
    `123-ABC`) or its GDE number, matched exactly (`ix_expedientes_numero`,
    `ix_expedientes_numero_gde`);
 1. files whose own data hold every word: extracto, instrument, GDE number (`busqueda`);
-2. files that hold them only with their documents' words (`texto_documentos`, whose GIN index
-   finds the files where at least one of the words is in a document: every such file has one).
+2. files that hold them only with their documents' words (`ix_expedientes_con_documentos`, a
+   GIN index of the file's words and its documents' together, over the files with documents).
 A page reads the tiers in order until it is full, one statement each; the cursor says the tier
 and the (creado_en, id) it stopped at. Ranking every match by `ts_rank` instead would read and
 sort every row that holds a common word (tens of thousands at a million files) for each page;
@@ -39,7 +39,6 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    cast,
     func,
     literal_column,
     not_,
@@ -47,7 +46,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from expedientes.events import ArchivoProcesado
@@ -112,10 +111,11 @@ class Busqueda:
     def niveles(self) -> list[tuple[int, ColumnElement[bool]]]:
         """The tiers, best first, each the condition of its rows only (no row in two)."""
         consulta = self.consulta()
-        alguna = cast(func.replace(cast(consulta, Text), " & ", " | "), TSQUERY)
         en_datos = Expediente.busqueda.bool_op("@@")(consulta)
+        # Served by `ix_expedientes_con_documentos` (migration expbus_02): that very expression,
+        # over the files that have documents' text only.
         con_documentos = and_(
-            Expediente.texto_documentos.bool_op("@@")(alguna),
+            Expediente.texto_documentos.is_not(None),
             Expediente.busqueda.op("||")(Expediente.texto_documentos).bool_op("@@")(consulta),
             not_(en_datos),
         )
@@ -137,7 +137,23 @@ def _literal(texto: str) -> str:
     return "E'" + texto.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-MAS_NUEVO = (Expediente.creado_en.desc(), Expediente.id.desc())
+@dataclass(frozen=True)
+class Orden:
+    """The (creado_en, id) columns a page is read newest first by: the expediente's own, or
+    those of the desk's scope rows (`Alcance`), whose primary key serves that order per desk."""
+
+    creado_en: Any
+    id: Any
+
+    def mas_nuevo(self) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        return self.creado_en.desc(), self.id.desc()
+
+    def antes_de(self, creado: datetime, ident: uuid.UUID) -> ColumnElement[bool]:
+        """After (creado, ident) in newest-first order: a row comparison the btrees serve."""
+        return tuple_(self.creado_en, self.id) < tuple_(creado, ident)
+
+
+DEL_EXPEDIENTE = Orden(Expediente.creado_en, Expediente.id)
 
 
 async def pagina(
@@ -146,14 +162,15 @@ async def pagina(
     busqueda: Busqueda | None,
     limit: int,
     cursor: str | None,
+    orden: Orden = DEL_EXPEDIENTE,
 ) -> tuple[list[Row[Any]], str | None]:
     """One page of `base` (scope and filters already applied): newest first without words,
     else by tier and newest first within each; and the cursor of the next page."""
     if busqueda is None:
         query = base
         if cursor:
-            query = query.where(_antes_de(*_leer_cursor(cursor)))
-        rows = list(await conexion.execute(query.order_by(*MAS_NUEVO).limit(limit + 1)))
+            query = query.where(orden.antes_de(*_leer_cursor(cursor)))
+        rows = list(await conexion.execute(query.order_by(*orden.mas_nuevo()).limit(limit + 1)))
         siguiente = _cursor(rows[limit - 1]) if len(rows) > limit else None
         return rows[:limit], siguiente
 
@@ -164,9 +181,9 @@ async def pagina(
             continue
         query = base.where(condicion)
         if desde is not None and nivel == desde[0]:
-            query = query.where(_antes_de(desde[1], desde[2]))
+            query = query.where(orden.antes_de(desde[1], desde[2]))
         faltan = limit + 1 - len(filas)
-        leidas = await conexion.execute(query.order_by(*MAS_NUEVO).limit(faltan))
+        leidas = await conexion.execute(query.order_by(*orden.mas_nuevo()).limit(faltan))
         filas.extend((nivel, row) for row in leidas)
         if len(filas) > limit:
             break
@@ -175,11 +192,6 @@ async def pagina(
         nivel, ultima = filas[limit - 1]
         siguiente = entrada.cursor(str(nivel), ultima.creado_en.isoformat(), str(ultima.id))
     return [row for _, row in filas[:limit]], siguiente
-
-
-def _antes_de(creado: datetime, ident: uuid.UUID) -> ColumnElement[bool]:
-    """After (creado, ident) in newest-first order: a row comparison the btree indexes serve."""
-    return tuple_(Expediente.creado_en, Expediente.id) < tuple_(creado, ident)
 
 
 def _cursor(row: Row[Any]) -> str:
