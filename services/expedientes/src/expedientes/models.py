@@ -64,6 +64,7 @@ class Expediente(Base):
         # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
         # filtered pages newest first.
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
+        Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
         Index(
             "ix_expedientes_con_documentos",
             text("(busqueda || texto_documentos)"),

@@ -78,3 +78,31 @@ async def test_las_filas_de_alcance_siguen_a_la_custodia_aunque_los_eventos_lleg
     listado = await cliente.get("/api/v1/expedientes", headers=otra_mesa.headers())
     assert ident not in [e["id"] for e in listado.json()["items"]]
     assert await _encontrados(cliente, mesa, palabra) == [ident]
+
+
+async def test_lo_raro_en_la_mesa_se_encuentra_aunque_no_este_entre_sus_filas_mas_nuevas(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, monkeypatch
+) -> None:
+    from expedientes.service import busqueda
+
+    _, cliente = servicio
+    monkeypatch.setattr(busqueda, "VENTANA", 2)  # a desk's window of its two newest files
+    palabra = "zq" + uuid.uuid4().hex[:10].translate(str.maketrans("0123456789", "ghijklmnop"))
+    ids = []
+    for extracto in (f"Viejo {palabra}", f"Otro {palabra}", "Nuevo", "Más nuevo", "El último"):
+        datos = {"extracto": extracto, "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
+        r = await cliente.post("/api/v1/expedientes", json=datos, headers=mesa.headers())
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+
+    assert await _encontrados(cliente, mesa, palabra) == [ids[1], ids[0]]
+    vistos, cursor = [], None
+    while True:  # one per page: the window, then the files' own indexes, from each cursor
+        params = {"q": palabra, "limit": 1, **({"cursor": cursor} if cursor else {})}
+        r = await cliente.get("/api/v1/expedientes", params=params, headers=mesa.headers())
+        vistos += [e["id"] for e in r.json()["items"]]
+        if (cursor := r.json()["next_cursor"]) is None:
+            break
+    assert vistos == [ids[1], ids[0]]
+    r = await cliente.get("/api/v1/expedientes", params={"limit": 4}, headers=mesa.headers())
+    assert [e["id"] for e in r.json()["items"]] == ids[:0:-1]

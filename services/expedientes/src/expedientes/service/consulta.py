@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, extract
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
-from expedientes.models import Alcance, Custodia, Expediente, ExpedienteLeido, leer_expedientes
+from expedientes.models import Custodia, Expediente, ExpedienteLeido, leer_expedientes
 from expedientes.schemas import Caracter, Estado
 from expedientes.service import busqueda
 from sigexp_common import alcance, audit
@@ -59,11 +58,10 @@ async def buscar_expedientes(
 ) -> tuple[list[ExpedienteLeido], str | None]:
     """Within the user's scope: best matches first when `q` is given, else newest first
     (`service/busqueda.py`), paged by an opaque cursor."""
-    query, orden, anio = _en_alcance(leer_expedientes(), por)
     pedida = busqueda.Busqueda.de(filtros.q) if filtros.q else None
     conexion = await db.connection()
     rows, siguiente = await busqueda.pagina(
-        conexion, _filtrar(query, filtros, anio), pedida, filtros.limit, filtros.cursor, orden
+        conexion, _lectura(filtros, por), pedida, filtros.limit, filtros.cursor
     )
     expedientes = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
@@ -76,32 +74,28 @@ async def buscar_expedientes(
     return expedientes, siguiente
 
 
-def _en_alcance(
-    query: Select[Any], por: Usuario
-) -> tuple[Select[Any], busqueda.Orden, InstrumentedAttribute[int]]:
-    """`query` within `por`'s scope, the order to read it newest first and the year to filter
-    by. A desk's clerk reads the desk's own scope rows (`Alcance`: the desks of
-    `Expediente.mesas`, the rule of `alcance.filtro`) newest first from their primary key (one
-    year of them from `ix_alcances_mesa_anio`), checking words and filters per file; whoever
-    sees every organismo, or has no desk, reads the files themselves."""
+# Built once (building it cost more than a page's SQL): filters and scope go on top.
+_TODOS = leer_expedientes()
+
+
+def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:
+    """The files within `por`'s scope (`alcance.filtro`) that pass `filtros`; a desk's clerk's
+    page is first read through the desk's own newest scope rows (`busqueda.Lectura`)."""
+    alcance_de = alcance.filtro(por, Expediente.mesas)
+    base = _filtrar(_TODOS, filtros)
     if por.ve_todo or por.mesa_id is None:
-        todos = query.where(alcance.filtro(por, Expediente.mesas))
-        return todos, busqueda.DEL_EXPEDIENTE, Expediente.anio
-    propios = query.join(
-        Alcance.__table__,
-        and_(Alcance.expediente_id == Expediente.id, Alcance.mesa_id == por.mesa_id),
-    )
-    return propios, busqueda.Orden(Alcance.creado_en, Alcance.expediente_id), Alcance.anio
+        return busqueda.Lectura(base, alcance_de)
+    return busqueda.Lectura(base, alcance_de, por.mesa_id, filtros.anio)
 
 
-def _filtrar(query: Select[Any], f: Filtros, anio: InstrumentedAttribute[int]) -> Select[Any]:
+def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:
     if f.estado is not None:
         query = query.where(_estado_es(f.estado))
     exact = {
         Expediente.caracter: f.caracter.value if f.caracter else None,
         Expediente.tipo: f.tipo,
         Expediente.codigo: f.codigo,
-        anio: f.anio,
+        Expediente.anio: f.anio,
     }
     for column, value in exact.items():
         if value is not None:

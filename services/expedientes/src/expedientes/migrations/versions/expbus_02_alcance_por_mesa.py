@@ -15,13 +15,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # One row per (desk, expediente) of `expedientes.mesas` (itself kept from `custodias` by the
-# triggers of expbus_01), with the expediente's creation instant and year: a desk's listing and
-# search read its own files newest first from `ix_alcances_mesa_creado_en` (or one year of them
-# from `ix_alcances_mesa_anio`; a file found by another index is checked against the desk's
-# scope with one probe of the primary key) and
-# check words and filters per row, instead of intersecting the desk's GIN entries with those of
-# a common word or a year (tens of thousands of rows) and sorting. Whoever moves `mesas` moves
-# these rows, in the same transaction.
+# triggers of expbus_01), with the expediente's creation instant and year: a desk's page first
+# reads its newest files from `ix_alcances_mesa_creado_en` (or one year of them from
+# `ix_alcances_mesa_anio`) and checks words and filters per file, instead of intersecting the
+# desk's GIN entries with those of a common word or a year (tens of thousands of rows) and
+# sorting; the GIN intersection stays for what is rare in the desk. Whoever moves `mesas` moves
+# these rows, in the same transaction (the primary key serves the trigger's deletes).
 ALCANCE = (
     """
 CREATE FUNCTION expedientes_alcance_por_mesa() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -71,8 +70,6 @@ def upgrade() -> None:
         op.create_index(nombre, "alcances", columnas)
     for sentencia in ALCANCE:
         op.execute(sentencia)
-    # The desk's GIN entries are no longer read: its scope is these rows.
-    op.drop_index("ix_expedientes_mesas", table_name="expedientes")
     # The documents' tier asks the file's words and its documents' together: one GIN index of
     # that expression over the files with documents finds exactly its rows (the index of the
     # documents' words alone found every file where any one of the words was in a document).
@@ -89,7 +86,6 @@ def downgrade() -> None:
         ["texto_documentos"],
         postgresql_using="gin",
     )
-    op.create_index("ix_expedientes_mesas", "expedientes", ["mesas"], postgresql_using="gin")
     op.execute("DROP TRIGGER expedientes_alcance_por_mesa ON expedientes")
     op.execute("DROP FUNCTION expedientes_alcance_por_mesa()")
     op.drop_table("alcances")
