@@ -103,6 +103,11 @@ class Busqueda:
             condiciones.append(Expediente.letras == self.letras)
         return and_(*condiciones)
 
+    def comun_en_la_mesa(self) -> bool:
+        """Whether a desk's newest files likely hold a page of matches (`Lectura`'s window):
+        for one word, yes; every further word, or a referencia, makes a match rarer."""
+        return self.identidad() is None and len(self.palabras.split()) == 1
+
     def consulta(self) -> ColumnElement[Any]:
         """The words as a tsquery (every word, stemmed), planned for these very words."""
         texto = literal_column(_literal(self.palabras), Text)
@@ -245,7 +250,8 @@ async def pagina(
         if desde_nivel is not None and nivel == desde_nivel[0]:
             posicion = (desde_nivel[1], desde_nivel[2])
         faltan = limit + 1 - len(filas)
-        leidas = await _leer(conexion, lectura, condicion, posicion, faltan, nivel == DATOS)
+        ventana = nivel == DATOS and busqueda.comun_en_la_mesa()
+        leidas = await _leer(conexion, lectura, condicion, posicion, faltan, ventana)
         filas.extend((nivel, row) for row in leidas)
         if len(filas) > limit:
             break
