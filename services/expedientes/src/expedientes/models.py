@@ -64,8 +64,13 @@ class Expediente(Base):
         # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
         # filtered pages newest first.
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
-        Index("ix_expedientes_texto_documentos", "texto_documentos", postgresql_using="gin"),
         Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
+        Index(
+            "ix_expedientes_con_documentos",
+            text("(busqueda || texto_documentos)"),
+            postgresql_using="gin",
+            postgresql_where=text("texto_documentos IS NOT NULL"),
+        ),
         Index("ix_expedientes_numero", "numero", "anio", "letras"),
         Index("ix_expedientes_numero_gde", func.upper(text("numero_gde"))),
         Index("ix_expedientes_anio_creado_en", "anio", "creado_en", "id"),
@@ -101,7 +106,7 @@ class Expediente(Base):
     busqueda: Mapped[str] = mapped_column(TSVECTOR, Computed(BUSQUEDA), deferred=True)
     texto_documentos: Mapped[str | None] = mapped_column(TSVECTOR, deferred=True)
     # The custody copy's `mesas` (its scope), kept by the database from `custodias` (triggers of
-    # migration expbus_01) so a desk's search meets its scope in an index. Never set by code.
+    # migration expbus_01); it keeps `Alcance`'s rows (expbus_02). Never set by code.
     mesas: Mapped[list[uuid.UUID]] = mapped_column(
         ARRAY(UUID(as_uuid=True)), deferred=True, server_default=None
     )
@@ -142,6 +147,24 @@ def referencia(numero: int, letras: str, anio: int) -> str:
 
 def estado(en_transito: bool, ciclo: str) -> str:
     return RECEPCION_PENDIENTE if en_transito else ciclo
+
+
+class Alcance(Base):
+    """One desk an expediente reached (a row of its `mesas`), with when it was made and its
+    year: a desk's listing reads its own files newest first (`ix_alcances_mesa_creado_en`, or
+    one year of them from `ix_alcances_mesa_anio`). Kept by the database (migration expbus_02's
+    trigger on `expedientes.mesas`); never written by code."""
+
+    __tablename__ = "alcances"
+    __table_args__ = (
+        Index("ix_alcances_mesa_creado_en", "mesa_id", "creado_en", "expediente_id"),
+        Index("ix_alcances_mesa_anio", "mesa_id", "anio", "creado_en", "expediente_id"),
+    )
+
+    expediente_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    mesa_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    creado_en: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    anio: Mapped[int] = mapped_column(Integer)
 
 
 class TextoDocumento(VersionedCopy, Base):

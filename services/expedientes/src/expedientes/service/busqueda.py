@@ -9,8 +9,8 @@ Relevance comes in tiers, each read newest first through an index that serves th
    `123-ABC`) or its GDE number, matched exactly (`ix_expedientes_numero`,
    `ix_expedientes_numero_gde`);
 1. files whose own data hold every word: extracto, instrument, GDE number (`busqueda`);
-2. files that hold them only with their documents' words (`texto_documentos`, whose GIN index
-   finds the files where at least one of the words is in a document: every such file has one).
+2. files that hold them only with their documents' words (`ix_expedientes_con_documentos`, a
+   GIN index of the file's words and its documents' together, over the files with documents).
 A page reads the tiers in order until it is full, one statement each; the cursor says the tier
 and the (creado_en, id) it stopped at. Ranking every match by `ts_rank` instead would read and
 sort every row that holds a common word (tens of thousands at a million files) for each page;
@@ -39,7 +39,6 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    cast,
     func,
     literal_column,
     not_,
@@ -47,11 +46,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from expedientes.events import ArchivoProcesado
-from expedientes.models import Expediente, TextoDocumento
+from expedientes.models import Alcance, Expediente, TextoDocumento
 from sigexp_common import entrada, projection
 from sigexp_common.errors import PeticionInvalida
 
@@ -104,6 +103,11 @@ class Busqueda:
             condiciones.append(Expediente.letras == self.letras)
         return and_(*condiciones)
 
+    def comun_en_la_mesa(self) -> bool:
+        """Whether a desk's newest files likely hold a page of matches (`Lectura`'s window):
+        for one word, yes; every further word, or a referencia, makes a match rarer."""
+        return self.identidad() is None and len(self.palabras.split()) == 1
+
     def consulta(self) -> ColumnElement[Any]:
         """The words as a tsquery (every word, stemmed), planned for these very words."""
         texto = literal_column(_literal(self.palabras), Text)
@@ -112,10 +116,11 @@ class Busqueda:
     def niveles(self) -> list[tuple[int, ColumnElement[bool]]]:
         """The tiers, best first, each the condition of its rows only (no row in two)."""
         consulta = self.consulta()
-        alguna = cast(func.replace(cast(consulta, Text), " & ", " | "), TSQUERY)
         en_datos = Expediente.busqueda.bool_op("@@")(consulta)
+        # Served by `ix_expedientes_con_documentos` (migration expbus_02): that very expression,
+        # over the files that have documents' text only.
         con_documentos = and_(
-            Expediente.texto_documentos.bool_op("@@")(alguna),
+            Expediente.texto_documentos.is_not(None),
             Expediente.busqueda.op("||")(Expediente.texto_documentos).bool_op("@@")(consulta),
             not_(en_datos),
         )
@@ -137,36 +142,116 @@ def _literal(texto: str) -> str:
     return "E'" + texto.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+VENTANA = 1000
+"""Newest scope rows of a desk a page first reads through, checking each file (a word or a
+filter common in the desk fills a page there); when they do not hold enough matches, the page
+is read again from the files' own indexes."""
 MAS_NUEVO = (Expediente.creado_en.desc(), Expediente.id.desc())
+EN_VENTANA = "en_ventana"
+Posicion = tuple[datetime, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class Lectura:
+    """Where a page is read from: `base` (filters applied, no scope), within `alcance`; for a
+    desk's clerk (`mesa_id`, and the `anio` filter, if any) first through the desk's newest
+    scope rows (`Alcance`, `ix_alcances_mesa_creado_en` / `ix_alcances_mesa_anio`), then, if
+    they held too few matches, from the files' own indexes (the desk's GIN entries intersected
+    with a word's: a word rare in the desk)."""
+
+    base: Select[Any]
+    alcance: ColumnElement[bool]
+    mesa_id: uuid.UUID | None = None
+    anio: int | None = None
+
+    def sentencias(
+        self,
+        condicion: ColumnElement[bool] | None,
+        desde: Posicion | None,
+        faltan: int,
+        ventana: bool = True,
+    ) -> list[Select[Any]]:
+        """The statements to try in order: the first that brings `faltan` rows is the page.
+        Without `ventana` (what is rare anyway: a referencia, the documents' tier) only the
+        files' own indexes."""
+        query = self.base if condicion is None else self.base.where(condicion)
+        completa = query.where(self.alcance)
+        if desde is not None:
+            completa = completa.where(_antes_de(Expediente.creado_en, Expediente.id, desde))
+        completa = completa.order_by(*MAS_NUEVO).limit(faltan)
+        if self.mesa_id is None or not ventana:
+            return [completa]
+        filas = select(Alcance.expediente_id, Alcance.creado_en).where(
+            Alcance.mesa_id == self.mesa_id
+        )
+        if self.anio is not None:
+            filas = filas.where(Alcance.anio == self.anio)
+        if desde is not None:
+            filas = filas.where(_antes_de(Alcance.creado_en, Alcance.expediente_id, desde))
+        recientes = (
+            filas.order_by(Alcance.creado_en.desc(), Alcance.expediente_id.desc())
+            .limit(VENTANA)
+            .subquery("ventana")
+        )
+        # How many scope rows the window holds (read once, apart, up to VENTANA): fewer than
+        # VENTANA and the window was the desk's whole remaining scope, its page complete.
+        cuantas = select(func.count()).select_from(filas.limit(VENTANA).subquery("cuantas"))
+        corta = (
+            query.add_columns(cuantas.scalar_subquery().label(EN_VENTANA))
+            .join(recientes, recientes.c.expediente_id == Expediente.id)
+            .order_by(recientes.c.creado_en.desc(), recientes.c.expediente_id.desc())
+            .limit(faltan)
+        )
+        return [corta, completa]
+
+
+def _antes_de(creado_en: Any, ident: Any, desde: Posicion) -> ColumnElement[bool]:
+    """After `desde` in newest-first order: a row comparison the btrees serve."""
+    return tuple_(creado_en, ident) < tuple_(*desde)
+
+
+async def _leer(
+    conexion: AsyncConnection,
+    lectura: Lectura,
+    condicion: ColumnElement[bool] | None,
+    desde: Posicion | None,
+    faltan: int,
+    ventana: bool = True,
+) -> list[Row[Any]]:
+    filas: list[Row[Any]] = []
+    for sentencia in lectura.sentencias(condicion, desde, faltan, ventana):
+        filas = list(await conexion.execute(sentencia))
+        if len(filas) >= faltan or (filas and filas[0]._mapping.get(EN_VENTANA, 0) < VENTANA):
+            break
+    return filas
 
 
 async def pagina(
     conexion: AsyncConnection,
-    base: Select[Any],
+    lectura: Lectura,
     busqueda: Busqueda | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Row[Any]], str | None]:
-    """One page of `base` (scope and filters already applied): newest first without words,
-    else by tier and newest first within each; and the cursor of the next page."""
+    """One page of `lectura`: newest first without words, else by tier and newest first within
+    each; and the cursor of the next page."""
     if busqueda is None:
-        query = base
-        if cursor:
-            query = query.where(_antes_de(*_leer_cursor(cursor)))
-        rows = list(await conexion.execute(query.order_by(*MAS_NUEVO).limit(limit + 1)))
+        desde = _leer_cursor(cursor) if cursor else None
+        rows = await _leer(conexion, lectura, None, desde, limit + 1)
         siguiente = _cursor(rows[limit - 1]) if len(rows) > limit else None
         return rows[:limit], siguiente
 
-    desde = _leer_cursor_con_nivel(cursor) if cursor else None
+    desde_nivel = _leer_cursor_con_nivel(cursor) if cursor else None
     filas: list[tuple[int, Row[Any]]] = []
     for nivel, condicion in busqueda.niveles():
-        if desde is not None and nivel < desde[0]:
+        if desde_nivel is not None and nivel < desde_nivel[0]:
             continue
-        query = base.where(condicion)
-        if desde is not None and nivel == desde[0]:
-            query = query.where(_antes_de(desde[1], desde[2]))
+        posicion = None
+        if desde_nivel is not None and nivel == desde_nivel[0]:
+            posicion = (desde_nivel[1], desde_nivel[2])
         faltan = limit + 1 - len(filas)
-        leidas = await conexion.execute(query.order_by(*MAS_NUEVO).limit(faltan))
+        ventana = nivel == DATOS and busqueda.comun_en_la_mesa()
+        leidas = await _leer(conexion, lectura, condicion, posicion, faltan, ventana)
         filas.extend((nivel, row) for row in leidas)
         if len(filas) > limit:
             break
@@ -175,11 +260,6 @@ async def pagina(
         nivel, ultima = filas[limit - 1]
         siguiente = entrada.cursor(str(nivel), ultima.creado_en.isoformat(), str(ultima.id))
     return [row for _, row in filas[:limit]], siguiente
-
-
-def _antes_de(creado: datetime, ident: uuid.UUID) -> ColumnElement[bool]:
-    """After (creado, ident) in newest-first order: a row comparison the btree indexes serve."""
-    return tuple_(Expediente.creado_en, Expediente.id) < tuple_(creado, ident)
 
 
 def _cursor(row: Row[Any]) -> str:

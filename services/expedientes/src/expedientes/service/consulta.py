@@ -57,12 +57,12 @@ async def buscar_expedientes(
     db: AsyncSession, filtros: Filtros, por: Usuario
 ) -> tuple[list[ExpedienteLeido], str | None]:
     """Within the user's scope: best matches first when `q` is given, else newest first
-    (`service/busqueda.py`), paged by an opaque cursor. The scope is read from the row's own
-    copy of custody's desks (`Expediente.mesas`), which its indexes can meet with the others."""
-    query = _filtrar(leer_expedientes().where(alcance.filtro(por, Expediente.mesas)), filtros)
+    (`service/busqueda.py`), paged by an opaque cursor."""
     pedida = busqueda.Busqueda.de(filtros.q) if filtros.q else None
     conexion = await db.connection()
-    rows, siguiente = await busqueda.pagina(conexion, query, pedida, filtros.limit, filtros.cursor)
+    rows, siguiente = await busqueda.pagina(
+        conexion, _lectura(filtros, por), pedida, filtros.limit, filtros.cursor
+    )
     expedientes = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
         db,
@@ -72,6 +72,20 @@ async def buscar_expedientes(
         detalle={"q": filtros.q, "resultados": len(expedientes)},
     )
     return expedientes, siguiente
+
+
+# Built once (building it cost more than a page's SQL): filters and scope go on top.
+_TODOS = leer_expedientes()
+
+
+def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:
+    """The files within `por`'s scope (`alcance.filtro`) that pass `filtros`; a desk's clerk's
+    page is first read through the desk's own newest scope rows (`busqueda.Lectura`)."""
+    alcance_de = alcance.filtro(por, Expediente.mesas)
+    base = _filtrar(_TODOS, filtros)
+    if por.ve_todo or por.mesa_id is None:
+        return busqueda.Lectura(base, alcance_de)
+    return busqueda.Lectura(base, alcance_de, por.mesa_id, filtros.anio)
 
 
 def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:

@@ -4,6 +4,7 @@ more (a summary; details stay within scope). A RESERVADO one never appears, for 
 
 from __future__ import annotations
 
+from sqlalchemy import true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.models import Expediente, ExpedienteLeido, leer_expedientes
@@ -26,7 +27,8 @@ async def consultar(
             "Escriba qué buscar.", [CampoInvalido("q", "Escriba una referencia o palabras.")]
         )
     conexion = await db.connection()
-    rows, siguiente = await busqueda.pagina(conexion, _PUBLICOS, pedida, limit, cursor)
+    lectura = busqueda.Lectura(_PUBLICOS, true())
+    rows, siguiente = await busqueda.pagina(conexion, lectura, pedida, limit, cursor)
     encontrados = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
         db,

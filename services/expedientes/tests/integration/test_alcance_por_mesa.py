@@ -1,0 +1,108 @@
+"""A desk's listing and search read its own scope rows (`alcances`, migration expbus_02), kept by
+the database from the custody copy's desks: they must follow every custody change, whatever
+order pases' events arrive in, and a desk the custody no longer names loses the file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+CUSTODIA = "sigexp.custodia.actualizada.v1"
+
+
+def _custodia(ident: str, mesa_id: uuid.UUID, mesas: list[uuid.UUID]) -> dict[str, object]:
+    return {
+        "expediente_id": ident,
+        "mesa_id": str(mesa_id),
+        "permiso": "ESCRITURA",
+        "en_transito": False,
+        "mesa_origen_id": None,
+        "mesas": [str(m) for m in mesas],
+        "desde": datetime.now(UTC).isoformat(),
+    }
+
+
+async def _filas_de_alcance(app: FastAPI, ident: str) -> dict[uuid.UUID, tuple[object, object]]:
+    """The scope rows of `ident`: each desk with the (creado_en, anio) it carries."""
+    async with app.state.engine.connect() as conn:
+        filas = await conn.execute(
+            text("SELECT mesa_id, creado_en, anio FROM alcances WHERE expediente_id = :i"),
+            {"i": ident},
+        )
+        return {f.mesa_id: (f.creado_en, f.anio) for f in filas}
+
+
+async def _encontrados(cliente: httpx.AsyncClient, mesa, palabra: str) -> list[str]:
+    r = await cliente.get("/api/v1/expedientes", params={"q": palabra}, headers=mesa.headers())
+    assert r.status_code == 200, r.text
+    return [e["id"] for e in r.json()["items"]]
+
+
+async def test_las_filas_de_alcance_siguen_a_la_custodia_aunque_los_eventos_lleguen_desordenados(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, otra_mesa, eventos
+) -> None:
+    app, cliente = servicio
+    palabra = "zq" + uuid.uuid4().hex[:10].translate(str.maketrans("0123456789", "ghijklmnop"))
+    datos = {"extracto": f"Traslado {palabra}", "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
+    r = await cliente.post("/api/v1/expedientes", json=datos, headers=mesa.headers())
+    assert r.status_code == 201, r.text
+    alta = r.json()
+    ident, a, b = alta["id"], mesa.id, otra_mesa.id
+    inicio = await _filas_de_alcance(app, ident)
+    assert set(inicio) == {a}  # the alta's own desk, at once
+    assert await _encontrados(cliente, mesa, palabra) == [ident]
+    assert await _encontrados(cliente, otra_mesa, palabra) == []
+
+    # Received at b (version 3) arrives before its older versions, which change nothing.
+    v3 = await eventos.publicar(CUSTODIA, _custodia(ident, b, [a, b]), ident, 3)
+    await eventos.consumidos(v3)
+    v1 = await eventos.publicar(CUSTODIA, _custodia(ident, a, [a]), ident, 1)
+    v2 = await eventos.publicar(CUSTODIA, _custodia(ident, a, [a]), ident, 2)
+    await eventos.repetir(v3)
+    await eventos.consumidos(v1, v2)
+    alcanzado = await _filas_de_alcance(app, ident)
+    assert set(alcanzado) == {a, b}
+    assert alcanzado[b] == inicio[a]  # the file's own creation instant and year
+    assert await _encontrados(cliente, otra_mesa, palabra) == [ident]
+    assert await _encontrados(cliente, mesa, palabra) == [ident]
+
+    # A newer custody that no longer names b (a reverted pase) takes the file from b's scope.
+    v4 = await eventos.publicar(CUSTODIA, _custodia(ident, a, [a]), ident, 4)
+    await eventos.consumidos(v4)
+    assert set(await _filas_de_alcance(app, ident)) == {a}
+    assert await _encontrados(cliente, otra_mesa, palabra) == []
+    listado = await cliente.get("/api/v1/expedientes", headers=otra_mesa.headers())
+    assert ident not in [e["id"] for e in listado.json()["items"]]
+    assert await _encontrados(cliente, mesa, palabra) == [ident]
+
+
+async def test_lo_raro_en_la_mesa_se_encuentra_aunque_no_este_entre_sus_filas_mas_nuevas(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, monkeypatch
+) -> None:
+    from expedientes.service import busqueda
+
+    _, cliente = servicio
+    monkeypatch.setattr(busqueda, "VENTANA", 2)  # a desk's window of its two newest files
+    palabra = "zq" + uuid.uuid4().hex[:10].translate(str.maketrans("0123456789", "ghijklmnop"))
+    ids = []
+    for extracto in (f"Viejo {palabra}", f"Otro {palabra}", "Nuevo", "Más nuevo", "El último"):
+        datos = {"extracto": extracto, "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
+        r = await cliente.post("/api/v1/expedientes", json=datos, headers=mesa.headers())
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+
+    assert await _encontrados(cliente, mesa, palabra) == [ids[1], ids[0]]
+    vistos, cursor = [], None
+    while True:  # one per page: the window, then the files' own indexes, from each cursor
+        params = {"q": palabra, "limit": 1, **({"cursor": cursor} if cursor else {})}
+        r = await cliente.get("/api/v1/expedientes", params=params, headers=mesa.headers())
+        vistos += [e["id"] for e in r.json()["items"]]
+        if (cursor := r.json()["next_cursor"]) is None:
+            break
+    assert vistos == [ids[1], ids[0]]
+    r = await cliente.get("/api/v1/expedientes", params={"limit": 4}, headers=mesa.headers())
+    assert [e["id"] for e in r.json()["items"]] == ids[:0:-1]
