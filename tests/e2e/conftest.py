@@ -201,8 +201,9 @@ def sistema(
 @contextmanager
 def running(sistema: Sistema) -> Iterator[Sistema]:
     """Start every process of `sistema` (auth last, after its demo data; the digitisation
-    workers once their service serves), wait until each takes
-    writes and the catalogue reached expedientes; stop them all when the block ends."""
+    workers, as `make up` does, once their service serves), wait until each takes writes and
+    the catalogue reached expedientes; stop them all when the block ends. A worker is not
+    waited for: its jobs wait in the queue its service's API declares."""
     ports, env = sistema.ports, sistema.env
     try:
         first = [service for service in ports if service != "auth"]
@@ -211,7 +212,7 @@ def running(sistema: Sistema) -> Iterator[Sistema]:
         _command(env, "auth", "demo")  # meanwhile: auth's schema, demo users and catalogue
         for service in first:
             sistema.wait_serving(service)
-        for service in WITH_WORKER:  # after its API declared the workers' queue
+        for service in WITH_WORKER:
             sistema.launch_worker(service)
         sistema.start("auth")
         sistema.wait_writable()

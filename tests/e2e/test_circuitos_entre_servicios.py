@@ -90,7 +90,8 @@ def _escaneo(renglones: list[str]) -> bytes:
 
 
 def _subir(carga: Usuario, expediente_id: str, png: bytes, nombre: str) -> dict[str, Any]:
-    """Upload as soon as archivos has heard of the expediente (it learns scope from the bus)."""
+    """Upload as soon as archivos has heard of the expediente (it learns scope from the bus;
+    before, it answers 409 "ask again" for a recent id)."""
 
     def subida() -> httpx.Response | None:
         r = carga.post(
@@ -98,7 +99,7 @@ def _subir(carga: Usuario, expediente_id: str, png: bytes, nombre: str) -> dict[
             files={"archivo": (nombre, png, "image/png")},
             data={"descripcion": "Escaneo de la nota de presentación"},
         )
-        return None if r.status_code == 404 else r
+        return None if r.status_code in (404, 409) else r
 
     r = _hasta(subida, PLAZO_BUS, "archivos conoce el expediente")
     assert r.status_code == 201, r.text
