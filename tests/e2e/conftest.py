@@ -37,6 +37,7 @@ from sigexp_testing.infra import (
 
 ROOT = Path(__file__).resolve().parents[2]
 WITH_DATABASE = tuple(s.name for s in workspace.with_database())
+WITH_WORKER = tuple(s.name for s in workspace.services() if s.has_worker)
 ADMIN = ("admin", "Admin-Prueba-E2E-2026")
 CONSUMERS_STARTED = re.compile(r"^sigexp_consumers_started 1\.0$", re.MULTILINE)
 
@@ -66,6 +67,18 @@ class Sistema:
         with (self.logs / f"{service}.log").open("ab") as output:
             self.processes[service] = subprocess.Popen(
                 [sys.executable, "-m", service, "serve", "--port", str(self.ports[service])],
+                env=self.env,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    def launch_worker(self, service: str) -> None:
+        """`python -m <service> worker`, one process as `make up` runs (its digitisation)."""
+        nombre = f"{service}-worker"
+        with (self.logs / f"{nombre}.log").open("ab") as output:
+            self.processes[nombre] = subprocess.Popen(
+                [sys.executable, "-m", service, "worker"],
                 env=self.env,
                 cwd=ROOT,
                 stdout=output,
@@ -187,8 +200,10 @@ def sistema(
 
 @contextmanager
 def running(sistema: Sistema) -> Iterator[Sistema]:
-    """Start every process of `sistema` (auth last, after its demo data), wait until each takes
-    writes and the catalogue reached expedientes; stop them all when the block ends."""
+    """Start every process of `sistema` (auth last, after its demo data; the digitisation
+    workers, as `make up` does, once their service serves), wait until each takes writes and
+    the catalogue reached expedientes; stop them all when the block ends. A worker is not
+    waited for: its jobs wait in the queue its service's API declares."""
     ports, env = sistema.ports, sistema.env
     try:
         first = [service for service in ports if service != "auth"]
@@ -197,6 +212,8 @@ def running(sistema: Sistema) -> Iterator[Sistema]:
         _command(env, "auth", "demo")  # meanwhile: auth's schema, demo users and catalogue
         for service in first:
             sistema.wait_serving(service)
+        for service in WITH_WORKER:
+            sistema.launch_worker(service)
         sistema.start("auth")
         sistema.wait_writable()
         _wait_catalogue(env["EXPEDIENTES_DATABASE_URL"])
