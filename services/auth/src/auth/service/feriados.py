@@ -7,8 +7,6 @@ Plazos elsewhere count business days skipping these dates; each change travels a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth.events import FeriadoActualizado
 from auth.models import Feriado
 from auth.schemas import FeriadosImportadosOut
-from auth.service.importacion import Formato, _booleano, _error_archivo, _Errores, _texto
+from auth.service.importacion import (
+    Formato,
+    _booleano,
+    _error_archivo,
+    _Errores,
+    _texto,
+    registros_csv,
+)
 from auth.service.lectura_segura import ArchivoHostil, Plazo, documento_yaml
 from sigexp_common import audit, outbox
 from sigexp_common.db import advisory_xact_lock
@@ -82,43 +87,9 @@ def _fila(n: int, valores: dict[str, Any], errores: _Errores) -> FilaFeriado | N
 
 
 def _leer_csv(texto: str, errores: _Errores, plazo: Plazo) -> list[FilaFeriado]:
-    primera = texto.split("\n", 1)[0]
-    lector = csv.reader(
-        io.StringIO(texto), delimiter=";" if primera.count(";") > primera.count(",") else ","
-    )
-    try:
-        encabezado = [c.strip().lower() for c in next(lector)]
-    except StopIteration:
-        raise _error_archivo("El archivo está vacío.") from None
-    for columna in encabezado:
-        if columna not in COLUMNAS:
-            errores.agregar(
-                1, columna or "(sin nombre)", "Columna desconocida: fecha, nombre, activo."
-            )
-    for columna in ("fecha", "nombre"):
-        if columna not in encabezado:
-            errores.agregar(1, columna, "Falta esta columna obligatoria.")
-    if len(set(encabezado)) != len(encabezado):
-        errores.agregar(1, "encabezado", "Hay columnas repetidas.")
-    errores.lanzar_si_hay()
-    filas: list[FilaFeriado] = []
-    try:
-        for n, registro in enumerate(lector, start=2):
-            plazo.vigilar()
-            if not any(c.strip() for c in registro):
-                continue
-            if len(registro) != len(encabezado):
-                errores.agregar(
-                    n,
-                    "columnas",
-                    f"Tiene {len(registro)} valores y el encabezado {len(encabezado)} columnas.",
-                )
-                continue
-            if fila := _fila(n, dict(zip(encabezado, registro, strict=True)), errores):
-                filas.append(fila)
-    except csv.Error as exc:
-        raise _error_archivo(f"El CSV está mal formado: {exc}.") from exc
-    return filas
+    desconocida = "Columna desconocida: fecha, nombre, activo."
+    registros = registros_csv(texto, COLUMNAS, ("fecha", "nombre"), desconocida, errores, plazo)
+    return [fila for n, valores in registros if (fila := _fila(n, valores, errores))]
 
 
 def _leer_yaml(texto: str, errores: _Errores, plazo: Plazo) -> list[FilaFeriado]:

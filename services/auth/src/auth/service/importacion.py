@@ -10,7 +10,7 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeVar
@@ -199,7 +199,18 @@ def _fila(entidad: str, n: int, valores: dict[str, Any], errores: _Errores) -> F
     )
 
 
-def _leer_csv(texto: str, errores: _Errores, plazo: Plazo) -> list[Fila]:
+def registros_csv(
+    texto: str,
+    columnas: Sequence[str],
+    obligatorias: Sequence[str],
+    desconocida: str,
+    errores: _Errores,
+    plazo: Plazo,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of an imported CSV (`;` or `,`) as `(fila, {columna: valor})`, after its header
+    was checked (`desconocida` is the message for a column not in `columnas`). Blank rows are
+    skipped and a row of the wrong width is an error of its own; a header error or a malformed
+    file stops the import."""
     primera = texto.split("\n", 1)[0]
     delimitador = ";" if primera.count(";") > primera.count(",") else ","
     lector = csv.reader(io.StringIO(texto), delimiter=delimitador)
@@ -208,19 +219,14 @@ def _leer_csv(texto: str, errores: _Errores, plazo: Plazo) -> list[Fila]:
     except StopIteration:
         raise _error_archivo("El archivo está vacío.") from None
     for columna in encabezado:
-        if columna not in COLUMNAS_CSV:
-            errores.agregar(
-                1,
-                columna or "(sin nombre)",
-                f"Columna desconocida. Columnas válidas: {', '.join(COLUMNAS_CSV)}.",
-            )
-    for columna in OBLIGATORIAS_CSV:
+        if columna not in columnas:
+            errores.agregar(1, columna or "(sin nombre)", desconocida)
+    for columna in obligatorias:
         if columna not in encabezado:
             errores.agregar(1, columna, "Falta esta columna obligatoria.")
     if len(set(encabezado)) != len(encabezado):
         errores.agregar(1, "encabezado", "Hay columnas repetidas.")
     errores.lanzar_si_hay()
-    filas: list[Fila] = []
     try:
         for n, registro in enumerate(lector, start=2):
             plazo.vigilar()
@@ -233,16 +239,24 @@ def _leer_csv(texto: str, errores: _Errores, plazo: Plazo) -> list[Fila]:
                     f"Tiene {len(registro)} valores y el encabezado {len(encabezado)} columnas.",
                 )
                 continue
-            valores = dict(zip(encabezado, registro, strict=True))
-            entidad = ENTIDADES.get(valores.pop("entidad").strip().lower())
-            if entidad is None:
-                errores.agregar(n, "entidad", "Debe ser organismo, mesa, dependencia o tipo.")
-                continue
-            fila = _fila(entidad, n, valores, errores)
-            if fila is not None:
-                filas.append(fila)
+            yield n, dict(zip(encabezado, registro, strict=True))
     except csv.Error as exc:
         raise _error_archivo(f"El CSV está mal formado: {exc}.") from exc
+
+
+def _leer_csv(texto: str, errores: _Errores, plazo: Plazo) -> list[Fila]:
+    desconocida = f"Columna desconocida. Columnas válidas: {', '.join(COLUMNAS_CSV)}."
+    filas: list[Fila] = []
+    for n, valores in registros_csv(
+        texto, COLUMNAS_CSV, OBLIGATORIAS_CSV, desconocida, errores, plazo
+    ):
+        entidad = ENTIDADES.get(valores.pop("entidad").strip().lower())
+        if entidad is None:
+            errores.agregar(n, "entidad", "Debe ser organismo, mesa, dependencia o tipo.")
+            continue
+        fila = _fila(entidad, n, valores, errores)
+        if fila is not None:
+            filas.append(fila)
     return filas
 
 
