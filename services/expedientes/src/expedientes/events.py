@@ -14,6 +14,7 @@ from expedientes.events_acciones import (
     AnotacionEliminada,
     ExpedienteActualizado,
     ExpedienteAnulado,
+    datos_de,
 )
 from expedientes.models import Expediente
 from sigexp_common.envelope import Event
@@ -56,20 +57,7 @@ class ExpedienteIniciado(Actor):
     def from_expediente(cls, exp: Expediente, por: Usuario) -> ExpedienteIniciado:
         return cls(
             **Actor.de(por),
-            expediente_id=exp.id,
-            codigo=exp.codigo,
-            numero=exp.numero,
-            letras=exp.letras or None,
-            anio=exp.anio,
-            referencia=exp.referencia,
-            extracto=exp.extracto,
-            numero_instrumento=exp.numero_instrumento,
-            numero_gde=exp.numero_gde,
-            tipo=exp.tipo,
-            caracter=exp.caracter,
-            estado=exp.ciclo,
-            tomos=exp.tomos,
-            fojas=exp.fojas,
+            **datos_de(exp),
             organismo_id=exp.organismo_id,
             mesa_id=exp.mesa_inicio_id,
             permiso=exp.custodia.permiso,

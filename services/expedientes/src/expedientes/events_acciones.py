@@ -6,13 +6,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from expedientes.models import Expediente
 from sigexp_common.envelope import Event, utcnow
 from sigexp_common.security import Usuario
+
+
+def datos_de(exp: Expediente) -> dict[str, Any]:
+    """The expediente's own data as every event about it carries it (the lifecycle as
+    `estado`)."""
+    return {
+        "expediente_id": exp.id,
+        "codigo": exp.codigo,
+        "numero": exp.numero,
+        "letras": exp.letras or None,
+        "anio": exp.anio,
+        "referencia": exp.referencia,
+        "extracto": exp.extracto,
+        "numero_instrumento": exp.numero_instrumento,
+        "numero_gde": exp.numero_gde,
+        "tipo": exp.tipo,
+        "caracter": exp.caracter,
+        "estado": exp.ciclo,
+        "tomos": exp.tomos,
+        "fojas": exp.fojas,
+    }
 
 
 class Actor(Event):
@@ -74,20 +95,7 @@ class ExpedienteActualizado(Actor):
     ) -> ExpedienteActualizado:
         return cls(
             **Actor.de(por),
-            expediente_id=exp.id,
-            codigo=exp.codigo,
-            numero=exp.numero,
-            letras=exp.letras or None,
-            anio=exp.anio,
-            referencia=exp.referencia,
-            extracto=exp.extracto,
-            numero_instrumento=exp.numero_instrumento,
-            numero_gde=exp.numero_gde,
-            tipo=exp.tipo,
-            caracter=exp.caracter,
-            estado=exp.ciclo,
-            tomos=exp.tomos,
-            fojas=exp.fojas,
+            **datos_de(exp),
             cambios=cambios,
             version=exp.version,
         )
