@@ -80,7 +80,6 @@ class Oyente:
     def __init__(self, dsns: dict[str, str]) -> None:
         self.dsns = dsns
         self.marcas: dict[str, dict[str, float]] = {c: {} for _, _, c in TRIGGERS.values()}
-        self.commits: dict[str, float] = {}  # the envío's commit, wall clock (time.time)
         self.listo = threading.Event()
         self._fin: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,18 +111,11 @@ class Oyente:
                 """
             )
             marcas = self.marcas[canal]
-            reloj = self.commits if canal == "bench_enviado" else {}
 
             def anotar(
-                _c: Any,
-                _pid: int,
-                _canal: str,
-                carga: str,
-                m: dict[str, float] = marcas,
-                r: dict[str, float] = reloj,
+                _c: Any, _pid: int, _canal: str, carga: str, m: dict[str, float] = marcas
             ) -> None:
                 m.setdefault(carga, time.perf_counter())
-                r.setdefault(carga, time.time())
 
             await conn.add_listener(canal, anotar)
             conexiones.append(conn)
@@ -257,17 +249,15 @@ async def propagacion(
     }
 
 
-async def etapas(dsns: dict[str, str], ids: list[str], commits: dict[str, float]) -> dict[str, Any]:
-    """Where the propagation time goes, on this machine's wall clock: the envío's transaction
-    start to its commit (the listener's stamp: waiting for the desk's remito series, the pool),
-    the commit to the relay's mark after the confirms (pases' outbox `published_at`), then to
-    the start of expedientes' consumer transaction (its inbox row) for the same event. The
-    outbox row's `created_at` is its transaction's start, not its commit."""
+async def etapas(dsns: dict[str, str], ids: list[str]) -> dict[str, Any]:
+    """Where the propagation time goes, from the database clock (one PostgreSQL server): the
+    envío's transaction start to the relay's confirmed publication (pases' outbox), then to the
+    start of expedientes' consumer transaction (its inbox row) for the same event."""
     pases = await asyncpg.connect(dsns["pases"])
     expedientes = await asyncpg.connect(dsns["expedientes"])
     try:
         salidas = await pases.fetch(
-            "SELECT id, subject, created_at, published_at FROM outbox"
+            "SELECT id, created_at, published_at FROM outbox"
             " WHERE type = 'sigexp.custodia.actualizada.v1' AND subject = ANY($1::text[])"
             " AND published_at IS NOT NULL AND (envelope->>'sequence')::int >= 2",  # not the alta's
             ids,
@@ -282,26 +272,13 @@ async def etapas(dsns: dict[str, str], ids: list[str], commits: dict[str, float]
     finally:
         await pases.close()
         await expedientes.close()
-    en_transaccion = [
-        commits[r["subject"]] - r["created_at"].timestamp()
-        for r in salidas
-        if r["subject"] in commits
-    ]
-    relay = [
-        r["published_at"].timestamp() - commits[r["subject"]]
-        for r in salidas
-        if r["subject"] in commits
-    ]
+    relay = [(r["published_at"] - r["created_at"]).total_seconds() for r in salidas]
     bus = [
         (llegadas[r["id"]] - r["published_at"]).total_seconds()
         for r in salidas
         if r["id"] in llegadas
     ]
-    return {
-        "transaccion_del_envio": resumen_ms(en_transaccion),
-        "commit_a_publicado": resumen_ms(relay),
-        "publicado_a_consumidor": resumen_ms(bus),
-    }
+    return {"envio_a_publicado": resumen_ms(relay), "publicado_a_consumidor": resumen_ms(bus)}
 
 
 async def rabbitmq_crudo(amqp: str, por_segundo: float, segundos: float) -> dict[str, Any]:
@@ -399,7 +376,7 @@ async def medir(
                 sis.url("pases"), token, destino, carga, args.por_segundo, oyente
             )
         }
-    resultado["etapas"] = await etapas(dsns, carga, oyente.commits)
+    resultado["etapas"] = await etapas(dsns, carga)
     resultado["rabbitmq_crudo"] = await rabbitmq_crudo(
         infra.amqp_vhost("bench"), args.por_segundo, min(args.segundos, 20)
     )

@@ -31,7 +31,7 @@ from sigexp_common.http import (
 )
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
-from sigexp_common.relay_thread import RelayThread
+from sigexp_common.relay import OutboxRelay
 from sigexp_common.revocation import (
     RevocationSource,
     http_source,
@@ -149,10 +149,9 @@ def _lifespan(
         app.state.broker = Broker(settings.amqp_url, settings.exchange, settings.prefetch)
         app.state.messaging_ready = asyncio.Event()  # connected and consumers declared
         tasks = [asyncio.create_task(_start_messaging(app, spec), name="messaging")]
-        relay = None
-        if settings.run_relay:  # away from the requests' event loop (see `relay_thread`)
-            relay = RelayThread(settings, spec.sessions)
-            relay.start()
+        if settings.run_relay:
+            relay = OutboxRelay.from_settings(settings, app.state.sessions, app.state.broker)
+            tasks.append(asyncio.create_task(relay.run(), name="relay"))
         for hook in spec.on_startup:
             await hook(app)
         # After the hooks (auth's own source needs its session factory), before serving.
@@ -168,8 +167,6 @@ def _lifespan(
                 await hook(app)
             for task in tasks:
                 task.cancel()
-            if relay is not None:
-                await relay.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.audit_batcher.close()
             await app.state.broker.close()

@@ -38,8 +38,7 @@ from sigexp_common.delivery import revive
 from sigexp_common.http import MULTIPROC_DIR
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
-from sigexp_common.relay import OUTBOX
-from sigexp_common.relay_thread import run_relay
+from sigexp_common.relay import OUTBOX, OutboxRelay
 
 log = logging.getLogger("sigexp.cli")
 
@@ -55,7 +54,16 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 
 async def _relay(spec: ServiceSpec) -> None:
-    await run_relay(spec.settings, spec.sessions)
+    settings = spec.settings
+    engine = make_engine(settings.database_url, pool_size=2)
+    broker = Broker(settings.amqp_url, settings.exchange)
+    await broker.connect_forever()
+    relay = OutboxRelay.from_settings(settings, spec.sessions(engine), broker)
+    try:
+        await relay.run()
+    finally:
+        await broker.close()
+        await engine.dispose()
 
 
 async def _declare_queue(spec: ServiceSpec) -> None:

@@ -46,9 +46,6 @@ DEAD = Gauge(
     multiprocess_mode=LAST_SET,
 )
 
-# The relay's own pool: a pass holds one connection at a time (claim, then mark), the hourly
-# purge one more. Never the requests' pool, where it would wait behind them.
-RELAY_CONNECTIONS = 2
 GAUGES_SECONDS = 1.0  # how stale the outbox gauges may be while the relay is busy
 
 OUTBOX = DeliveryTable(

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pases import catalogo, plazos
 from pases.catalogo import Destino
 from pases.copias import ExpedienteCopia
 from pases.events import CustodiaActualizada, PaseEnviado, RemitoEmitido
-from pases.models import NO_SE_ENVIAN, PENDIENTE, Pase, Remito, Tenencia
+from pases.models import NO_SE_ENVIAN, PENDIENTE, Pase, Remito, SerieRemito, Tenencia
 from pases.schemas import EnvioIn
 from sigexp_common import alcance, audit, outbox
 from sigexp_common.envelope import Event, utcnow
@@ -84,7 +85,7 @@ async def enviar_pases(db: AsyncSession, datos: EnvioIn, por: Usuario) -> tuple[
     vence_en = None
     if datos.plazo_dias_habiles is not None:
         vence_en = await plazos.vencimiento(db, en, datos.plazo_dias_habiles)
-    remito = _remito(destino, len(datos.expediente_ids), por, en)
+    remito = await _emitir_remito(db, destino, len(datos.expediente_ids), por, en)
     pases: list[Pase] = []
     for expediente_id in datos.expediente_ids:
         tenencia = tenencias[expediente_id][0]
@@ -102,9 +103,6 @@ async def enviar_pases(db: AsyncSession, datos: EnvioIn, por: Usuario) -> tuple[
             detalle={"remito_id": str(remito.id), "mesa_destino_id": str(pase.mesa_destino_id)},
         )
         pases.append(pase)
-    # Numbered last, once everything else is ready: the desk's series row stays locked from
-    # here to the commit, and every envío of the desk waits for it.
-    await _emitir(db, remito)
     outbox.add(db, RemitoEmitido.de(remito, pases, por))
     await db.flush()
     return pases, remito
@@ -177,42 +175,26 @@ def _rechazar(db: AsyncSession, por: Usuario, rechazados: list[Rechazado]) -> En
     )
 
 
-async def _emitir(db: AsyncSession, remito: Remito) -> None:
-    """Store `remito` with its desk's next number of the year, in one statement: the series
-    row stays locked until the envío commits, so concurrent envíos of one desk take
-    consecutive numbers, and a rolled back one gives its number back (no gaps)."""
-    with db.no_autoflush:  # its pases, which refer to it, are written after it
-        remito.numero = (await db.execute(EMITIR, _columnas(remito))).scalar_one()
-
-
-EMITIR = text(
-    """
-    WITH serie AS (
-        INSERT INTO series_remito (mesa_id, anio, ultimo) VALUES (:mesa_origen_id, :anio, 1)
-        ON CONFLICT (mesa_id, anio) DO UPDATE SET ultimo = series_remito.ultimo + 1
-        RETURNING ultimo
-    )
-    INSERT INTO remitos (id, numero, anio, mesa_origen_id, mesa_destino_id,
-                         organismo_destino_id, dependencia_id, codigo_verificacion, emitido_en,
-                         emitido_por_id, emitido_por, cantidad)
-    SELECT :id, serie.ultimo, :anio, :mesa_origen_id, :mesa_destino_id, :organismo_destino_id,
-           :dependencia_id, :codigo_verificacion, :emitido_en, :emitido_por_id, :emitido_por,
-           :cantidad
-    FROM serie
-    RETURNING numero
-    """
-)
-
-
-def _columnas(remito: Remito) -> dict[str, Any]:
-    return {c.key: getattr(remito, c.key) for c in Remito.__table__.columns if c.key != "numero"}
-
-
-def _remito(destino: Destino, cantidad: int, por: Usuario, en: datetime) -> Remito:
-    """The remito of the envío, numbered last (`_siguiente_numero`)."""
+async def _emitir_remito(
+    db: AsyncSession, destino: Destino, cantidad: int, por: Usuario, en: datetime
+) -> Remito:
+    """The remito of the envío, with its desk's next number of the year: the series row stays
+    locked until the envío commits, so concurrent envíos of one desk take consecutive numbers,
+    and a rolled back one gives its number back (no gaps)."""
     assert por.mesa_id is not None
-    return Remito(
+    numero = await db.scalar(
+        insert(SerieRemito)
+        .values(mesa_id=por.mesa_id, anio=en.year, ultimo=1)
+        .on_conflict_do_update(
+            index_elements=[SerieRemito.mesa_id, SerieRemito.anio],
+            set_={"ultimo": SerieRemito.ultimo + 1},
+        )
+        .returning(SerieRemito.ultimo)
+    )
+    assert numero is not None
+    remito = Remito(
         id=uuid7(),
+        numero=numero,
         anio=en.year,
         mesa_origen_id=por.mesa_id,
         mesa_destino_id=destino.mesa.id,
@@ -224,6 +206,9 @@ def _remito(destino: Destino, cantidad: int, por: Usuario, en: datetime) -> Remi
         emitido_por=por.usuario,
         cantidad=cantidad,
     )
+    db.add(remito)
+    await db.flush()  # before its pases, which refer to it
+    return remito
 
 
 def _pase(
