@@ -1,0 +1,1 @@
+"""SIGEXP integraciones: the ministries' public, redacted event stream."""
