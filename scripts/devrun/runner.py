@@ -12,7 +12,7 @@ from pathlib import Path
 from sigexp_testing import workspace
 from sigexp_testing.mailcatcher import start_mailcatcher
 
-from . import commands
+from . import commands, instance
 from .config import DATABASE_SERVICES, SERVICES, WORKERS, Config
 from .console import Console, is_log_record
 from .infra import (
@@ -24,6 +24,7 @@ from .infra import (
     ensure_bucket,
     wait_for_port,
 )
+from .reaper import Reaper
 from .summary import print_summary
 from .supervisor import Child, ChildSpec, StartFailed, Supervisor, wait_ready
 
@@ -37,7 +38,13 @@ class Demo:
 async def run(config: Config, console: Console, check: bool) -> int:
     """Bring everything up; with `check`, stop again once ready. Returns the exit code."""
     started = time.monotonic()
-    supervisor = Supervisor(console, config.stop_timeout)
+    try:
+        lock = instance.hold(config.data_dir)
+    except instance.AlreadyRunning as exc:
+        console.error(str(exc))
+        return 1
+    reaper = Reaper()
+    supervisor = Supervisor(console, config.stop_timeout, reaper)
     mailcatcher = None
     try:
         await _check_servers(config)
@@ -71,8 +78,10 @@ async def run(config: Config, console: Console, check: bool) -> int:
         return 1
     finally:
         await supervisor.stop_all()
+        reaper.close()
         if mailcatcher is not None:
             mailcatcher.stop()
+        instance.release(lock)
 
 
 async def _check_servers(config: Config) -> None:
