@@ -55,14 +55,10 @@ async def run(config: Config, console: Console, check: bool) -> int:
             smtp = config.smtp
             mailcatcher = start_mailcatcher(smtp.mail_dir, smtp.host, smtp.port)
         await _migrate(config, console)
-        children = [supervisor.start(_service(config, name)) for name in SERVICES if name != "auth"]
-        for name in WORKERS:
-            if workspace.service(name).has_worker:
-                children.append(supervisor.start(_worker(config, name)))
-            else:
-                console.info(f"{name} has no `worker` command yet: its workers are not started")
-        demo = await _load_demo(config, console)
-        children.append(supervisor.start(_service(config, "auth")))
+        specs = processes(config)
+        children = [supervisor.start(spec) for spec in specs if spec.name != "auth"]
+        demo = await _load_demo(config, console)  # meanwhile; auth starts after its demo data
+        children += [supervisor.start(spec) for spec in specs if spec.name == "auth"]
         await wait_ready(children, config.ready_timeout, console)
         print_summary(config, console, demo.table, demo.note, time.monotonic() - started)
         if check:
@@ -176,6 +172,15 @@ async def _load_demo(config: Config, console: Console) -> Demo:
     table = [line for line in table if not is_log_record(line)]
     console.info("demo catalogue and users loaded")
     return Demo(table=table)
+
+
+def processes(config: Config) -> list[ChildSpec]:
+    """Every long-running process of `make up`: each service's `serve` (its relay and
+    consumers inside, by its environment) and the digitisation workers of those that have them.
+    `tests/contracts` compares this set with docker-compose.yml's."""
+    specs = [_service(config, name) for name in SERVICES]
+    specs += [_worker(config, name) for name in WORKERS if workspace.service(name).has_worker]
+    return specs
 
 
 def _service(config: Config, name: str) -> ChildSpec:
