@@ -68,6 +68,11 @@ class Batched:
 Handlers = Mapping[type[Event], Handler | Batched]
 
 CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
+REDELIVERED = Counter(
+    "sigexp_events_redelivered_total",
+    "Deliveries of an event the broker had delivered before (a consumer failed or died)",
+    ["type"],
+)
 
 
 def connections_needed(handlers: Handlers, prefetch: int) -> int:
@@ -136,6 +141,8 @@ class EventConsumer:
             CONSUMED.labels("desconocido", "invalido").inc()
             await message.reject(requeue=False)
             return
+        if message.redelivered:
+            REDELIVERED.labels(envelope.type).inc()
         bound = self._bound(envelope)
         if bound is not None and bound[0].event_type in self._batches:
             await self._join_batch(message, envelope, bound[0])

@@ -55,6 +55,7 @@ MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"  # set by `cli serve` when it runs se
 
 ReadyCheck = Callable[[FastAPI], Awaitable[bool]]
 MetricProbe = Callable[[FastAPI], None]
+AsyncMetricProbe = Callable[[FastAPI], Awaitable[None]]  # e.g. a query; bounded by itself
 AddressOf = Callable[[Scope], "str | None"]
 QUIET_PATHS = ("/health/", "/metrics")  # probes and scrapes would drown the access log
 access_log = logging.getLogger("sigexp.access")
@@ -285,7 +286,9 @@ def jwks_probe(app: FastAPI) -> None:
 
 
 def operations_router(
-    checks: Mapping[str, ReadyCheck], probes: Sequence[MetricProbe] = ()
+    checks: Mapping[str, ReadyCheck],
+    probes: Sequence[MetricProbe] = (),
+    async_probes: Sequence[AsyncMetricProbe] = (),
 ) -> APIRouter:
     """`/health/live`, `/health/ready` (every check in `checks`) and `/metrics`.
 
@@ -316,6 +319,8 @@ def operations_router(
     async def metrics(request: Request) -> Response:
         for probe in probes:
             probe(request.app)
+        for async_probe in async_probes:  # each bounds its own time
+            await async_probe(request.app)
         return Response(render_metrics(), media_type=CONTENT_TYPE_LATEST)
 
     return router
