@@ -89,6 +89,7 @@ RESOURCES = {
     "migrate": _sized("100m", "128Mi", "500m", "384Mi"),
 }
 COMPONENT = {"serve": "api", "relay": "relay", "consume": "consumer", "worker": "worker"}
+WORKER_METRICS_PORT = 9104  # a worker's own /metrics (job durations): `worker_metrics_port`
 
 
 def settings_env(name: str) -> dict[str, str]:
@@ -174,6 +175,10 @@ def _container(service: Service, name: str, kind: str, api: bool = False) -> dic
             "readinessProbe": _probe("/health/ready", probed, periodSeconds=10, timeoutSeconds=3),
             "livenessProbe": _probe("/health/live", probed, periodSeconds=20, timeoutSeconds=3),
         }
+    if kind == "worker" and "worker_metrics_port" in settings_env(service.name):
+        variable = settings_env(service.name)["worker_metrics_port"]
+        container["env"].append({"name": variable, "value": str(WORKER_METRICS_PORT)})
+        container["ports"] = [{"name": "metrics", "containerPort": WORKER_METRICS_PORT}]
     container |= {
         "resources": RESOURCES[kind],
         "securityContext": _security(),
@@ -353,6 +358,13 @@ def network_manifest() -> str:
             _policy(f"{service.name}-api", _api_pods(service), ingress=_ingress(service))
         )
         objects.append(_policy(f"{service.name}-egress", name, egress=_egress(service)))
+        if service.worker_queue:
+            workers = {**name, "app.kubernetes.io/component": "worker"}
+            scrape = {
+                "from": [{"namespaceSelector": {"matchLabels": MONITORING}}],
+                "ports": _tcp(WORKER_METRICS_PORT),
+            }
+            objects.append(_policy(f"{service.name}-worker-metrics", workers, ingress=[scrape]))
     note = (
         "# Nothing reaches a pod or leaves it unless a policy below allows it. Only the gateway\n"
         "# takes traffic from outside; the other APIs take it from the gateway (auth also from\n"
