@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sigexp_common import tracing
 from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.audit_batch import AuditBatcher
 from sigexp_common.backlog import outbox_probe, queues_probe
@@ -185,6 +186,7 @@ def _lifespan(
 
 def create_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
+    tracing.configure(spec.name, settings.traces)  # each HTTP worker process has its own
     # Services are reached through the gateway: in production they publish no docs of their
     # own (the gateway serves the merged ones), and a path never redirects to another one
     # (a redirect would name the service's internal address): `/x/` is simply not `/x`.

@@ -30,7 +30,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from sigexp_common import dlq
+from sigexp_common import dlq, tracing
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, connections_needed, routing_keys
@@ -175,6 +175,7 @@ def _messaging(build_spec: BuildSpec, relay: bool, consume: bool) -> None:
     environment it inherited says."""
     spec = build_spec()
     setup_logging(spec.name, spec.settings.log_level)
+    tracing.configure(spec.name, spec.settings.traces)
 
     async def both() -> None:
         await asyncio.gather(

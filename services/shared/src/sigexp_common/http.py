@@ -20,6 +20,7 @@ from typing import Final
 from fastapi import APIRouter, FastAPI, Request, Response, params
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from opentelemetry.trace import SpanKind
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -32,7 +33,7 @@ from prometheus_client import (
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sigexp_common import context
+from sigexp_common import context, tracing
 from sigexp_common.errors import RechazoDeBorde, respuesta_inesperada
 
 REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -168,8 +169,14 @@ class RequestContext:
         rid_token = context.request_id.set(rid)
         ip_token = context.client_address.set(address)
         started = time.perf_counter()
+        server_span = tracing.span(
+            f"{scope['method']} {scope['path']}",
+            tracing.incoming(scope["headers"]),
+            SpanKind.SERVER,
+        )
         try:
-            await self.app(scope, body.receive, send_with_headers)
+            with server_span:
+                await self.app(scope, body.receive, send_with_headers)
         except Exception as exc:
             if started_response:
                 raise
