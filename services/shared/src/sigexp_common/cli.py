@@ -30,6 +30,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from sigexp_common import dlq, tracing
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, connections_needed, routing_keys
@@ -118,6 +119,31 @@ def outbox_reintentar(spec: ServiceSpec, args: list[str]) -> None:
     print(f"{revived} evento(s) del outbox vuelven a intentarse")
 
 
+def dlq_command(spec: ServiceSpec, args: list[str]) -> None:
+    """`dlq [--cola COLA]`: what waits in the dead-letter queue; `dlq reprocesar ID ... |
+    --todos`: those messages go back to the service's queue to be processed (once)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {spec.name} dlq")
+    parser.add_argument("accion", nargs="?", choices=["listar", "reprocesar"], default="listar")
+    parser.add_argument("ids", nargs="*", help="message ids (the `id` of the CloudEvent)")
+    parser.add_argument("--todos", action="store_true", help="reprocess every parked message")
+    parser.add_argument("--cola", help="a work queue of the service (archivos.digitalizacion)")
+    parser.add_argument("--limite", type=int, default=100)
+    options = parser.parse_args(args)
+    queue, dead = dlq.queue_names(spec.name, options.cola)
+    url = spec.settings.amqp_url
+    if options.accion == "listar":
+        parked, total = asyncio.run(dlq.listar(url, dead, options.limite))
+        print(f"{dead}: {total} mensaje(s) aparcado(s)")
+        for item in parked:
+            print(f"  {item.message_id}  {item.tipo}  {item.motivo or '-'} x{item.veces}")
+            print(f"      {item.cuerpo[:160]}")
+        return
+    if not options.ids and not options.todos:
+        parser.error("reprocesar: indique los ids de los mensajes o --todos")
+    moved = asyncio.run(dlq.reprocesar(url, dead, queue, None if options.todos else options.ids))
+    print(f"{moved} mensaje(s) de {dead} vuelven a {queue}")
+
+
 ExtraCommand = Callable[[ServiceSpec, list[str]], None]
 BuildSpec = Callable[[], ServiceSpec]
 
@@ -149,6 +175,7 @@ def _messaging(build_spec: BuildSpec, relay: bool, consume: bool) -> None:
     environment it inherited says."""
     spec = build_spec()
     setup_logging(spec.name, spec.settings.log_level)
+    tracing.configure(spec.name, spec.settings.traces)
 
     async def both() -> None:
         await asyncio.gather(
@@ -257,7 +284,11 @@ def main(
     extra_commands: dict[str, ExtraCommand] | None = None,
 ) -> None:
     """Dispatch `serve|migrate|relay|consume` and the service's own commands (with their args)."""
-    extra = {"outbox-reintentar": outbox_reintentar, **(extra_commands or {})}
+    extra = {
+        "outbox-reintentar": outbox_reintentar,
+        "dlq": dlq_command,
+        **(extra_commands or {}),
+    }
     parser = argparse.ArgumentParser(description="SIGEXP service runner")
     parser.add_argument("command", choices=["serve", "migrate", "relay", "consume", *extra])
     parser.add_argument("--host", default="127.0.0.1")
