@@ -35,8 +35,9 @@ DB_NOTE = (
     "# Every pod of a service with a database runs `python -m <service> migrate` as an init"
     " container\n# (idempotent, serialised by an advisory lock): no process starts against an"
     " older schema. The\n# Job runs the same migration on its own, for a first install or ahead"
-    " of a rollout.\n# Relays and consumers serve no HTTP: they exit on a fatal error and"
-    " Kubernetes restarts them.\n"
+    " of a rollout.\n# Relays and consumers serve no HTTP: they exit on a fatal error, and their"
+    " liveness probe\n# (`python -m <service> latido <process>`) restarts one whose loop"
+    " hangs.\n"
 )
 
 # Where each setting's value comes from, in the order the variables are listed. A setting the
@@ -174,6 +175,14 @@ def _container(service: Service, name: str, kind: str, api: bool = False) -> dic
             "startupProbe": _probe("/health/live", probed, periodSeconds=5, failureThreshold=30),
             "readinessProbe": _probe("/health/ready", probed, periodSeconds=10, timeoutSeconds=3),
             "livenessProbe": _probe("/health/live", probed, periodSeconds=20, timeoutSeconds=3),
+        }
+    if kind in ("relay", "consume", "worker"):  # no HTTP: the process's own heartbeat
+        container["livenessProbe"] = {
+            "exec": {"command": ["python", "-m", service.name, "latido", kind]},
+            "initialDelaySeconds": 60,
+            "periodSeconds": 30,
+            "timeoutSeconds": 20,
+            "failureThreshold": 3,
         }
     if kind == "worker" and "worker_metrics_port" in settings_env(service.name):
         variable = settings_env(service.name)["worker_metrics_port"]

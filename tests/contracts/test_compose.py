@@ -135,15 +135,22 @@ def test_cada_dependencia_espera_a_que_el_otro_este_sano(compose):
             assert not check.get("disable"), f"{name} waits for {dependency}: check disabled"
 
 
-def test_todo_contenedor_de_larga_vida_tiene_healthcheck_o_no_sirve_http(compose):
+def test_todo_contenedor_de_larga_vida_tiene_healthcheck_y_limites_de_recursos(compose):
+    """HTTP processes are probed on /health; relays, consumers and workers by their own
+    heartbeat (`python -m <service> latido <process>`); every one has CPU and memory limits."""
     for name, entry in compose["services"].items():
         if entry.get("restart") == "no":
             continue
         check = entry.get("healthcheck")
         assert check, f"{name}: no healthcheck"
-        if check.get("disable"):
-            sub = _command(entry)[0]
-            assert sub in {"relay", "consume", "worker"}, f"{name}: healthcheck disabled"
+        assert not check.get("disable"), f"{name}: healthcheck disabled"
+        limits = (entry.get("deploy") or {}).get("resources", {}).get("limits", {})
+        assert {"cpus", "memory"} <= set(limits), f"{name}: no CPU and memory limits"
+        build = entry.get("build")
+        if isinstance(build, dict) and _command(entry)[0] in {"relay", "consume", "worker"}:
+            service, process = build["args"]["SERVICE"], _command(entry)[0]
+            expected = ["CMD", "python", "-m", service, "latido", process]
+            assert check["test"] == expected, f"{name}: {check['test']}"
 
 
 def test_infraestructura_postgres_16_rabbitmq_4_y_minio_con_version_fija(compose):

@@ -25,12 +25,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
-from sigexp_common import dlq, tracing
+from sigexp_common import dlq, latido, tracing
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, connections_needed, routing_keys
@@ -155,17 +156,22 @@ def worker_app() -> FastAPI:
     return create_app(build_spec())
 
 
-def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
+def _until_terminated(work: Coroutine[Any, Any, None], heartbeat: Path | None = None) -> None:
     """Run `work` until it ends or SIGTERM/SIGINT arrive; then cancel it, so its `finally`
     blocks close the broker and the database (a relay stops between passes, not mid-write)."""
 
     async def run() -> None:
         task = asyncio.create_task(work)
+        beating = asyncio.create_task(latido.latir(heartbeat)) if heartbeat else None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            if beating is not None:
+                beating.cancel()
 
     asyncio.run(run())
 
@@ -287,6 +293,7 @@ def main(
     extra = {
         "outbox-reintentar": outbox_reintentar,
         "dlq": dlq_command,
+        "latido": lambda spec, rest: latido.comprobar(spec.name, rest),
         **(extra_commands or {}),
     }
     parser = argparse.ArgumentParser(description="SIGEXP service runner")
@@ -305,4 +312,4 @@ def main(
         extra[args.command](spec, rest)
     else:
         runner = _relay if args.command == "relay" else _consume
-        _until_terminated(runner(spec))
+        _until_terminated(runner(spec), latido.ruta(spec.name, args.command))

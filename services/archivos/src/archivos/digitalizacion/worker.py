@@ -27,6 +27,7 @@ from archivos.digitalizacion.hijo import Avance, digitalizar
 from archivos.procesamiento import ArchivoIlegible
 from archivos.settings import Settings
 from archivos.storage import make_client
+from sigexp_common import latido
 from sigexp_common.app import ServiceSpec
 from sigexp_common.broker import Broker
 from sigexp_common.db import make_engine, transaction
@@ -248,6 +249,8 @@ def worker(spec: ServiceSpec, args: list[str]) -> None:
 
     async def hasta_la_senial() -> None:
         tarea = asyncio.create_task(trabajar(spec, concurrencia))
+        latiendo = asyncio.create_task(latido.latir(latido.ruta(SERVICIO, "worker")))
+        tarea.add_done_callback(lambda _: latiendo.cancel())
         loop = asyncio.get_running_loop()
         for senial in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(senial, tarea.cancel)
