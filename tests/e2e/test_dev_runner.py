@@ -81,6 +81,26 @@ def _run_check(env: dict[str, str], timeout: float = 420) -> Run:
     return Run(process.returncode, process.stdout, time.monotonic() - begun)
 
 
+def _start_until_ready(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`make up` (not --check), returned once it printed that everything is ready."""
+    process = subprocess.Popen(
+        [sys.executable, "scripts/dev.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if READY_LINE in line:
+            break
+    assert any(READY_LINE in line for line in seen), "".join(seen)[-6000:]
+    return process
+
+
 def _demo_users(output: str) -> list[str]:
     """The demo users table of the ready summary (indented lines after "Demo users:")."""
     lines = output.splitlines()
@@ -136,21 +156,7 @@ def test_ctrl_c_stops_every_service_and_exits_0(
     first_start: Run, runner_env: dict[str, str]
 ) -> None:
     assert first_start.code == 0, first_start.output[-6000:]
-    process = subprocess.Popen(
-        [sys.executable, "scripts/dev.py"],
-        cwd=ROOT,
-        env=runner_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if READY_LINE in line:
-            break
-    assert any(READY_LINE in line for line in seen), "".join(seen)[-6000:]
+    process = _start_until_ready(runner_env)
 
     process.send_signal(signal.SIGINT)
     rest, _ = process.communicate(timeout=120)
@@ -194,21 +200,7 @@ def _listening(port: int) -> bool:
 def running_runner(first_start: Run, runner_env: dict[str, str]):
     """A `make up` left running (not --check) for the tests that need one alive."""
     assert first_start.code == 0, first_start.output[-6000:]
-    process = subprocess.Popen(
-        [sys.executable, "scripts/dev.py"],
-        cwd=ROOT,
-        env=runner_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if READY_LINE in line:
-            break
-    assert any(READY_LINE in line for line in seen), "".join(seen)[-6000:]
+    process = _start_until_ready(runner_env)
     yield process
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
