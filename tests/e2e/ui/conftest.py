@@ -1,0 +1,141 @@
+"""Browser tests of the web UI: Debian's Chromium driven by Playwright, against the whole
+system started by the e2e `sistema` fixture; axe-core injected into every screen.
+
+Each screen visited through `Navegador.pantalla` is checked by axe (no serious or critical
+violation), photographed into `test-artifacts/ui/` and timed in the browser (navigation
+timing: the load event, and the moment the screen's own data is on it); the times go to
+`test-artifacts/ui/tiempos.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[3]
+ARTEFACTOS = ROOT / "test-artifacts" / "ui"
+AXE = ROOT / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+GRAVES = {"serious", "critical"}
+TIEMPOS: dict[str, dict[str, float]] = {}
+
+
+@pytest.fixture(scope="session")
+def axe_core() -> str:
+    subprocess.run(["bash", str(ROOT / "scripts" / "axe.sh")], check=True)
+    return AXE.read_text()
+
+
+@pytest.fixture(scope="session")
+def playwright_() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_: Playwright) -> Iterator[Browser]:
+    browser = playwright_.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    yield browser
+    browser.close()
+    ARTEFACTOS.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTOS / "tiempos.json").write_text(json.dumps(TIEMPOS, indent=2, ensure_ascii=False))
+
+
+@dataclass
+class Navegador:
+    """One user's browser tab, with the checks every screen goes through."""
+
+    page: Page
+    base: str
+    axe: str
+    errores: list[str] = field(default_factory=list)
+
+    def ir(self, camino: str, lista: str = "main h1") -> None:
+        """Open `camino` and wait until `lista` (a selector) says the screen is ready."""
+        self.page.goto(self.base + camino)
+        self.page.wait_for_selector(lista, timeout=30_000)
+
+    def pantalla(self, nombre: str, camino: str | None = None, lista: str = "main h1") -> None:
+        """Check the screen shown now (or open `camino` first): times, axe, screenshot."""
+        if camino is not None:
+            self.ir(camino, lista)
+        TIEMPOS.setdefault(nombre, self.tiempos())
+        self.accesible(nombre)
+        self.captura(nombre)
+
+    def tiempos(self) -> dict[str, float]:
+        return dict(
+            self.page.evaluate(
+                """() => {
+                    const n = performance.getEntriesByType("navigation")[0];
+                    return {carga_ms: n.loadEventEnd || n.domContentLoadedEventEnd,
+                            lista_ms: performance.now(), recursos: performance.getEntriesByType("resource").length};
+                }"""
+            )
+        )
+
+    def accesible(self, nombre: str) -> None:
+        # Through the DevTools protocol: the page's CSP (no inline scripts) stays in force.
+        if not self.page.evaluate("() => typeof window.axe === 'object'"):
+            self.page.evaluate(self.axe + "\n;0")
+        resultado = self.page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']})"
+            ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+            " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))"
+        )
+        graves = [v for v in resultado if v["impact"] in GRAVES]
+        assert not graves, f"{nombre}: axe {json.dumps(graves, ensure_ascii=False, indent=1)}"
+
+    def captura(self, nombre: str) -> None:
+        ARTEFACTOS.mkdir(parents=True, exist_ok=True)
+        ancho = self.page.viewport_size["width"] if self.page.viewport_size else 0
+        self.page.screenshot(path=str(ARTEFACTOS / f"{nombre}-{ancho}px.png"), full_page=True)
+
+    def sin_errores(self) -> None:
+        """No script error, no CSP refusal, nothing raw on the page."""
+        assert not self.errores, self.errores
+        texto = self.page.inner_text("body")
+        for crudo in ('{"', '"detail"', "Traceback", "[object Object]", "undefined"):
+            assert crudo not in texto, f"{crudo!r} on the page: {texto[:500]}"
+
+
+@pytest.fixture
+def abrir_navegador(chromium: Browser, sistema, axe_core: str) -> Iterator:  # type: ignore[no-untyped-def]
+    """`abrir_navegador(ancho=1280)`: a fresh context (its own sessionStorage) per user."""
+    contextos = []
+
+    def abrir(ancho: int = 1280, alto: int = 900) -> Navegador:
+        contexto = chromium.new_context(
+            viewport={"width": ancho, "height": alto}, locale="es-AR", accept_downloads=True
+        )
+        contextos.append(contexto)
+        page = contexto.new_page()
+        page.set_default_timeout(30_000)
+        navegador = Navegador(page, sistema.gateway, axe_core)
+        page.on("pageerror", lambda e: navegador.errores.append(f"pageerror: {e}"))
+        page.on(
+            "console",
+            lambda m: navegador.errores.append(f"console: {m.text}")
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None,
+        )
+        return navegador
+
+    yield abrir
+    for contexto in contextos:
+        contexto.close()
