@@ -5,12 +5,17 @@ Each screen visited through `Navegador.pantalla` is checked by axe (no serious o
 violation), photographed into `test-artifacts/ui/` and timed in the browser (navigation
 timing: the load event, and the moment the screen's own data is on it); the times go to
 `test-artifacts/ui/tiempos.json`.
+
+`SIGEXP_UI_URL=http://127.0.0.1:8000` runs them against a system already running (`make up`)
+instead of starting one.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +24,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).parent))  # the tests' own helpers: `import apoyo`
 ARTEFACTOS = ROOT / "test-artifacts" / "ui"
 AXE = ROOT / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
@@ -41,19 +47,35 @@ def axe_core() -> str:
     return AXE.read_text()
 
 
+@dataclass
+class SistemaEnMarcha:
+    gateway: str
+
+
 @pytest.fixture(scope="session")
-def playwright_() -> Iterator[Playwright]:
+def web(request: pytest.FixtureRequest) -> object:
+    """The system under test: the e2e `sistema`, or the one at SIGEXP_UI_URL."""
+    url = os.environ.get("SIGEXP_UI_URL")
+    return SistemaEnMarcha(url.rstrip("/")) if url else request.getfixturevalue("sistema")
+
+
+@pytest.fixture(scope="module")
+def playwright_(web: object) -> Iterator[Playwright]:
+    """Per module, after the system is up: while Playwright's sync API is active its event
+    loop counts as running in this thread, and `asyncio.run` elsewhere would refuse to run."""
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_: Playwright) -> Iterator[Browser]:
     browser = playwright_.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
     yield browser
     browser.close()
     ARTEFACTOS.mkdir(parents=True, exist_ok=True)
-    (ARTEFACTOS / "tiempos.json").write_text(json.dumps(TIEMPOS, indent=2, ensure_ascii=False))
+    archivo = ARTEFACTOS / "tiempos.json"
+    anteriores = json.loads(archivo.read_text()) if archivo.exists() else {}
+    archivo.write_text(json.dumps({**anteriores, **TIEMPOS}, indent=2, ensure_ascii=False))
 
 
 @dataclass
@@ -68,7 +90,7 @@ class Navegador:
     def ir(self, camino: str, lista: str = "main h1") -> None:
         """Open `camino` and wait until `lista` (a selector) says the screen is ready."""
         self.page.goto(self.base + camino)
-        self.page.wait_for_selector(lista, timeout=30_000)
+        self.page.wait_for_selector(lista, state="attached", timeout=30_000)
 
     def pantalla(self, nombre: str, camino: str | None = None, lista: str = "main h1") -> None:
         """Check the screen shown now (or open `camino` first): times, axe, screenshot."""
@@ -115,7 +137,7 @@ class Navegador:
 
 
 @pytest.fixture
-def abrir_navegador(chromium: Browser, sistema, axe_core: str) -> Iterator:  # type: ignore[no-untyped-def]
+def abrir_navegador(web, chromium: Browser, axe_core: str) -> Iterator:  # type: ignore[no-untyped-def]
     """`abrir_navegador(ancho=1280)`: a fresh context (its own sessionStorage) per user."""
     contextos = []
 
@@ -126,7 +148,7 @@ def abrir_navegador(chromium: Browser, sistema, axe_core: str) -> Iterator:  # t
         contextos.append(contexto)
         page = contexto.new_page()
         page.set_default_timeout(30_000)
-        navegador = Navegador(page, sistema.gateway, axe_core)
+        navegador = Navegador(page, web.gateway, axe_core)
         page.on("pageerror", lambda e: navegador.errores.append(f"pageerror: {e}"))
         page.on(
             "console",
