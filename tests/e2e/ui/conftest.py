@@ -96,20 +96,34 @@ class Navegador:
         """Check the screen shown now (or open `camino` first): times, axe, screenshot."""
         if camino is not None:
             self.ir(camino, lista)
-        TIEMPOS.setdefault(nombre, self.tiempos())
         self.accesible(nombre)
         self.captura(nombre)
 
-    def tiempos(self) -> dict[str, float]:
-        return dict(
+    def primera_carga(self, nombre: str, camino: str) -> dict[str, float]:
+        """Open `camino` in this (cold) tab and read, from the browser's clock, when the load
+        event ended and when the screen's script marked its data shown (`sigexp-lista`)."""
+        self.page.goto(self.base + camino)
+        self.page.wait_for_selector("html[data-listo]", state="attached", timeout=30_000)
+        self.page.wait_for_load_state("load")
+        tiempos = dict(
             self.page.evaluate(
                 """() => {
                     const n = performance.getEntriesByType("navigation")[0];
-                    return {carga_ms: n.loadEventEnd || n.domContentLoadedEventEnd,
-                            lista_ms: performance.now(), recursos: performance.getEntriesByType("resource").length};
+                    const m = performance.getEntriesByName("sigexp-lista")[0];
+                    return {carga_ms: Math.round(n.loadEventEnd), lista_ms: Math.round(m.startTime),
+                            pedidos: performance.getEntriesByType("resource").length};
                 }"""
             )
         )
+        TIEMPOS[nombre] = tiempos
+        return tiempos
+
+    def cabe_en_el_ancho(self) -> None:
+        """Nothing wider than the window: only tables scroll, inside their own box."""
+        ancho, total = self.page.evaluate(
+            "() => [window.innerWidth, document.documentElement.scrollWidth]"
+        )
+        assert total <= ancho, f"{self.page.url}: {total} px wide in a {ancho} px window"
 
     def accesible(self, nombre: str) -> None:
         # Through the DevTools protocol: the page's CSP (no inline scripts) stays in force.
@@ -141,10 +155,15 @@ def abrir_navegador(web, chromium: Browser, axe_core: str) -> Iterator:  # type:
     """`abrir_navegador(ancho=1280)`: a fresh context (its own sessionStorage) per user."""
     contextos = []
 
-    def abrir(ancho: int = 1280, alto: int = 900) -> Navegador:
+    def abrir(ancho: int = 1280, alto: int = 900, sesion: dict | None = None) -> Navegador:
+        """`sesion`: the tokens of a login done through the API, put in sessionStorage."""
         contexto = chromium.new_context(
             viewport={"width": ancho, "height": alto}, locale="es-AR", accept_downloads=True
         )
+        if sesion is not None:
+            contexto.add_init_script(
+                f"sessionStorage.setItem('sigexp.sesion', {json.dumps(json.dumps(sesion))});"
+            )
         contextos.append(contexto)
         page = contexto.new_page()
         page.set_default_timeout(30_000)

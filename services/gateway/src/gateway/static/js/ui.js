@@ -27,6 +27,12 @@ export function h(tag, props = {}, ...hijos) {
 
 export const etiqueta = (tipo, codigo) => (codigo ? ETIQUETAS[tipo]?.[codigo] || codigo : "—");
 
+// A code of any kind (estado, permiso, perfil...) by its label; other text as it is.
+export function etiquetaDe(texto) {
+  for (const tabla of Object.values(ETIQUETAS)) if (tabla[texto]) return tabla[texto];
+  return texto;
+}
+
 export function insignia(tipo, codigo) {
   return h("span", { class: `insignia ${tipo}-${(codigo || "").toLowerCase()}` }, etiqueta(tipo, codigo));
 }
@@ -185,3 +191,9 @@ window.addEventListener("unhandledrejection", (evento) => {
   const error = evento.reason;
   avisar(error instanceof ErrorApi ? error.detail : "Ocurrió un error inesperado. Intente de nuevo.");
 });
+
+// The screen has its data: marked for the browser's own timing (performance.mark) and tests.
+export function listo() {
+  performance.mark("sigexp-lista");
+  document.documentElement.dataset.listo = "1";
+}

@@ -1,6 +1,6 @@
 // Anotaciones internas (add, delete by the author's desk) and the historial.
 import { api } from "../api.js";
-import { $, alEnviar, boton, etiqueta, fechaHora, h, informar, puede, valores } from "../ui.js";
+import { $, alEnviar, boton, etiqueta, etiquetaDe, fechaHora, h, informar, puede, valores } from "../ui.js";
 
 let contextoActual = null;
 
@@ -24,7 +24,7 @@ export async function mostrarAnotaciones(contexto, pedir = false) {
   contextoActual = contexto;
   const { yo, id, detalle } = contexto;
   let items = detalle.anotaciones || [];
-  if (pedir || !items.length) items = (await api("GET", `/api/v1/expedientes/${id}/anotaciones`)).items;
+  if (pedir) items = (await api("GET", `/api/v1/expedientes/${id}/anotaciones`)).items;
   $("#anotaciones").replaceChildren(...(items.length ? items.map((a) => anotacion(a, yo)) : [h("li", {}, "Sin anotaciones.")]));
   const form = $("#anotar");
   form.hidden = !puede(yo, "MESA_ENTRADA", "OFICINA");
@@ -44,7 +44,7 @@ function resumen(detalle) {
   if (!detalle || typeof detalle !== "object") return "";
   return Object.entries(detalle)
     .filter(([clave, v]) => v !== null && v !== "" && typeof v !== "object" && !clave.endsWith("_id") && clave !== "id")
-    .map(([clave, v]) => `${clave.replaceAll("_", " ")}: ${typeof v === "string" ? etiqueta("estado", v) : v}`)
+    .map(([clave, v]) => `${clave.replaceAll("_", " ")}: ${typeof v === "string" ? etiquetaDe(v) : v}`)
     .join(" · ");
 }
 

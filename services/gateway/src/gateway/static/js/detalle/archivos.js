@@ -29,7 +29,7 @@ async function item(a, yo) {
   const imagen = lista ? await miniatura(a).catch(() => null) : null;
   const versiones = (a.versiones || []).filter((v) => v.version !== a.version);
   return h("li", { class: "archivo" },
-    imagen || h("div", { class: "miniatura vacia", "aria-hidden": "true" }, "PDF"),
+    imagen || h("div", { class: "miniatura vacia", "aria-hidden": "true" }, "Sin vista previa"),
     h("div", {},
       h("p", {}, h("strong", {}, a.nombre), ` · versión ${a.version} · ${tamanio(a.tamanio)}`),
       a.descripcion && h("p", {}, a.descripcion),

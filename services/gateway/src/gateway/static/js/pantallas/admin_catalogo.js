@@ -1,6 +1,6 @@
 // Administración: catalogue and holiday imports, with the error report of a rejected file.
 import { api, ErrorApi } from "../api.js";
-import { $, alEnviar, fecha, h, iniciarPagina, informar } from "../ui.js";
+import { $, alEnviar, fecha, h, iniciarPagina, informar, listo } from "../ui.js";
 
 await iniciarPagina();
 
@@ -46,3 +46,4 @@ async function mostrarVigente() {
   );
 }
 await mostrarVigente();
+listo();

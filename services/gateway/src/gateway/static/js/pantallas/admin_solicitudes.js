@@ -1,6 +1,6 @@
 // Administración: deletion, pase reversal, account and correction requests to decide.
 import { api, ErrorApi } from "../api.js";
-import { $, boton, etiqueta, fechaHora, h, iniciarPagina, informar, mostrarError } from "../ui.js";
+import { $, boton, etiqueta, fechaHora, h, iniciarPagina, informar, mostrarError, listo } from "../ui.js";
 
 await iniciarPagina();
 let mesas = [];
@@ -78,3 +78,4 @@ async function cargar() {
 
 mesas = (await api("GET", "/api/v1/catalogo/mesas")).items;
 await cargar();
+listo();

@@ -1,7 +1,7 @@
 // Administración: users (create with a provisional password, change profile or desk,
 // deactivate or reactivate).
 import { api } from "../api.js";
-import { $, alEnviar, boton, etiqueta, h, iniciarPagina, informar, valores } from "../ui.js";
+import { $, alEnviar, boton, etiqueta, h, iniciarPagina, informar, valores, listo } from "../ui.js";
 
 await iniciarPagina();
 let mesas = [];
@@ -42,3 +42,4 @@ alEnviar($("#buscar-usuarios"), async (datos) => { consulta = valores(datos); aw
 mesas = (await api("GET", "/api/v1/catalogo/mesas")).items;
 $("#u-mesa").append(...mesas.map((m) => h("option", { value: m.id }, `${m.nombre} (${m.organismo?.nombre || ""})`)));
 await cargar();
+listo();

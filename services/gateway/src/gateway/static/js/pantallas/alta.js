@@ -1,6 +1,6 @@
 // Alta de Expediente: the manual's form; shows the number assigned and prints the carátula.
 import { api } from "../api.js";
-import { $, abrir, alEnviar, h, iniciarPagina, valores } from "../ui.js";
+import { $, abrir, alEnviar, h, iniciarPagina, valores, listo } from "../ui.js";
 
 await iniciarPagina();
 const form = $("#alta");
@@ -20,3 +20,4 @@ alEnviar(form, async (datos) => {
 const tipos = await api("GET", "/api/v1/catalogo/tipos");
 $("#tipo").replaceChildren(...tipos.items.map((t) => h("option", { value: t.codigo, selected: t.codigo === "GENERAL" }, t.nombre)));
 $("#extracto").focus();
+listo();

@@ -1,7 +1,7 @@
 // Auditoría (ADMIN, AUTORIDAD): who did or viewed what, by expediente and user; the chain's
 // verification (ADMIN); the selection as CSV.
 import { api, ErrorApi } from "../api.js";
-import { $, alEnviar, descargar, etiqueta, fechaHora, h, iniciarPagina, puede, valores } from "../ui.js";
+import { $, alEnviar, descargar, etiqueta, fechaHora, h, iniciarPagina, puede, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,3 +65,4 @@ $("#verificar").addEventListener("click", async () => {
   $("#verificacion").className = r.ok ? "exito" : "alerta";
 });
 await consultar(true);
+listo();

@@ -1,7 +1,6 @@
 // Cambio de contraseña (forced at the first login with a provisional one).
-import { api, guardarSesion } from "../api.js";
-import { $, alEnviar, iniciarPagina, mostrarError } from "../ui.js";
-import { ErrorApi } from "../api.js";
+import { api, ErrorApi, guardarSesion } from "../api.js";
+import { $, alEnviar, iniciarPagina, mostrarError, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
 $("#obligatorio").hidden = !yo.debe_cambiar_password;
@@ -26,3 +25,4 @@ alEnviar(form, async (datos) => {
   location.assign("/ui/expedientes");
 });
 $("#password_actual").focus();
+listo();

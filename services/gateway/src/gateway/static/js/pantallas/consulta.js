@@ -1,6 +1,6 @@
 // Consulta de Expedientes: search with filters, pages by cursor, select for pases múltiples.
 import { api } from "../api.js";
-import { $, $$, alEnviar, etiqueta, fecha, h, iniciarPagina, informar, insignia, puede, valores } from "../ui.js";
+import { $, $$, alEnviar, etiqueta, fecha, h, iniciarPagina, informar, insignia, puede, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
 const envia = puede(yo, "MESA_ENTRADA", "OFICINA");
@@ -66,3 +66,4 @@ for (const t of catalogo.items) {
   $("#tipo").append(h("option", { value: t.codigo }, t.nombre));
 }
 if (ultima) mostrar(ultima); // again, with the tipos' names
+listo();

@@ -1,6 +1,6 @@
 // Consulta Global: PUBLICO expedientes of every organismo, as summaries with where they are now.
 import { api } from "../api.js";
-import { $, alEnviar, fecha, h, iniciarPagina, insignia, valores } from "../ui.js";
+import { $, alEnviar, fecha, h, iniciarPagina, insignia, valores, listo } from "../ui.js";
 
 await iniciarPagina();
 let consulta = {};
@@ -35,3 +35,4 @@ alEnviar($("#global"), async (datos) => {
 });
 $("#mas").addEventListener("click", () => buscar(false));
 $("#q").focus();
+listo();

@@ -1,7 +1,7 @@
 // Detalle del expediente: its data, what this user may do with it (or why not), and the
 // parts of the detail (route, archivos, conexos, anotaciones, historial) from js/detalle/.
 import { api } from "../api.js";
-import { $, abrir, alEnviar, boton, etiqueta, fecha, h, iniciarPagina, informar, insignia, puede, valores } from "../ui.js";
+import { $, abrir, alEnviar, boton, etiqueta, fecha, h, iniciarPagina, informar, insignia, puede, valores, listo } from "../ui.js";
 import { mostrarRecorrido } from "../detalle/recorrido.js";
 import { mostrarArchivos } from "../detalle/archivos.js";
 import { mostrarAnotaciones, mostrarHistorial } from "../detalle/anotaciones.js";
@@ -84,9 +84,17 @@ for (const cerrar of document.querySelectorAll("[data-cerrar]")) {
 }
 
 let tipos = {};
+const lista = (ruta) => api("GET", ruta).then((r) => r.items).catch(() => null);
+
 export async function recargar() {
-  const [detalle, catalogo] = await Promise.all([leerDetalle(), tipos.GENERAL ? null : api("GET", "/api/v1/catalogo/tipos")]);
+  // The parts the composed detail may not carry yet are asked for at the same time.
+  const [detalle, catalogo, anotaciones, historial] = await Promise.all([
+    leerDetalle(), tipos.GENERAL ? null : api("GET", "/api/v1/catalogo/tipos"),
+    lista(`/api/v1/expedientes/${id}/anotaciones`), lista(`/api/v1/expedientes/${id}/historial`),
+  ]);
   if (catalogo) tipos = Object.fromEntries(catalogo.items.map((t) => [t.codigo, t.nombre]));
+  if (!detalle.anotaciones?.length && anotaciones) detalle.anotaciones = anotaciones;
+  if (!detalle.historial?.length && historial) detalle.historial = historial;
   const contexto = { yo, id, detalle, recargar };
   mostrarDatos(detalle, tipos);
   $("#e-tipo").replaceChildren(...Object.entries(tipos).map(([codigo, nombre]) => h("option", { value: codigo }, nombre)));
@@ -116,3 +124,4 @@ alEnviar($("#baja"), async (datos) => {
 });
 
 await recargar();
+listo();

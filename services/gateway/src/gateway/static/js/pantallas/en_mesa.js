@@ -2,7 +2,7 @@
 // overdue flags; receive several at once with the counted fojas/tomos, by ticking or by
 // scanning a remito or carátula code; reject with a reason.
 import { api, ErrorApi } from "../api.js";
-import { $, alEnviar, avisar, boton, duracion, fechaHora, h, iniciarPagina, informar, valores } from "../ui.js";
+import { $, alEnviar, avisar, boton, duracion, fechaHora, h, iniciarPagina, informar, valores, listo } from "../ui.js";
 
 await iniciarPagina();
 let enCamino = [];
@@ -98,3 +98,4 @@ $("[data-cerrar]").addEventListener("click", () => { $("#rechazo").hidden = true
 $("#actualizar").addEventListener("click", () => cargar());
 await cargar();
 $("#codigo").focus();
+listo();

@@ -1,7 +1,7 @@
 // Estadísticas de mesa: dwell times, overdue and stuck files, weekly traffic, as SVG charts
 // drawn here (nothing from outside), each with its figures as text for screen readers.
 import { api } from "../api.js";
-import { $, alEnviar, duracion, fecha, h, iniciarPagina, puede, valores } from "../ui.js";
+import { $, alEnviar, duracion, fecha, h, iniciarPagina, puede, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
 const SVG = "http://www.w3.org/2000/svg";
@@ -63,3 +63,4 @@ if (puede(yo, "AUTORIDAD", "ADMIN")) {
   api("GET", "/api/v1/catalogo/mesas").then((m) => $("#mesa_id").append(...m.items.map((x) => h("option", { value: x.id }, x.nombre))));
 }
 await cargar();
+listo();

@@ -1,7 +1,7 @@
 // Ingresar al Sistema: log in, keep the tokens for this tab, go where the user was going
 // (or to the forced password change).
 import { api, cerrarSesion, guardarSesion, sesion } from "../api.js";
-import { $, alEnviar, informar, valores } from "../ui.js";
+import { $, alEnviar, informar, valores, listo } from "../ui.js";
 
 function destino() {
   const volver = new URLSearchParams(location.search).get("volver") || "";
@@ -24,3 +24,4 @@ alEnviar($("#ingreso"), async (datos) => {
   }
 });
 $("#usuario").focus();
+listo();

@@ -1,7 +1,7 @@
 // Pase and Pases múltiples: tick the files held by this desk (or come with ?ids=), choose the
 // destination desk by name, send them together; open or download the numbered remito.
 import { api, ErrorApi } from "../api.js";
-import { $, $$, abrir, alEnviar, descargar, h, iniciarPagina, insignia, valores } from "../ui.js";
+import { $, $$, abrir, alEnviar, descargar, h, iniciarPagina, insignia, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
 const pedidos = (new URLSearchParams(location.search).get("ids") || "").split(",").filter(Boolean);
@@ -78,3 +78,4 @@ alEnviar(form, async (datos) => {
 
 await Promise.all([cargarCandidatos(), cargarCatalogo()]);
 if ($$("input[name=expediente_ids]:checked").length) $("#mesa").focus();
+listo();

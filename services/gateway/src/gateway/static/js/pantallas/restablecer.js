@@ -1,6 +1,6 @@
 // The page the e-mailed reset link opens (`/restablecer?token=...`).
 import { api, ErrorApi } from "../api.js";
-import { $, alEnviar, avisar, mostrarError } from "../ui.js";
+import { $, alEnviar, avisar, mostrarError, listo } from "../ui.js";
 
 const token = new URLSearchParams(location.search).get("token");
 const form = $("#restablecer");
@@ -19,3 +19,4 @@ alEnviar(form, async (datos) => {
   form.hidden = true;
   avisar("Listo: su contraseña fue cambiada. Ya puede ingresar con ella.", "exito");
 });
+listo();

@@ -1,6 +1,6 @@
 // Solicitud de cuenta: the public account request, decided later by ADMIN.
 import { api } from "../api.js";
-import { $, alEnviar, avisar, valores } from "../ui.js";
+import { $, alEnviar, avisar, valores, listo } from "../ui.js";
 
 const form = $("#solicitud");
 alEnviar(form, async (datos) => {
@@ -8,3 +8,4 @@ alEnviar(form, async (datos) => {
   form.reset();
   avisar("Recibimos su solicitud. Le escribiremos al correo indicado cuando sea revisada.", "exito");
 });
+listo();
