@@ -171,9 +171,11 @@ def abrir_navegador(web, chromium: Browser, axe_core: str) -> Iterator:  # type:
         page.on("pageerror", lambda e: navegador.errores.append(f"pageerror: {e}"))
         page.on(
             "console",
-            lambda m: navegador.errores.append(f"console: {m.text}")
-            if m.type == "error" and "Failed to load resource" not in m.text
-            else None,
+            lambda m: (
+                navegador.errores.append(f"console: {m.text}")
+                if m.type == "error" and "Failed to load resource" not in m.text
+                else None
+            ),
         )
         return navegador
 

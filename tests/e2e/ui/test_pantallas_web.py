@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from apoyo import DEMO_PASSWORD, token
 from playwright.sync_api import expect
 
-from apoyo import DEMO_PASSWORD, token
-
 if TYPE_CHECKING:
-    from conftest import Navegador
+    pass
 
 PUBLICAS = {
     "ingreso": "/",
@@ -42,12 +41,18 @@ DE_ADMIN = {
 
 
 def sesion_de(base: str, usuario: str) -> dict:
-    r = httpx.post(base + "/api/v1/auth/login", json={"usuario": usuario, "password": DEMO_PASSWORD})
+    r = httpx.post(
+        base + "/api/v1/auth/login", json={"usuario": usuario, "password": DEMO_PASSWORD}
+    )
     assert r.status_code == 200, r.text
     tokens = r.json()
     cabeceras = {"Authorization": f"Bearer {tokens['access_token']}"}
     yo = httpx.get(base + "/api/v1/auth/me", headers=cabeceras).json()  # as the login page keeps it
-    return {"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"], "yo": yo}
+    return {
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens["refresh_token"],
+        "yo": yo,
+    }
 
 
 @pytest.mark.parametrize("ancho", [1280, 360])

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
-from playwright.sync_api import expect
-
 from apoyo import DEMO_PASSWORD, con_password_cambiada, escaneo, hasta, token, usuario_nuevo
+from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from conftest import Navegador
@@ -70,7 +69,8 @@ def test_dos_mesas_un_pase_multiple_recepcion_por_escaneo_ocr_consulta_global_y_
     uno, ref_uno = alta(a, f"Solicitud de {palabra} para la reparación de caminos rurales")
     a.pantalla("alta-guardada")
     dos, ref_dos = alta(a, f"Pedido de {palabra} de informes al consejo")
-    assert ref_uno != ref_dos and re.fullmatch(r"\d+-\d{4}", ref_uno), (ref_uno, ref_dos)
+    assert ref_uno != ref_dos
+    assert re.fullmatch(r"\d+-\d{4}", ref_uno), ref_uno
     # A RESERVADO one with the same word: never in another desk's consulta global.
     reservado = httpx.post(
         base + "/api/v1/expedientes",
@@ -120,7 +120,9 @@ def test_dos_mesas_un_pase_multiple_recepcion_por_escaneo_ocr_consulta_global_y_
     carga = abrir_navegador()
     ingresar(carga, "carga.sgg")
     carga.ir(f"/ui/expedientes/{uno}", "#subida:not([hidden])")
-    pagina = escaneo(["Acta de inspección", f"Camino vecinal {palabra} tramo norte"], tmp_path / "acta.png")
+    pagina = escaneo(
+        ["Acta de inspección", f"Camino vecinal {palabra} tramo norte"], tmp_path / "acta.png"
+    )
     otra = escaneo(["Nota de elevación"], tmp_path / "nota.png")
     carga.page.set_input_files("#archivos-nuevos", [str(pagina), str(otra)])
     carga.page.click("button:has-text('Subir archivos')")
@@ -172,7 +174,11 @@ def test_dos_mesas_un_pase_multiple_recepcion_por_escaneo_ocr_consulta_global_y_
     expect(consulta.page.locator("#aviso")).to_be_visible()
     negado = httpx.post(
         base + "/api/v1/pases",
-        json={"expediente_ids": [dos], "mesa_destino_id": reservado["mesa_actual_id"], "permiso": "LECTURA"},
+        json={
+            "expediente_ids": [dos],
+            "mesa_destino_id": reservado["mesa_actual_id"],
+            "permiso": "LECTURA",
+        },
         headers=token(base, "consulta.cap"),
     )
     assert negado.status_code == 403

@@ -91,9 +91,20 @@ ACCIONES = {
     "auditoria.verificar": "Verificación de la cadena",
     "auditoria.exportar": "Exportación de auditoría",
 }
-MESES = (
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
-).split()
+MESES = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
 
 ETIQUETAS: dict[str, dict[str, str]] = {
     "estado": ESTADOS,

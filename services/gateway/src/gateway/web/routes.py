@@ -7,6 +7,7 @@ server (the token lives in the browser's sessionStorage), so a page costs no cal
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def pagina(pantalla: Pantalla, **contexto: object) -> HTMLResponse:
     return HTMLResponse(html, headers=CABECERAS)
 
 
-def _ruta(pantalla: Pantalla):  # type: ignore[no-untyped-def]
+def _ruta(pantalla: Pantalla) -> Callable[[], Awaitable[HTMLResponse]]:
     async def mostrar() -> HTMLResponse:
         return pagina(pantalla)
 
