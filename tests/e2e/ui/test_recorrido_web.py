@@ -132,6 +132,14 @@ def test_dos_mesas_un_pase_multiple_recepcion_por_escaneo_ocr_consulta_global_y_
         "Procesado", timeout=PLAZO_OCR * 1000
     )
     expect(carga.page.locator("img[alt='Miniatura de acta.png']")).to_be_visible()
+    with carga.page.expect_download() as bajada:
+        carga.page.click("button:has-text('Descargar acta.png')")
+    assert Path(bajada.value.path()).read_bytes() == pagina.read_bytes()
+    nota = carga.page.locator("#archivos li", has_text="nota.png")
+    with carga.page.expect_file_chooser() as elegir:
+        nota.locator("button:has-text('Nueva versión')").click()
+    elegir.value.set_files(str(escaneo(["Nota de elevación corregida"], tmp_path / "nota2.png")))
+    expect(carga.page.locator("#archivos li", has_text="nota2.png")).to_contain_text("versión 2")
     carga.pantalla("detalle-con-archivos")
     carga.sin_errores()
 
