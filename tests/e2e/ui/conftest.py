@@ -7,7 +7,8 @@ timing: the load event, and the moment the screen's own data is on it); the time
 `test-artifacts/ui/tiempos.json`.
 
 `SIGEXP_UI_URL=http://127.0.0.1:8000` runs them against a system already running (`make up`)
-instead of starting one.
+instead of starting one (`SIGEXP_UI_CORREOS`: the folder where its mail catcher keeps the
+messages, for the test of the e-mailed reset link).
 """
 
 from __future__ import annotations
@@ -50,13 +51,17 @@ def axe_core() -> str:
 @dataclass
 class SistemaEnMarcha:
     gateway: str
+    mail_dir: Path | None
 
 
 @pytest.fixture(scope="session")
 def web(request: pytest.FixtureRequest) -> object:
     """The system under test: the e2e `sistema`, or the one at SIGEXP_UI_URL."""
     url = os.environ.get("SIGEXP_UI_URL")
-    return SistemaEnMarcha(url.rstrip("/")) if url else request.getfixturevalue("sistema")
+    if not url:
+        return request.getfixturevalue("sistema")
+    correos = os.environ.get("SIGEXP_UI_CORREOS")
+    return SistemaEnMarcha(url.rstrip("/"), Path(correos) if correos else None)
 
 
 @pytest.fixture(scope="module")

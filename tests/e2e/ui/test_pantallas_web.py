@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from apoyo import DEMO_PASSWORD, token
+from apoyo import DEMO_PASSWORD, hasta, token, usuario_nuevo
 from playwright.sync_api import expect
+
+from sigexp_testing.mailcatcher import body_text, read_mails
 
 if TYPE_CHECKING:
     pass
@@ -181,3 +183,40 @@ def test_administracion_importa_con_informe_de_errores_y_verifica_la_auditoria(
     expect(admin.page.locator("#grafico-semanas")).not_to_be_empty()
     admin.pantalla("estadisticas-admin")
     admin.sin_errores()
+
+
+def test_olvido_de_contrasena_por_el_enlace_del_correo(abrir_navegador, web) -> None:
+    if web.mail_dir is None:
+        pytest.skip("no mail catcher folder for this system (SIGEXP_UI_CORREOS)")
+    usuario = usuario_nuevo(
+        web.gateway, "OFICINA", "CAP - Oficina de Asuntos Legales", "Provisoria-UI-2026-c"
+    )
+    email = f"{usuario}@ejemplo.sigexp.invalid"
+    nav = abrir_navegador(360)
+    nav.ir("/", "#usuario:focus")
+    nav.page.click("text=¿Olvidaste tu contraseña?")
+    nav.page.fill("#email", email)
+    nav.page.keyboard.press("Enter")
+    expect(nav.page.locator("#aviso")).to_contain_text("Si el correo corresponde")
+
+    def enlace() -> str | None:
+        for mensaje in read_mails(web.mail_dir, to=email):
+            encontrado = re.search(r"https?://\S+/restablecer\?token=\S+", body_text(mensaje))
+            if encontrado:
+                return encontrado.group(0)
+        return None
+
+    nav.page.goto(hasta(enlace, 30, "el correo con el enlace", pausa=0.5))
+    nav.page.wait_for_selector("html[data-listo]", state="attached")
+    nav.pantalla("restablecer-desde-el-correo")
+    nueva = "Recuperada-UI-2026-d"
+    nav.page.fill("#password_nueva", nueva)
+    nav.page.fill("#password_repetida", nueva)
+    nav.page.click("button:has-text('Guardar contraseña')")
+    expect(nav.page.locator("#aviso")).to_contain_text("Ya puede ingresar")
+    nav.ir("/", "#usuario:focus")
+    nav.page.fill("#usuario", usuario)
+    nav.page.fill("#password", nueva)
+    nav.page.keyboard.press("Enter")
+    nav.page.wait_for_url(re.compile(r"/ui/"))
+    nav.sin_errores()
