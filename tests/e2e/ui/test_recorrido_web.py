@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
+import pytest
 from apoyo import DEMO_PASSWORD, con_password_cambiada, escaneo, hasta, token, usuario_nuevo
 from playwright.sync_api import expect
 
@@ -43,6 +44,7 @@ def alta(nav: Navegador, extracto: str, caracter: str = "PUBLICO") -> tuple[str,
     return expediente_id, referencia
 
 
+@pytest.mark.timeout(900)  # six users, OCR of a page and the search index on a loaded machine
 def test_dos_mesas_un_pase_multiple_recepcion_por_escaneo_ocr_consulta_global_y_baja(
     abrir_navegador, web, tmp_path: Path
 ) -> None:
