@@ -28,9 +28,10 @@ function tramo(p) {
 export function mostrarRecorrido({ yo, detalle, recargar }) {
   const e = detalle.expediente;
   const pases = detalle.pases || [];
+  const mesaInicial = pases.length ? pases[0].mesa_origen_nombre : e.mesa_actual?.nombre;
   const inicio = h("li", { class: "tramo" },
     h("div", { class: "tramo-cabeza" }, h("strong", {}, "Inicio"), " "),
-    h("p", {}, `Alta ${fechaHora(e.creado_en)}${pases[0]?.mesa_origen_nombre ? ` en ${pases[0].mesa_origen_nombre}` : ""}`));
+    h("p", {}, `Alta ${fechaHora(e.creado_en)}${mesaInicial ? ` en ${mesaInicial}` : ""}`));
   const items = [inicio, ...pases.map(tramo)];
   if ((detalle.incompletos || []).includes("pases")) items.push(h("li", { class: "tramo" }, "El recorrido todavía no está disponible; se actualiza en unos segundos."));
   $("#recorrido").replaceChildren(...items);
