@@ -132,20 +132,26 @@ export async function api(metodo, ruta, { json, form, params, como = "json", rei
   }
 }
 
-// Uploads with a progress callback (fetch has none): one refresh on 401, like `api`.
+// Uploads with a progress callback (fetch has none): one refresh on 401 and quiet retries of
+// "ask again" (409 with Retry-After: archivos has not heard of a new expediente yet), like `api`.
 export function subir(metodo, ruta, form, alProgresar) {
+  const clave = crypto.randomUUID();
   const enviar = () => new Promise((listo, fallo) => {
     const xhr = new XMLHttpRequest();
     xhr.open(metodo, ruta);
     const token = sesion()?.access_token;
     if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
     xhr.setRequestHeader("Accept", "application/json, application/problem+json");
+    xhr.setRequestHeader("Idempotency-Key", clave);
     xhr.upload.addEventListener("progress", (e) => {
       if (e.lengthComputable) alProgresar(e.loaded / e.total);
     });
     xhr.addEventListener("load", () => listo(new Response(xhr.responseText || null, {
       status: xhr.status,
-      headers: { "Content-Type": xhr.getResponseHeader("Content-Type") || "" },
+      headers: {
+        "Content-Type": xhr.getResponseHeader("Content-Type") || "",
+        "Retry-After": xhr.getResponseHeader("Retry-After") || "",
+      },
     })));
     xhr.addEventListener("error", () => fallo(new ErrorApi(0, GENERICOS[0])));
     xhr.send(form);
@@ -153,6 +159,10 @@ export function subir(metodo, ruta, form, alProgresar) {
   return (async () => {
     let respuesta = await enviar();
     if (respuesta.status === 401 && (await refrescar())) respuesta = await enviar();
+    for (let intento = 0; respuesta.status === 409 && respuesta.headers.get("Retry-After") && intento < 15; intento += 1) {
+      await espera(1000);
+      respuesta = await enviar();
+    }
     if (!respuesta.ok) throw await errorDe(respuesta);
     return respuesta.json();
   })();
