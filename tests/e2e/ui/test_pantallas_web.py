@@ -5,6 +5,7 @@ the keyboard alone; the administration screens with their reports."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -178,6 +179,41 @@ def test_administracion_importa_con_informe_de_errores_y_verifica_la_auditoria(
     admin.page.click("button:has-text('Consultar')")
     expect(admin.page.locator("#registros")).to_contain_text("mesa.cap")
     admin.pantalla("auditoria-filtrada")
+
+    # An account request from the public form's route, approved with a desk; a user created.
+    nombre = f"Gómez, Luis {uuid.uuid4().hex[:6]}"
+    pedido = httpx.post(
+        web.gateway + "/api/v1/auth/solicitudes-cuenta",
+        json={
+            "nombre": nombre,
+            "email": f"{uuid.uuid4().hex[:10]}@ejemplo.sigexp.invalid",
+            "organismo": "Consejo Agrario Provincial",
+            "area": "Mesa de entradas",
+            "perfil": "CONSULTA",
+        },
+    )
+    assert pedido.status_code == 202, pedido.text
+    admin.ir("/ui/admin/solicitudes", f"#cuentas >> text=Cuenta de {nombre}")
+    cuenta = admin.page.locator("#cuentas li", has_text=nombre)
+    cuenta.locator("select").select_option(
+        label="CAP - Mesa de Entradas y Salidas (CONSEJO AGRARIO PROVINCIAL (AUTÁRQUICO))"
+    )
+    cuenta.locator(f"button:has-text('Aprobar Cuenta de {nombre}')").click()
+    expect(admin.page.locator("#cuentas")).not_to_contain_text(nombre)
+    admin.ir("/ui/admin/usuarios", "#usuarios tr")
+    usuario = f"ui{uuid.uuid4().hex[:8]}"
+    admin.page.fill("#u-usuario", usuario)
+    admin.page.fill("#u-nombre", "Prueba de alta por pantalla")
+    admin.page.fill("#u-email", f"{usuario}@ejemplo.sigexp.invalid")
+    admin.page.select_option("#u-perfil", "CARGA")
+    admin.page.select_option(
+        "#u-mesa",
+        label="SGG - Mesa de Entradas y Salidas (MINISTERIO SECRETARÍA GENERAL DE LA GOBERNACIÓN)",
+    )
+    admin.page.click("button:has-text('Crear usuario')")
+    expect(admin.page.locator("#estado")).to_contain_text(f"Usuario {usuario} creado")
+    expect(admin.page.locator("#usuarios")).to_contain_text(usuario)
+    admin.pantalla("admin-usuarios-alta")
 
     admin.ir("/ui/estadisticas", "#resumen dt")
     expect(admin.page.locator("#grafico-semanas")).not_to_be_empty()

@@ -35,6 +35,8 @@ alEnviar($("#alta-usuario"), async (datos) => {
   const u = await api("POST", "/api/v1/usuarios", { json: valores(datos) });
   $("#alta-usuario").reset();
   informar(`Usuario ${u.usuario} creado: deberá cambiar la contraseña provisoria al ingresar.`);
+  $("#q").value = u.usuario; // the list shows the new user
+  consulta = { q: u.usuario };
   await cargar();
 });
 alEnviar($("#buscar-usuarios"), async (datos) => { consulta = valores(datos); await cargar(); });
