@@ -38,7 +38,7 @@ export function guardarSesion(datos) {
 }
 
 export function cerrarSesion() {
-  sessionStorage.removeItem(CLAVE);
+  sessionStorage.clear(); // the tokens and the catalogue kept for this tab
 }
 
 const espera = (ms) => new Promise((listo) => setTimeout(listo, ms));
@@ -166,4 +166,19 @@ export function subir(metodo, ruta, form, alProgresar) {
     if (!respuesta.ok) throw await errorDe(respuesta);
     return respuesta.json();
   })();
+}
+
+// The catalogue (tipos, organismos, mesas, dependencias) changes seldom: kept in the tab for
+// ten minutes, so screens do not ask for it on every page. Administración reads it fresh.
+const VIGENCIA_CATALOGO_MS = 10 * 60 * 1000;
+
+export async function catalogo(nombre) {
+  const clave = `sigexp.catalogo.${nombre}`;
+  try {
+    const guardado = JSON.parse(sessionStorage.getItem(clave));
+    if (guardado && Date.now() - guardado.en < VIGENCIA_CATALOGO_MS) return guardado.datos;
+  } catch { /* not there or unreadable: ask */ }
+  const datos = await api("GET", `/api/v1/catalogo/${nombre}`);
+  sessionStorage.setItem(clave, JSON.stringify({ en: Date.now(), datos }));
+  return datos;
 }

@@ -18,6 +18,7 @@ function importador(formulario, ruta, destino, resumen) {
     cuerpo.append("archivo", datos.get("archivo"));
     try {
       const r = await api("POST", ruta, { form: cuerpo });
+      for (const c of ["tipos", "organismos", "mesas", "dependencias"]) sessionStorage.removeItem(`sigexp.catalogo.${c}`);
       $(destino).replaceChildren(h("p", { class: "exito" }, resumen(r)));
       informar("Importación terminada.");
       $(formulario).reset();

@@ -1,5 +1,5 @@
 // Administración: deletion, pase reversal, account and correction requests to decide.
-import { api, ErrorApi } from "../api.js";
+import { api, catalogo, ErrorApi } from "../api.js";
 import { $, boton, etiqueta, fechaHora, h, iniciarPagina, informar, mostrarError, listo } from "../ui.js";
 
 await iniciarPagina();
@@ -76,6 +76,6 @@ async function cargar() {
   }
 }
 
-mesas = (await api("GET", "/api/v1/catalogo/mesas")).items;
+mesas = (await catalogo("mesas")).items;
 await cargar();
 listo();

@@ -1,6 +1,6 @@
 // Administración: users (create with a provisional password, change profile or desk,
 // deactivate or reactivate).
-import { api } from "../api.js";
+import { api, catalogo } from "../api.js";
 import { $, alEnviar, boton, etiqueta, h, iniciarPagina, informar, valores, listo } from "../ui.js";
 
 await iniciarPagina();
@@ -41,7 +41,7 @@ alEnviar($("#alta-usuario"), async (datos) => {
 });
 alEnviar($("#buscar-usuarios"), async (datos) => { consulta = valores(datos); await cargar(); });
 
-mesas = (await api("GET", "/api/v1/catalogo/mesas")).items;
+mesas = (await catalogo("mesas")).items;
 $("#u-mesa").append(...mesas.map((m) => h("option", { value: m.id }, `${m.nombre} (${m.organismo?.nombre || ""})`)));
 await cargar();
 listo();

@@ -1,5 +1,5 @@
 // Alta de Expediente: the manual's form; shows the number assigned and prints the carátula.
-import { api } from "../api.js";
+import { api, catalogo } from "../api.js";
 import { $, abrir, alEnviar, h, iniciarPagina, valores, listo } from "../ui.js";
 
 await iniciarPagina();
@@ -17,7 +17,7 @@ alEnviar(form, async (datos) => {
   $("#creado").focus();
 });
 
-const tipos = await api("GET", "/api/v1/catalogo/tipos");
+const tipos = await catalogo("tipos");
 $("#tipo").replaceChildren(...tipos.items.map((t) => h("option", { value: t.codigo, selected: t.codigo === "GENERAL" }, t.nombre)));
 $("#extracto").focus();
 listo();

@@ -1,5 +1,5 @@
 // Consulta de Expedientes: search with filters, pages by cursor, select for pases múltiples.
-import { api } from "../api.js";
+import { api, catalogo } from "../api.js";
 import { $, $$, alEnviar, etiqueta, fecha, h, iniciarPagina, informar, insignia, puede, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
@@ -60,8 +60,8 @@ $("#pases-multiples").addEventListener("click", () => {
   location.assign(ids.length ? `/ui/pases?ids=${ids.join(",")}` : "/ui/pases");
 });
 
-const [catalogo] = await Promise.all([api("GET", "/api/v1/catalogo/tipos"), cargar()]);
-for (const t of catalogo.items) {
+const [tiposDelCatalogo] = await Promise.all([catalogo("tipos"), cargar()]);
+for (const t of tiposDelCatalogo.items) {
   tipos[t.codigo] = t.nombre;
   $("#tipo").append(h("option", { value: t.codigo }, t.nombre));
 }

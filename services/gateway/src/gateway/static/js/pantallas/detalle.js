@@ -1,6 +1,6 @@
 // Detalle del expediente: its data, what this user may do with it (or why not), and the
 // parts of the detail (route, archivos, conexos, anotaciones, historial) from js/detalle/.
-import { api } from "../api.js";
+import { api, catalogo } from "../api.js";
 import { $, abrir, alEnviar, boton, etiqueta, fecha, h, iniciarPagina, informar, insignia, puede, valores, listo } from "../ui.js";
 import { mostrarRecorrido } from "../detalle/recorrido.js";
 import { mostrarArchivos } from "../detalle/archivos.js";
@@ -88,11 +88,11 @@ const lista = (ruta) => api("GET", ruta).then((r) => r.items).catch(() => null);
 
 export async function recargar() {
   // The parts the composed detail may not carry yet are asked for at the same time.
-  const [detalle, catalogo, anotaciones, historial] = await Promise.all([
-    leerDetalle(), tipos.GENERAL ? null : api("GET", "/api/v1/catalogo/tipos"),
+  const [detalle, delCatalogo, anotaciones, historial] = await Promise.all([
+    leerDetalle(), tipos.GENERAL ? null : catalogo("tipos"),
     lista(`/api/v1/expedientes/${id}/anotaciones`), lista(`/api/v1/expedientes/${id}/historial`),
   ]);
-  if (catalogo) tipos = Object.fromEntries(catalogo.items.map((t) => [t.codigo, t.nombre]));
+  if (delCatalogo) tipos = Object.fromEntries(delCatalogo.items.map((t) => [t.codigo, t.nombre]));
   if (!detalle.anotaciones?.length && anotaciones) detalle.anotaciones = anotaciones;
   if (!detalle.historial?.length && historial) detalle.historial = historial;
   const contexto = { yo, id, detalle, recargar };

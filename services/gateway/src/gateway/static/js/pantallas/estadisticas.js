@@ -1,6 +1,6 @@
 // Estadísticas de mesa: dwell times, overdue and stuck files, weekly traffic, as SVG charts
 // drawn here (nothing from outside), each with its figures as text for screen readers.
-import { api } from "../api.js";
+import { api, catalogo } from "../api.js";
 import { $, alEnviar, duracion, fecha, h, iniciarPagina, puede, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
@@ -60,7 +60,7 @@ async function cargar(filtros = {}) {
 
 alEnviar($("#periodo"), (datos) => cargar(valores(datos)));
 if (puede(yo, "AUTORIDAD", "ADMIN")) {
-  api("GET", "/api/v1/catalogo/mesas").then((m) => $("#mesa_id").append(...m.items.map((x) => h("option", { value: x.id }, x.nombre))));
+  catalogo("mesas").then((m) => $("#mesa_id").append(...m.items.map((x) => h("option", { value: x.id }, x.nombre))));
 }
 await cargar();
 listo();

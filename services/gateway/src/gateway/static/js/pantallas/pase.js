@@ -1,6 +1,6 @@
 // Pase and Pases múltiples: tick the files held by this desk (or come with ?ids=), choose the
 // destination desk by name, send them together; open or download the numbered remito.
-import { api, ErrorApi } from "../api.js";
+import { api, catalogo, ErrorApi } from "../api.js";
 import { $, $$, abrir, alEnviar, descargar, h, iniciarPagina, insignia, valores, listo } from "../ui.js";
 
 const yo = await iniciarPagina();
@@ -43,7 +43,7 @@ function mostrarMesas() {
 
 async function cargarCatalogo() {
   const [organismos, mesas_, dependencias_] = await Promise.all(
-    ["organismos", "mesas", "dependencias"].map((c) => api("GET", `/api/v1/catalogo/${c}`)));
+    ["organismos", "mesas", "dependencias"].map((c) => catalogo(c)));
   mesas = mesas_.items.filter((m) => m.activo !== false && m.id !== yo.mesa_id);
   dependencias = dependencias_.items.filter((d) => d.activo !== false);
   $("#organismo").append(...organismos.items.map((o) => h("option", { value: o.id }, o.nombre)));
