@@ -7,8 +7,10 @@ set -euo pipefail
 
 # Debian packages SIGEXP uses: OCR and PDF rendering for archivos, QR decoding for the tests of
 # printed carátulas and remitos (zbar-tools), the font the scanned pages of the tests are
-# written in (fonts-dejavu-core: accented letters).
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils zbar-tools fonts-dejavu-core)
+# written in (fonts-dejavu-core: accented letters), and the browser the web UI's tests drive
+# through Playwright (chromium; Playwright cannot download its own here).
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-spa poppler-utils zbar-tools fonts-dejavu-core
+  chromium fonts-liberation)
 
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never

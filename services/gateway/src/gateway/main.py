@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 
-from gateway import edge
+from gateway import edge, web
 from gateway.client import Upstreams
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
@@ -26,13 +23,6 @@ from sigexp_common.revocation import (
     start_revocations,
 )
 from sigexp_common.security import JwksVerifier
-
-STATIC = Path(__file__).parent / "static"
-# The UI's own page: its scripts and styles come from the gateway itself, nothing inline.
-UI_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 def create_gateway(
@@ -73,14 +63,7 @@ def create_gateway(
     install_error_handlers(app)
     install_request_context(app, address_of=edge.address_of(app.state.trusted_proxies))
     app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        page = FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
-        page.headers["Content-Security-Policy"] = UI_POLICY
-        return page
-
+    app.include_router(web.router)  # the web UI: `/`, `/ui/...`, `/static/...`
     return app
 
 

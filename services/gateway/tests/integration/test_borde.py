@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -250,8 +251,10 @@ async def test_la_pagina_del_gateway_trae_una_csp_que_deja_correr_su_propia_ui(
 ) -> None:
     async with gateway_ante(servicio(), tokens) as url, httpx.AsyncClient() as client:
         pagina = await client.get(url + "/")
-        script = await client.get(url + "/static/sigexp.js")
-        estilo = await client.get(url + "/static/sigexp.css")
+        (ruta_script,) = re.findall(r'<script type="module" src="([^"]+)"', pagina.text)
+        (ruta_estilo,) = re.findall(r'<link rel="stylesheet" href="([^"]+)"', pagina.text)
+        script = await client.get(url + ruta_script)
+        estilo = await client.get(url + ruta_estilo)
     assert pagina.status_code == 200
     politica = pagina.headers["content-security-policy"]
     for directiva in ("script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"):
@@ -260,7 +263,8 @@ async def test_la_pagina_del_gateway_trae_una_csp_que_deja_correr_su_propia_ui(
     # Nothing inline for the policy to block: the page's code comes from the gateway.
     assert "<script>" not in pagina.text
     assert "<style>" not in pagina.text
-    assert 'src="/static/sigexp.js"' in pagina.text
+    assert ruta_script.startswith("/static/v/")
+    assert ruta_script.endswith("/ingreso.js")
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
     assert "/api/v1/auth/login" in script.text
