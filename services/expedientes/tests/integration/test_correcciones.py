@@ -154,3 +154,20 @@ async def test_solo_la_mesa_que_lo_tiene_pide_una_correccion_y_solo_admin_la_dec
         f"/api/v1/expedientes/{alta['id']}/correcciones", headers=mesa.headers()
     )
     assert [c["id"] for c in del_expediente.json()["items"]] == [primera.json()["id"]]
+
+
+async def test_un_reintento_con_la_misma_clave_de_idempotencia_no_pide_dos_correcciones(
+    cliente: httpx.AsyncClient, mesa, acciones
+) -> None:
+    alta = await acciones.alta(mesa, fojas=18)
+    headers = {**mesa.headers(), "Idempotency-Key": f"correccion-{alta['id']}"}
+    url = f"/api/v1/expedientes/{alta['id']}/correcciones"
+    cuerpo = {"fojas": 16, "motivo": "Se contaron las fojas en papel"}
+
+    primera = await cliente.post(url, json=cuerpo, headers=headers)
+    segunda = await cliente.post(url, json=cuerpo, headers=headers)
+
+    assert (primera.status_code, segunda.status_code) == (201, 201)
+    assert primera.json() == segunda.json()
+    del_expediente = await cliente.get(url, headers=mesa.headers())
+    assert len(del_expediente.json()["items"]) == 1

@@ -92,6 +92,12 @@ async def test_un_pase_del_principal_mueve_al_acumulado_y_el_remito_lista_los_do
     for expediente in (principal, acumulado):
         tenencia = await escenario.tenencia(expediente)
         assert (tenencia.mesa_id, tenencia.en_transito) == (destino, True)
+    en_mesa = await escenario.cliente.get(
+        "/api/v1/mesa/en-mesa", headers=escenario.headers(destino)
+    )
+    llegando = {i["expediente"]["id"]: i["pase"] for i in en_mesa.json()["items"]}
+    assert llegando[str(acumulado)]["pase_principal_id"] == pases[str(principal)]["id"]
+    assert llegando[str(principal)]["pase_principal_id"] is None
 
     recibido = await _recibir(escenario, pases[str(principal)]["id"], destino)
 
