@@ -14,14 +14,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pases.copias import ExpedienteCopia
 from pases.events import CustodiaActualizada, ExpedienteAcumulado, ExpedienteDesglosado
-from pases.models import ESCRITURA, NO_SE_ENVIAN, Pase, Tenencia
+from pases.models import ESCRITURA, NO_SE_ENVIAN, Tenencia
 from pases.models_acumulacion import Acumulacion
 from pases.schemas_acumulacion import AcumulacionIn, DesgloseIn
+from pases.service import acompanantes
 from sigexp_common import alcance, audit, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import CampoInvalido, Conflicto, DatoInvalido, NoEncontrado
@@ -64,7 +65,7 @@ async def acumular(
             f"El expediente {principal.referencia} está acumulado a otro: acumule en ese, "
             "que es el principal."
         )
-    elif await db.scalar(_acumulados_de(acumulado.expediente_id).limit(1)) is not None:
+    elif await db.scalar(acompanantes.acumulados_de(acumulado.expediente_id).limit(1)):
         motivo = (
             f"El expediente {acumulado.referencia} tiene expedientes acumulados: desglóselos "
             "antes de acumularlo."
@@ -176,77 +177,6 @@ async def ver_acumulados(
             items.append(vista)
     await audit.lectura(db, por, VER, f"expediente/{expediente_id}", expediente_id=expediente_id)
     return principal, items
-
-
-# What envíos, receptions, rejections and reversals ask of accumulations.
-
-
-def motivo_si_va_solo(tenencia: Tenencia, enviados: set[uuid.UUID], principal: str) -> str | None:
-    """Why an accumulated expediente cannot go in this envío (its principal is not in it)."""
-    if tenencia.acumulado_en_id is None or tenencia.acumulado_en_id in enviados:
-        return None
-    return f"está acumulado al expediente {principal}: viaja con él y no puede enviarse solo"
-
-
-async def con_acumulados(db: AsyncSession, ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    """`ids` and the expedientes accumulated into them (read before locking them all)."""
-    acumulados = await db.scalars(_acumulados_de(*ids))
-    return list(dict.fromkeys([*ids, *acumulados]))
-
-
-async def acompanantes(
-    db: AsyncSession, ids: list[uuid.UUID], bloqueadas: set[uuid.UUID]
-) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """The expedientes accumulated into each of `ids`, read again once their custody is locked
-    (no accumulation or desglose of theirs can commit meanwhile); one accumulated in the instant
-    between the first read and the lock was not locked: the envío asks to be retried."""
-    filas = await db.execute(
-        select(Tenencia.acumulado_en_id, Tenencia.expediente_id)
-        .where(Tenencia.acumulado_en_id.in_(ids))
-        .order_by(Tenencia.expediente_id)
-    )
-    resultado: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for principal_id, acumulado_id in filas.tuples():
-        if acumulado_id not in bloqueadas:
-            raise Conflicto(
-                "Se acaba de acumular un expediente a uno de los enviados; intente de nuevo.",
-                retry_after=alcance.ESPERA,
-            )
-        assert principal_id is not None
-        resultado.setdefault(principal_id, []).append(acumulado_id)
-    return resultado
-
-
-async def referencias(db: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    filas = await db.execute(
-        select(Tenencia.expediente_id, Tenencia.referencia).where(Tenencia.expediente_id.in_(ids))
-    )
-    return dict(filas.tuples().all())
-
-
-async def pases_acompanantes(db: AsyncSession, pase: Pase) -> list[tuple[Pase, Tenencia]]:
-    """The pases of the accumulated expedientes that travel with `pase` and their custody
-    (already locked with it: `recepcion.bloquear_varios`)."""
-    filas = await db.execute(
-        select(Pase, Tenencia)
-        .join(Tenencia, Tenencia.expediente_id == Pase.expediente_id)
-        .where(Pase.pase_principal_id == pase.id)
-        .order_by(Tenencia.expediente_id)
-    )
-    return [(p, t) for p, t in filas.tuples()]
-
-
-def motivo_si_es_acompanante(pase: Pase, que: str) -> str | None:
-    if pase.pase_principal_id is None:
-        return None
-    return (
-        f"El expediente viaja acumulado a su principal: se {que} con el pase del principal, "
-        "no por separado."
-    )
-
-
-def _acumulados_de(*principales: uuid.UUID) -> Select[Any]:
-    return select(Tenencia.expediente_id).where(Tenencia.acumulado_en_id.in_(principales))
 
 
 def _otro(principal: Any, acumulado: Any, expediente_id: uuid.UUID) -> ColumnElement[Any]:

@@ -18,7 +18,7 @@ from pases.copias import ExpedienteCopia
 from pases.events import CustodiaActualizada, PaseEnviado, RemitoEmitido
 from pases.models import NO_SE_ENVIAN, PENDIENTE, Pase, Remito, SerieRemito, Tenencia
 from pases.schemas import EnvioIn
-from pases.service import acumulacion
+from pases.service import acompanantes
 from sigexp_common import alcance, audit, outbox
 from sigexp_common.envelope import Event, utcnow
 from sigexp_common.errors import Conflicto, DatoInvalido
@@ -77,26 +77,29 @@ async def enviar_pases(db: AsyncSession, datos: EnvioIn, por: Usuario) -> tuple[
     assert por.mesa_id is not None  # permisos.de_mesa
     destino = await _destino(db, datos, por)
     pedidos = datos.expediente_ids
-    tenencias = await _bloquear(db, await acumulacion.con_acumulados(db, pedidos))
-    juntos = await acumulacion.acompanantes(db, pedidos, set(tenencias))
-    acompanantes = [a for principal in pedidos for a in juntos.get(principal, [])]
+    tenencias = await _bloquear(db, await acompanantes.con_acumulados(db, pedidos))
+    juntos = await acompanantes.juntos(db, pedidos, set(tenencias))
+    con_principal = [a for principal in pedidos for a in juntos.get(principal, [])]
     rechazados = [
         rechazo
-        for expediente_id in dict.fromkeys([*pedidos, *acompanantes])
+        for expediente_id in dict.fromkeys([*pedidos, *con_principal])
         if (rechazo := _rechazo(por, expediente_id, *tenencias.get(expediente_id, (None, None))))
     ]
-    rechazados += await _rechazos_por_acumulacion(db, por, pedidos, tenencias, rechazados)
+    vistos = {r.expediente_id for r in rechazados}
+    for expediente_id, motivo in (await acompanantes.solos(db, pedidos, tenencias)).items():
+        if expediente_id not in vistos:
+            rechazados.append(_denegado(por, tenencias[expediente_id][0], motivo))
     if rechazados:
         raise _rechazar(db, por, rechazados)
     en = utcnow()
     vence_en = None
     if datos.plazo_dias_habiles is not None:
         vence_en = await plazos.vencimiento(db, en, datos.plazo_dias_habiles)
-    cantidad = len(set(pedidos) | set(acompanantes))
+    cantidad = len(set(pedidos) | set(con_principal))
     remito = await _emitir_remito(db, destino, cantidad, por, en)
     pases: list[Pase] = []
     for expediente_id in pedidos:
-        if expediente_id in acompanantes:
+        if expediente_id in con_principal:
             continue  # accumulated into another one sent: it goes with it, below
         principal = _enviar(
             db, datos, destino, tenencias[expediente_id][0], remito, por, en, vence_en
@@ -136,46 +139,6 @@ def _enviar(
         db, por, ACCION, f"pase/{pase.id}", expediente_id=tenencia.expediente_id, detalle=detalle
     )
     return pase
-
-
-async def _rechazos_por_acumulacion(
-    db: AsyncSession,
-    por: Usuario,
-    pedidos: list[uuid.UUID],
-    tenencias: dict[uuid.UUID, tuple[Tenencia, str | None]],
-    ya_rechazados: list[Rechazado],
-) -> list[Rechazado]:
-    """An accumulated expediente asked for without its principal cannot go (409 naming it)."""
-    vistos = {r.expediente_id for r in ya_rechazados}
-    solos = [
-        tenencias[i][0]
-        for i in pedidos
-        if i in tenencias and i not in vistos and tenencias[i][0].acumulado_en_id is not None
-    ]
-    principales = {t.acumulado_en_id for t in solos if t.acumulado_en_id not in pedidos}
-    if not principales:
-        return []
-    nombres = await acumulacion.referencias(db, {p for p in principales if p is not None})
-    rechazados = []
-    for tenencia in solos:
-        principal = tenencia.acumulado_en_id
-        assert principal is not None
-        motivo = acumulacion.motivo_si_va_solo(tenencia, set(pedidos), nombres.get(principal, ""))
-        if motivo is None:
-            continue
-        rechazo = audit.denegar(
-            Conflicto(motivo),
-            por,
-            ACCION,
-            f"expediente/{tenencia.expediente_id}",
-            expediente_id=tenencia.expediente_id,
-            detalle={"razon": motivo},
-        )
-        assert rechazo.registro is not None
-        rechazados.append(
-            Rechazado(tenencia.expediente_id, tenencia.referencia, motivo, rechazo.registro)
-        )
-    return rechazados
 
 
 async def _destino(db: AsyncSession, datos: EnvioIn, por: Usuario) -> Destino:
@@ -218,6 +181,12 @@ def _rechazo(
     motivo = NO_SE_ENVIAN.get(estado or "") or tenencia.impedimento_para_enviar(por.mesa_id)
     if motivo is None:
         return None
+    return _denegado(por, tenencia, motivo)
+
+
+def _denegado(por: Usuario, tenencia: Tenencia, motivo: str) -> Rechazado:
+    """An expediente the user may see that cannot go, and its refusal's record."""
+    expediente_id = tenencia.expediente_id
     rechazo = audit.denegar(
         Conflicto(motivo),
         por,

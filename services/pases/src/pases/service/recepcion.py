@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pases.events import CustodiaActualizada, PaseRechazado, PaseRecibido
 from pases.models import PENDIENTE, Pase, Remito, Tenencia
 from pases.schemas import ItemRecepcionIn, RecepcionIn, RechazoIn
-from pases.service import acumulacion
+from pases.service import acompanantes
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import Conflicto, DatoInvalido, ErrorDominio, NoEncontrado
@@ -72,7 +72,7 @@ async def rechazar_pase(
     pase, tenencia = await _pase_de_la_mesa(db, pase_id, por, RECHAZAR)
     _exigir_propio(pase, por, RECHAZAR, "rechaza")
     en = utcnow()
-    for uno, suya in [(pase, tenencia), *await acumulacion.pases_acompanantes(db, pase)]:
+    for uno, suya in [(pase, tenencia), *await acompanantes.pases_de(db, pase)]:
         try:
             uno.rechazar(en, por.usuario, datos.motivo)
             suya.devolver(uno, en, habia_sido_recibido=False)
@@ -102,7 +102,7 @@ async def _recibir(
     """The pase received, and those of the expedientes accumulated into it that travel with
     it (their counts are not asked: the desk counts the principal)."""
     _exigir_propio(pase, por, RECIBIR, "recibe")
-    juntos = [(p, t, None, None) for p, t in await acumulacion.pases_acompanantes(db, pase)]
+    juntos = [(p, t, None, None) for p, t in await acompanantes.pases_de(db, pase)]
     en = utcnow()
     for uno, suya, contadas, tomos_contados in [(pase, tenencia, fojas, tomos), *juntos]:
         try:
@@ -124,7 +124,7 @@ async def _recibir(
 
 def _exigir_propio(pase: Pase, por: Usuario, accion: str, que: str) -> None:
     """An accumulated expediente's pase follows its principal's: never on its own (409)."""
-    motivo = acumulacion.motivo_si_es_acompanante(pase, que)
+    motivo = acompanantes.motivo_si_es_acompanante(pase, que)
     if motivo is not None:
         raise _denegar(Conflicto(motivo), por, accion, pase)
 
@@ -146,7 +146,7 @@ async def _recibir_item(db: AsyncSession, item: ItemRecepcionIn, por: Usuario) -
     recibidos = []
     for pase, tenencia in pares:
         await _recibir(db, pase, tenencia, None, None, por)
-        recibidos += [pase, *(p for p, _ in await acumulacion.pases_acompanantes(db, pase))]
+        recibidos += [pase, *(p for p, _ in await acompanantes.pases_de(db, pase))]
     return recibidos
 
 
@@ -231,7 +231,7 @@ async def bloquear_varios(
     """Pases with their expedientes' custody, locked in one statement, in expediente order (the
     order every envío locks custody in, so none of them waits for the other in a cycle). The
     pases of accumulated expedientes that travel with them are locked in the same statement
-    (`acumulacion.pases_acompanantes` reads them then), but not returned."""
+    (`acompanantes.pases_de` reads them then), but not returned."""
     rows = await db.execute(
         select(Pase, Tenencia)
         .join(Tenencia, Tenencia.expediente_id == Pase.expediente_id)

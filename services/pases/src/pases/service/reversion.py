@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pases.events import CustodiaActualizada, PaseRevertido
 from pases.models import PENDIENTE, RECIBIDO, Pase, SolicitudReversion, Tenencia
 from pases.schemas import DecisionIn, EstadoSolicitud, SolicitudReversionIn
-from pases.service import acumulacion
+from pases.service import acompanantes
 from pases.service.recepcion import bloquear
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
@@ -36,7 +36,7 @@ async def solicitar_reversion(
         raise audit.denegar(NoEncontrado("El pase no existe."), por, SOLICITAR, f"pase/{pase_id}")
     pase, tenencia = await bloquear(db, pase_id)
     try:
-        if motivo := acumulacion.motivo_si_es_acompanante(pase, "revierte"):
+        if motivo := acompanantes.motivo_si_es_acompanante(pase, "revierte"):
             raise Conflicto(motivo)
         _exigir_revertible(pase, tenencia)
         if await db.scalar(_pendiente(pase_id)) is not None:
@@ -103,7 +103,7 @@ async def aprobar_solicitud(
         raise _denegar(error, por, APROBAR, solicitud) from None
     juntos = [
         (uno, suya)
-        for uno, suya in await acumulacion.pases_acompanantes(db, pase)
+        for uno, suya in await acompanantes.pases_de(db, pase)
         if uno.estado in (PENDIENTE, RECIBIDO) and suya.pase_id == uno.id
     ]
     for uno, suya in [(pase, tenencia), *juntos]:
