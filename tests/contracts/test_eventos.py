@@ -54,6 +54,9 @@ SIN_CONSUMIDOR = {
     "sigexp.anotacion.agregada.v1": "internal annotations, for the organismo's own subscribers "
     "and the future notifications service (never public); the gateway reads them by HTTP",
     "sigexp.anotacion.eliminada.v1": "same as anotacion.agregada",
+    "sigexp.expediente.vinculado.v1": "links are expedientes' own data, read by HTTP in its "
+    "detail; the event is for ministries' subscribers (integraciones)",
+    "sigexp.expediente.desvinculado.v1": "same as expediente.vinculado",
 }
 
 

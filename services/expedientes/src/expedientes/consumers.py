@@ -9,6 +9,8 @@ from expedientes.events import (
     ArchivoProcesado,
     ArchivoReemplazado,
     CustodiaActualizada,
+    ExpedienteAcumulado,
+    ExpedienteDesglosado,
     MesaActualizada,
     OrganismoActualizado,
     PaseEnviado,
@@ -17,7 +19,7 @@ from expedientes.events import (
     PaseRevertido,
     TipoActualizado,
 )
-from expedientes.service import busqueda, custodia, noticias
+from expedientes.service import acumulaciones, busqueda, custodia, noticias
 from sigexp_common.consumer import Handlers
 
 HANDLERS: Handlers = {
@@ -33,4 +35,6 @@ HANDLERS: Handlers = {
     ArchivoAdjuntado: noticias.registrar_archivo_adjuntado,
     ArchivoReemplazado: noticias.registrar_archivo_reemplazado,
     ArchivoEliminado: noticias.registrar_archivo_eliminado,
+    ExpedienteAcumulado: acumulaciones.registrar_acumulado,
+    ExpedienteDesglosado: acumulaciones.registrar_desglosado,
 }

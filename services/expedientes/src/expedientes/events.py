@@ -16,6 +16,7 @@ from expedientes.events_acciones import (
     ExpedienteAnulado,
     datos_de,
 )
+from expedientes.events_conexos import ExpedienteDesvinculado, ExpedienteVinculado
 from expedientes.models import Expediente
 from sigexp_common.envelope import Event
 from sigexp_common.security import Usuario
@@ -220,6 +221,25 @@ class ArchivoProcesado(Event):
     texto: str | None = None
 
 
+class ExpedienteAcumulado(Noticia):
+    """`sigexp.expediente.acumulado.v1` as this service reads it: pases accumulated
+    `expediente_id` into `principal_id` (version as `sequence`: the accumulated file's custody)."""
+
+    event_type: ClassVar[str] = "sigexp.expediente.acumulado.v1"
+
+    acumulacion_id: uuid.UUID
+    principal_id: uuid.UUID
+    referencia: str | None = None
+    principal_referencia: str | None = None
+    motivo: str = ""
+
+
+class ExpedienteDesglosado(ExpedienteAcumulado):
+    """`sigexp.expediente.desglosado.v1`: the accumulation ended (`motivo` is the desglose's)."""
+
+    event_type: ClassVar[str] = "sigexp.expediente.desglosado.v1"
+
+
 # Events this service publishes (besides the audit record every service emits): the
 # AsyncAPI document is generated from this list and `outbox.add` refuses any other.
 PUBLICA: list[type[Event]] = [
@@ -228,4 +248,6 @@ PUBLICA: list[type[Event]] = [
     ExpedienteAnulado,
     AnotacionAgregada,
     AnotacionEliminada,
+    ExpedienteVinculado,
+    ExpedienteDesvinculado,
 ]

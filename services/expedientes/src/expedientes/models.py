@@ -298,6 +298,10 @@ class ExpedienteLeido:
     permiso_actual: str
     en_transito: bool
     mesa_actual: dict[str, Any] | None
+    # Only the detail reads these (`service/conexos.py`); None elsewhere.
+    vinculos: list[dict[str, Any]] | None = None
+    acumulados: list[dict[str, Any]] | None = None
+    acumulado_en: dict[str, Any] | None = None
 
     @property
     def referencia(self) -> str:
@@ -336,6 +340,9 @@ class ExpedienteLeido:
             mesa_actual_id=fila["mesa_actual_id"],
             permiso_actual=fila["permiso_actual"],
             en_transito=fila["en_transito"],
+            vinculos=fila.get("vinculos"),
+            acumulados=fila.get("acumulados"),
+            acumulado_en=fila.get("acumulado_en"),
         )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from expedientes.schemas_conexos import AcumuladoEn, AcumuladoOut, VinculoOut
 from sigexp_common.entrada import Entero
 
 if TYPE_CHECKING:
@@ -111,6 +112,10 @@ class ExpedienteOut(BaseModel):
     creado_en: datetime
     iniciado_por: uuid.UUID
     iniciado_por_usuario: str
+    # Its conexos, in the detail only (None in listings and in the answers of actions):
+    vinculos: list[VinculoOut] | None = None
+    acumulados: list[AcumuladoOut] | None = None
+    acumulado_en: AcumuladoEn | None = None
 
     @field_validator("letras", mode="before")
     @classmethod

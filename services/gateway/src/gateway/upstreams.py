@@ -22,6 +22,8 @@ def _rule(pattern: str, service: str) -> Rule:
 RULES = (
     _rule(rf"^/api/v1/expedientes/{UUID}/pases$", "pases"),
     _rule(rf"^/api/v1/expedientes/{UUID}/archivos$", "archivos"),
+    _rule(rf"^/api/v1/expedientes/{UUID}/acumulados(/.*)?$", "pases"),
+    _rule(r"^/api/v1/correcciones(/.*)?$", "expedientes"),
     _rule(r"^/api/v1/(expedientes|solicitudes-baja)(/.*)?$", "expedientes"),
     _rule(r"^/api/v1/consulta-global$", "expedientes"),
     _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion)(/.*)?$", "pases"),

@@ -76,6 +76,8 @@ class EventoDePase(Actor):
     expediente_id: uuid.UUID
     mesa_origen_id: uuid.UUID
     mesa_destino_id: uuid.UUID
+    # An accumulated expediente's pase names the principal's pase it travels with.
+    pase_principal_id: uuid.UUID | None = None
     _version: int = PrivateAttr(default=0)
 
     def subject(self) -> str:
@@ -112,6 +114,7 @@ class PaseEnviado(EventoDePase):
             remito_id=pase.remito_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            pase_principal_id=pase.pase_principal_id,
             organismo_destino_id=pase.organismo_destino_id,
             dependencia_id=pase.dependencia_id,
             permiso=pase.permiso,
@@ -141,6 +144,7 @@ class PaseRecibido(EventoDePase):
             expediente_id=pase.expediente_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            pase_principal_id=pase.pase_principal_id,
             permiso=pase.permiso,
             fojas_agregadas=pase.fojas_agregadas,
             tomos_agregados=pase.tomos_agregados,
@@ -163,6 +167,7 @@ class PaseRechazado(EventoDePase):
             expediente_id=pase.expediente_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            pase_principal_id=pase.pase_principal_id,
             motivo=pase.motivo_rechazo or "",
             **actor(por, pase.rechazado_en),
         ).con_version(tenencia)
@@ -192,6 +197,7 @@ class PaseRevertido(EventoDePase):
             expediente_id=pase.expediente_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            pase_principal_id=pase.pase_principal_id,
             motivo=pase.motivo_reversion or "",
             solicitud_id=solicitud_id,
             habia_sido_recibido=habia_sido_recibido,
@@ -229,6 +235,59 @@ class RemitoEmitido(Actor):
             expediente_ids=[p.expediente_id for p in pases],
             **actor(por, remito.emitido_en),
         )
+
+
+class EventoDeAcumulacion(Actor):
+    """An accumulation began or ended: subject = the accumulated expediente, `sequence` = its
+    custody version after the change (the same as its `sigexp.custodia.actualizada.v1`)."""
+
+    acumulacion_id: uuid.UUID
+    expediente_id: uuid.UUID  # the accumulated one
+    referencia: str
+    principal_id: uuid.UUID
+    principal_referencia: str
+    motivo: str
+    _version: int = PrivateAttr(default=0)
+
+    def subject(self) -> str:
+        return str(self.expediente_id)
+
+    def sequence(self) -> int:
+        return self._version
+
+    @classmethod
+    def de(
+        cls,
+        acumulacion_id: uuid.UUID,
+        acumulado: Tenencia,
+        principal: Tenencia,
+        motivo: str,
+        por: Usuario,
+        en: datetime,
+    ) -> Self:
+        evento = cls(
+            acumulacion_id=acumulacion_id,
+            expediente_id=acumulado.expediente_id,
+            referencia=acumulado.referencia,
+            principal_id=principal.expediente_id,
+            principal_referencia=principal.referencia,
+            motivo=motivo,
+            **actor(por, en),
+        )
+        evento._version = acumulado.version
+        return evento
+
+
+class ExpedienteAcumulado(EventoDeAcumulacion):
+    """`expediente_id` travels with `principal_id` from now on (tramitación conjunta)."""
+
+    event_type: ClassVar[str] = "sigexp.expediente.acumulado.v1"
+
+
+class ExpedienteDesglosado(EventoDeAcumulacion):
+    """The accumulation ended: `expediente_id` moves on its own again (`motivo`: the desglose's)."""
+
+    event_type: ClassVar[str] = "sigexp.expediente.desglosado.v1"
 
 
 class ExpedienteIniciado(Event):
@@ -337,4 +396,6 @@ PUBLICA: list[type[Event]] = [
     PaseRechazado,
     PaseRevertido,
     RemitoEmitido,
+    ExpedienteAcumulado,
+    ExpedienteDesglosado,
 ]

@@ -65,6 +65,9 @@ class Tenencia(Base):
     version: Mapped[int] = mapped_column(BigInteger)
     pase_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     """The pase that brought custody where it is (None since the alta)."""
+    acumulado_en_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    """The principal this expediente is accumulated into (`service/acumulacion.py`): it travels
+    with it, never alone."""
 
     @classmethod
     def asignar_inicial(
@@ -147,6 +150,17 @@ class Tenencia(Base):
             self.tomos -= pase.tomos_agregados
         self._cambio(pase, en)
 
+    def acumular(self, principal: Tenencia) -> None:
+        """From now on it travels with `principal` (both held, received, by the same desk); a
+        custody change (its version), though it stays where it is (`desde` too)."""
+        self.acumulado_en_id = principal.expediente_id
+        self.version += 1
+
+    def desglosar(self) -> None:
+        """It moves on its own again, from the desk that holds it."""
+        self.acumulado_en_id = None
+        self.version += 1
+
     def _exigir_en_curso(self, pase: Pase, *, transito: bool) -> None:
         if self.pase_id != pase.id or self.en_transito != transito:
             raise Conflicto(
@@ -180,6 +194,9 @@ class Pase(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     expediente_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     remito_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("remitos.id"))
+    pase_principal_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    """The principal's pase an accumulated expediente travels with (same remito, received,
+    rejected and reverted with it); None for a pase of its own."""
     mesa_origen_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     mesa_destino_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     organismo_destino_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

@@ -131,6 +131,8 @@ class PaseOut(BaseModel):
     motivo_rechazo: str | None = None
     revertido_en: datetime | None = None
     motivo_reversion: str | None = None
+    # An accumulated expediente's pase: the principal's pase it travels with (acumulación).
+    pase_principal_id: uuid.UUID | None = None
 
 
 class RemitoOut(BaseModel):
@@ -205,6 +207,7 @@ class TenenciaOut(BaseModel):
     desde: datetime
     version: int
     tiempo_en_mesa_segundos: int
+    acumulado_en_id: uuid.UUID | None = None  # the principal it travels with
 
     @classmethod
     def de(cls, tenencia: Tenencia, ahora: datetime) -> TenenciaOut:
@@ -220,6 +223,7 @@ class TenenciaOut(BaseModel):
             desde=tenencia.desde,
             version=tenencia.version,
             tiempo_en_mesa_segundos=tenencia.tiempo_en_mesa(ahora),
+            acumulado_en_id=tenencia.acumulado_en_id,
         )
 
 

@@ -65,6 +65,8 @@ class PaseEnMesa(BaseModel):
     tomos_agregados: int
     observaciones: str | None
     recibido_en: datetime | None
+    # An accumulated expediente's pase: received with this principal's pase, not on its own.
+    pase_principal_id: uuid.UUID | None = None
 
 
 class EnMesaItem(BaseModel):

@@ -122,3 +122,17 @@ def test_no_se_devuelve_por_un_pase_del_que_ya_no_depende_la_custodia() -> None:
     tenencia.enviar(_pase(tenencia, c))
     with pytest.raises(Conflicto, match="ya no depende de este pase"):
         tenencia.devolver(primero, AHORA, habia_sido_recibido=True)
+
+
+def test_acumular_y_desglosar_cambian_la_version_pero_no_donde_ni_desde_cuando_esta() -> None:
+    mesa = uuid.uuid4()
+    principal, acumulado = _tenencia(mesa), _tenencia(mesa)
+    desde = acumulado.desde
+
+    acumulado.acumular(principal)
+
+    assert (acumulado.acumulado_en_id, acumulado.version) == (principal.expediente_id, 2)
+    assert (acumulado.mesa_id, acumulado.desde, acumulado.en_transito) == (mesa, desde, False)
+    acumulado.desglosar()
+    assert (acumulado.acumulado_en_id, acumulado.version) == (None, 3)
+    assert principal.version == 1  # the principal's custody does not change

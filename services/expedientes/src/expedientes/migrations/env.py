@@ -2,7 +2,10 @@
 
 from alembic import context
 
-from expedientes import models_acciones  # noqa: F401  (its tables are in Base.metadata too)
+from expedientes import (  # noqa: F401  (their tables are in Base.metadata too)
+    models_acciones,
+    models_conexos,
+)
 from expedientes.models import Base
 from expedientes.settings import Settings
 from sigexp_common.migrations import run_env

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from expedientes.routes import anotaciones, consulta_global, edicion, expedientes
+from expedientes.routes import anotaciones, conexos, consulta_global, edicion, expedientes
 
 ROUTERS: list[APIRouter] = [
     expedientes.router,
     consulta_global.router,
     edicion.router,
     anotaciones.router,
+    conexos.router,
 ]

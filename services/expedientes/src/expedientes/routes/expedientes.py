@@ -20,7 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["expedientes"], route_class=Idempoten
 @router.post("/expedientes", status_code=201, response_model=ExpedienteOut)
 async def iniciar(body: ExpedienteIn, user: CurrentUser, db: Session) -> ExpedienteOut:
     expediente = await alta.iniciar_expediente(db, body, por=user)
-    return ExpedienteOut.model_validate(expediente)
+    # Complete at once, as its detail reads it: a new expediente has no conexos yet.
+    return ExpedienteOut.model_validate(expediente).model_copy(
+        update={"vinculos": [], "acumulados": []}
+    )
 
 
 @router.get("/expedientes", response_model=ExpedientesOut)

@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.models import Custodia, Expediente, ExpedienteLeido, leer_expedientes
 from expedientes.schemas import Caracter, Estado
-from expedientes.service import busqueda
+from expedientes.service import busqueda, conexos
 from sigexp_common import alcance, audit
 from sigexp_common.security import Usuario
 
 # Built once (building and keying this statement cost more than running it): the user's scope
 # and the id are bound parameters.
-_DETALLE = leer_expedientes(alcance.visible(Custodia.mesas).label("visible")).where(
-    Expediente.id == bindparam("expediente_id")
-)
+# Its conexos (links, accumulations) are columns of the same SELECT.
+_DETALLE = leer_expedientes(
+    alcance.visible(Custodia.mesas).label("visible"), *conexos.columnas_del_detalle()
+).where(Expediente.id == bindparam("expediente_id"))
 
 
 async def ver_expediente(

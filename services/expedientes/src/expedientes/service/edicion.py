@@ -56,7 +56,7 @@ async def editar_expediente(
     if ciclo is not None and ciclo != expediente.ciclo:
         cambios.append(Cambio(campo="estado", antes=expediente.ciclo, despues=ciclo))
     if cambios:
-        _aplicar(db, expediente, cambios, por)
+        aplicar(db, expediente, cambios, por)
     audit.registrar(
         db,
         por,
@@ -69,7 +69,7 @@ async def editar_expediente(
 
 
 def _sin_bajar(expediente: Expediente, pedidos: dict[str, Any]) -> None:
-    """Fojas and tomos only grow by an edit (a correction downwards is issue #20's)."""
+    """Fojas and tomos only grow by an edit (downwards: a correction, `service/correcciones.py`)."""
     errores = [
         CampoInvalido(campo, f"No puede ser menor que el actual ({getattr(expediente, campo)}).")
         for campo in ("fojas", "tomos")
@@ -79,8 +79,16 @@ def _sin_bajar(expediente: Expediente, pedidos: dict[str, Any]) -> None:
         raise DatoInvalido("Las fojas y los tomos de un expediente no disminuyen.", errores)
 
 
-def _aplicar(db: AsyncSession, expediente: Expediente, cambios: list[Cambio], por: Usuario) -> None:
-    """Apply `cambios`, keep each one's old and new value, bump the version, tell the bus."""
+def aplicar(
+    db: AsyncSession,
+    expediente: Expediente,
+    cambios: list[Cambio],
+    por: Usuario,
+    *,
+    anotar: bool = True,
+) -> None:
+    """Apply `cambios`, keep each one's old and new value, bump the version, tell the bus
+    (`anotar=False`: the caller writes the timeline entry, as an approved correction does)."""
     en = utcnow()
     for cambio in cambios:
         setattr(expediente, "ciclo" if cambio.campo == "estado" else cambio.campo, cambio.despues)
@@ -99,7 +107,7 @@ def _aplicar(db: AsyncSession, expediente: Expediente, cambios: list[Cambio], po
             )
         )
     datos = [c.model_dump() for c in cambios if c.campo != "estado"]
-    if datos:
+    if datos and anotar:
         historial.anotar(db, expediente.id, "expediente.editado", por, {"cambios": datos}, en)
     for cambio in cambios:
         if cambio.campo == "estado":

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from expedientes.events import Noticia
 from expedientes.models import Mesa
 from expedientes.models_acciones import Suceso
-from expedientes.service import acceso
+from expedientes.service import acceso, conexos
 from sigexp_common import audit
 from sigexp_common.envelope import utcnow
 from sigexp_common.ids import uuid7
@@ -100,5 +100,18 @@ async def leer_historial(db: AsyncSession, expediente_id: uuid.UUID, por: Usuari
         )
         for suceso, nombre in (await db.execute(query)).all()
     ]
+    entradas = await _sin_reservados_ajenos(db, entradas, por)
     await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
     return entradas
+
+
+async def _sin_reservados_ajenos(
+    db: AsyncSession, entradas: list[Entrada], por: Usuario
+) -> list[Entrada]:
+    """Entries that name a RESERVADO expediente out of `por`'s scope (a link, an accumulation)
+    are left out: the timeline never reveals that file (one more query only when it names any)."""
+    nombrados = [i for e in entradas for i in conexos.nombrados(e.accion, e.detalle)]
+    fuera = await conexos.ocultos(db, nombrados, por)
+    if not fuera:
+        return entradas
+    return [e for e in entradas if not fuera.intersection(conexos.nombrados(e.accion, e.detalle))]

@@ -4,6 +4,7 @@ from alembic import context
 
 from pases import (
     copias,  # noqa: F401  (its tables are in the same metadata)
+    models_acumulacion,  # noqa: F401 (its table joins the metadata)
     models_mesa,  # noqa: F401 (its tables join the metadata)
 )
 from pases.models import Base

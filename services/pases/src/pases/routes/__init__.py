@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pases.routes import envio, mesa, recepcion, recorrido, remitos, reversion
+from pases.routes import acumulacion, envio, mesa, recepcion, recorrido, remitos, reversion
 
 ROUTERS: list[APIRouter] = [
     envio.router,
@@ -13,4 +13,5 @@ ROUTERS: list[APIRouter] = [
     recorrido.router,
     remitos.router,
     mesa.router,
+    acumulacion.router,
 ]

@@ -18,6 +18,7 @@ from pases.copias import ExpedienteCopia
 from pases.events import CustodiaActualizada, PaseEnviado, RemitoEmitido
 from pases.models import NO_SE_ENVIAN, PENDIENTE, Pase, Remito, SerieRemito, Tenencia
 from pases.schemas import EnvioIn
+from pases.service import acompanantes
 from sigexp_common import alcance, audit, outbox
 from sigexp_common.envelope import Event, utcnow
 from sigexp_common.errors import Conflicto, DatoInvalido
@@ -70,42 +71,74 @@ class EnvioRechazado(Conflicto):
 async def enviar_pases(db: AsyncSession, datos: EnvioIn, por: Usuario) -> tuple[list[Pase], Remito]:
     """Send every expediente of `datos` from the user's desk, or none: custody of each is
     locked (two envíos of one expediente: the second sees it sent and is refused), each gets
-    its pase, and the envío its remito with the desk's next number of the year."""
+    its pase, and the envío its remito with the desk's next number of the year. An expediente
+    accumulated into one of them goes with it (a pase of its own naming the principal's, on
+    the same remito); one accumulated into a file not sent is refused."""
     assert por.mesa_id is not None  # permisos.de_mesa
     destino = await _destino(db, datos, por)
-    tenencias = await _bloquear(db, datos.expediente_ids)
+    pedidos = datos.expediente_ids
+    tenencias = await _bloquear(db, await acompanantes.con_acumulados(db, pedidos))
+    juntos = await acompanantes.juntos(db, pedidos, set(tenencias))
+    con_principal = [a for principal in pedidos for a in juntos.get(principal, [])]
     rechazados = [
         rechazo
-        for expediente_id in datos.expediente_ids
+        for expediente_id in dict.fromkeys([*pedidos, *con_principal])
         if (rechazo := _rechazo(por, expediente_id, *tenencias.get(expediente_id, (None, None))))
     ]
+    vistos = {r.expediente_id for r in rechazados}
+    for expediente_id, motivo in (await acompanantes.solos(db, pedidos, tenencias)).items():
+        if expediente_id not in vistos:
+            rechazados.append(_denegado(por, tenencias[expediente_id][0], motivo))
     if rechazados:
         raise _rechazar(db, por, rechazados)
     en = utcnow()
     vence_en = None
     if datos.plazo_dias_habiles is not None:
         vence_en = await plazos.vencimiento(db, en, datos.plazo_dias_habiles)
-    remito = await _emitir_remito(db, destino, len(datos.expediente_ids), por, en)
+    cantidad = len(set(pedidos) | set(con_principal))
+    remito = await _emitir_remito(db, destino, cantidad, por, en)
     pases: list[Pase] = []
-    for expediente_id in datos.expediente_ids:
-        tenencia = tenencias[expediente_id][0]
-        pase = _pase(datos, destino, tenencia, remito, por, en, vence_en)
-        tenencia.enviar(pase)
-        db.add(pase)
-        outbox.add(db, CustodiaActualizada.de(tenencia))
-        outbox.add(db, PaseEnviado.de(pase, tenencia, por))
-        audit.registrar(
-            db,
-            por,
-            ACCION,
-            f"pase/{pase.id}",
-            expediente_id=expediente_id,
-            detalle={"remito_id": str(remito.id), "mesa_destino_id": str(pase.mesa_destino_id)},
+    for expediente_id in pedidos:
+        if expediente_id in con_principal:
+            continue  # accumulated into another one sent: it goes with it, below
+        principal = _enviar(
+            db, datos, destino, tenencias[expediente_id][0], remito, por, en, vence_en
         )
-        pases.append(pase)
+        pases.append(principal)
+        for acumulado_id in juntos.get(expediente_id, []):
+            tenencia = tenencias[acumulado_id][0]
+            pases.append(
+                _enviar(db, datos, destino, tenencia, remito, por, en, vence_en, principal)
+            )
     outbox.add(db, RemitoEmitido.de(remito, pases, por))
     await db.flush()
     return pases, remito
+
+
+def _enviar(
+    db: AsyncSession,
+    datos: EnvioIn,
+    destino: Destino,
+    tenencia: Tenencia,
+    remito: Remito,
+    por: Usuario,
+    en: datetime,
+    vence_en: datetime | None,
+    principal: Pase | None = None,
+) -> Pase:
+    """One expediente on its way: its pase, custody, events and audit record."""
+    pase = _pase(datos, destino, tenencia, remito, por, en, vence_en, principal)
+    tenencia.enviar(pase)
+    db.add(pase)
+    outbox.add(db, CustodiaActualizada.de(tenencia))
+    outbox.add(db, PaseEnviado.de(pase, tenencia, por))
+    detalle = {"remito_id": str(remito.id), "mesa_destino_id": str(pase.mesa_destino_id)}
+    if principal is not None:
+        detalle["pase_principal_id"] = str(principal.id)
+    audit.registrar(
+        db, por, ACCION, f"pase/{pase.id}", expediente_id=tenencia.expediente_id, detalle=detalle
+    )
+    return pase
 
 
 async def _destino(db: AsyncSession, datos: EnvioIn, por: Usuario) -> Destino:
@@ -148,6 +181,12 @@ def _rechazo(
     motivo = NO_SE_ENVIAN.get(estado or "") or tenencia.impedimento_para_enviar(por.mesa_id)
     if motivo is None:
         return None
+    return _denegado(por, tenencia, motivo)
+
+
+def _denegado(por: Usuario, tenencia: Tenencia, motivo: str) -> Rechazado:
+    """An expediente the user may see that cannot go, and its refusal's record."""
+    expediente_id = tenencia.expediente_id
     rechazo = audit.denegar(
         Conflicto(motivo),
         por,
@@ -219,8 +258,13 @@ def _pase(
     por: Usuario,
     en: datetime,
     vence_en: datetime | None,
+    principal: Pase | None = None,
 ) -> Pase:
+    """The pase of one expediente; an accumulated one's names its principal's pase and adds
+    no fojas or tomos of its own (what the desk added went into the principal)."""
     assert por.mesa_id is not None
+    fojas = datos.fojas_agregadas if principal is None else 0
+    tomos = datos.tomos_agregados if principal is None else 0
     return Pase(
         id=uuid7(),
         expediente_id=tenencia.expediente_id,
@@ -230,10 +274,10 @@ def _pase(
         organismo_destino_id=destino.mesa.organismo_id,
         dependencia_id=destino.dependencia_id,
         permiso=datos.permiso.value,
-        fojas_agregadas=datos.fojas_agregadas,
-        tomos_agregados=datos.tomos_agregados,
-        fojas_esperadas=tenencia.fojas + datos.fojas_agregadas,
-        tomos_esperados=tenencia.tomos + datos.tomos_agregados,
+        fojas_agregadas=fojas,
+        tomos_agregados=tomos,
+        fojas_esperadas=tenencia.fojas + fojas,
+        tomos_esperados=tenencia.tomos + tomos,
         observaciones=datos.observaciones,
         plazo_dias_habiles=datos.plazo_dias_habiles,
         vence_en=vence_en,
@@ -241,4 +285,5 @@ def _pase(
         enviado_en=en,
         enviado_por_id=por.id,
         enviado_por=por.usuario,
+        pase_principal_id=principal.id if principal is not None else None,
     )

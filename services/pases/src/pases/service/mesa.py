@@ -95,6 +95,7 @@ async def en_mesa(
                 tomos_agregados=pase.tomos_agregados,
                 observaciones=pase.observaciones,
                 recibido_en=pase.recibido_en,
+                pase_principal_id=pase.pase_principal_id,
             ),
             expediente=resumen(pase.expediente_id, copia, tenencia, por),
             origen=MesaRef(id=pase.mesa_origen_id, nombre=nombre_origen),

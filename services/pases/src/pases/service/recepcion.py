@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pases.events import CustodiaActualizada, PaseRechazado, PaseRecibido
 from pases.models import PENDIENTE, Pase, Remito, Tenencia
 from pases.schemas import ItemRecepcionIn, RecepcionIn, RechazoIn
+from pases.service import acompanantes
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import Conflicto, DatoInvalido, ErrorDominio, NoEncontrado
@@ -29,7 +30,7 @@ async def recibir_pase(
     """The destination desk has the paper: it holds the expediente now. Counts that differ
     from the expected ones are recorded as `discrepancia`; the reception goes through."""
     pase, tenencia = await _pase_de_la_mesa(db, pase_id, por, RECIBIR)
-    _recibir(db, pase, tenencia, datos.fojas, datos.tomos, por)
+    await _recibir(db, pase, tenencia, datos.fojas, datos.tomos, por)
     return pase
 
 
@@ -66,28 +67,31 @@ async def recibir_varios(
 async def rechazar_pase(
     db: AsyncSession, pase_id: uuid.UUID, datos: RechazoIn, por: Usuario
 ) -> Pase:
-    """The destination refuses it on arrival: custody returns to the sender as it held it."""
+    """The destination refuses it on arrival: custody returns to the sender as it held it (the
+    expedientes accumulated into it that travel with it too)."""
     pase, tenencia = await _pase_de_la_mesa(db, pase_id, por, RECHAZAR)
+    _exigir_propio(pase, por, RECHAZAR, "rechaza")
     en = utcnow()
-    try:
-        pase.rechazar(en, por.usuario, datos.motivo)
-        tenencia.devolver(pase, en, habia_sido_recibido=False)
-    except Conflicto as error:
-        raise _denegar(error, por, RECHAZAR, pase) from None
-    outbox.add(db, CustodiaActualizada.de(tenencia))
-    outbox.add(db, PaseRechazado.de(pase, tenencia, por))
-    audit.registrar(
-        db,
-        por,
-        RECHAZAR,
-        f"pase/{pase.id}",
-        expediente_id=pase.expediente_id,
-        detalle={"motivo": datos.motivo},
-    )
+    for uno, suya in [(pase, tenencia), *await acompanantes.pases_de(db, pase)]:
+        try:
+            uno.rechazar(en, por.usuario, datos.motivo)
+            suya.devolver(uno, en, habia_sido_recibido=False)
+        except Conflicto as error:
+            raise _denegar(error, por, RECHAZAR, uno) from None
+        outbox.add(db, CustodiaActualizada.de(suya))
+        outbox.add(db, PaseRechazado.de(uno, suya, por))
+        audit.registrar(
+            db,
+            por,
+            RECHAZAR,
+            f"pase/{uno.id}",
+            expediente_id=uno.expediente_id,
+            detalle={"motivo": datos.motivo},
+        )
     return pase
 
 
-def _recibir(
+async def _recibir(
     db: AsyncSession,
     pase: Pase,
     tenencia: Tenencia,
@@ -95,21 +99,34 @@ def _recibir(
     tomos: int | None,
     por: Usuario,
 ) -> None:
-    try:
-        pase.recibir(utcnow(), por.usuario, por.id, fojas, tomos)
-        tenencia.recibir(pase)
-    except Conflicto as error:
-        raise _denegar(error, por, RECIBIR, pase) from None
-    outbox.add(db, CustodiaActualizada.de(tenencia))
-    outbox.add(db, PaseRecibido.de(pase, tenencia, por))
-    audit.registrar(
-        db,
-        por,
-        RECIBIR,
-        f"pase/{pase.id}",
-        expediente_id=pase.expediente_id,
-        detalle={"discrepancia": pase.discrepancia} if pase.discrepancia else None,
-    )
+    """The pase received, and those of the expedientes accumulated into it that travel with
+    it (their counts are not asked: the desk counts the principal)."""
+    _exigir_propio(pase, por, RECIBIR, "recibe")
+    juntos = [(p, t, None, None) for p, t in await acompanantes.pases_de(db, pase)]
+    en = utcnow()
+    for uno, suya, contadas, tomos_contados in [(pase, tenencia, fojas, tomos), *juntos]:
+        try:
+            uno.recibir(en, por.usuario, por.id, contadas, tomos_contados)
+            suya.recibir(uno)
+        except Conflicto as error:
+            raise _denegar(error, por, RECIBIR, uno) from None
+        outbox.add(db, CustodiaActualizada.de(suya))
+        outbox.add(db, PaseRecibido.de(uno, suya, por))
+        audit.registrar(
+            db,
+            por,
+            RECIBIR,
+            f"pase/{uno.id}",
+            expediente_id=uno.expediente_id,
+            detalle={"discrepancia": uno.discrepancia} if uno.discrepancia else None,
+        )
+
+
+def _exigir_propio(pase: Pase, por: Usuario, accion: str, que: str) -> None:
+    """An accumulated expediente's pase follows its principal's: never on its own (409)."""
+    motivo = acompanantes.motivo_si_es_acompanante(pase, que)
+    if motivo is not None:
+        raise _denegar(Conflicto(motivo), por, accion, pase)
 
 
 async def _recibir_item(db: AsyncSession, item: ItemRecepcionIn, por: Usuario) -> list[Pase]:
@@ -126,9 +143,11 @@ async def _recibir_item(db: AsyncSession, item: ItemRecepcionIn, por: Usuario) -
             "separado para contarlos."
         )
     pares = await bloquear_varios(db, await _pendientes_del_remito(db, codigo, por))
+    recibidos = []
     for pase, tenencia in pares:
-        _recibir(db, pase, tenencia, None, None, por)
-    return [pase for pase, _ in pares]
+        await _recibir(db, pase, tenencia, None, None, por)
+        recibidos += [pase, *(p for p, _ in await acompanantes.pases_de(db, pase))]
+    return recibidos
 
 
 async def _pendiente_del_expediente(db: AsyncSession, texto: str, por: Usuario) -> uuid.UUID:
@@ -170,7 +189,11 @@ async def _pendientes_del_remito(db: AsyncSession, codigo: str, por: Usuario) ->
         )
     ids = list(
         await db.scalars(
-            select(Pase.id).where(Pase.remito_id == remito.id, Pase.estado == PENDIENTE)
+            select(Pase.id).where(
+                Pase.remito_id == remito.id,
+                Pase.estado == PENDIENTE,
+                Pase.pase_principal_id.is_(None),  # accumulated ones come with their principal
+            )
         )
     )
     if not ids:
@@ -206,16 +229,19 @@ async def bloquear_varios(
     db: AsyncSession, pase_ids: list[uuid.UUID]
 ) -> list[tuple[Pase, Tenencia]]:
     """Pases with their expedientes' custody, locked in one statement, in expediente order (the
-    order every envío locks custody in, so none of them waits for the other in a cycle)."""
+    order every envío locks custody in, so none of them waits for the other in a cycle). The
+    pases of accumulated expedientes that travel with them are locked in the same statement
+    (`acompanantes.pases_de` reads them then), but not returned."""
     rows = await db.execute(
         select(Pase, Tenencia)
         .join(Tenencia, Tenencia.expediente_id == Pase.expediente_id)
-        .where(Pase.id.in_(pase_ids))
+        .where(or_(Pase.id.in_(pase_ids), Pase.pase_principal_id.in_(pase_ids)))
         .order_by(Tenencia.expediente_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return [(row.Pase, row.Tenencia) for row in rows]
+    pedidos = set(pase_ids)
+    return [(row.Pase, row.Tenencia) for row in rows if row.Pase.id in pedidos]
 
 
 def _denegar(error: ErrorDominio, por: Usuario, accion: str, pase: Pase) -> ErrorDominio:

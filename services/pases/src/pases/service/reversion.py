@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pases.events import CustodiaActualizada, PaseRevertido
 from pases.models import PENDIENTE, RECIBIDO, Pase, SolicitudReversion, Tenencia
 from pases.schemas import DecisionIn, EstadoSolicitud, SolicitudReversionIn
+from pases.service import acompanantes
 from pases.service.recepcion import bloquear
 from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
@@ -35,6 +36,8 @@ async def solicitar_reversion(
         raise audit.denegar(NoEncontrado("El pase no existe."), por, SOLICITAR, f"pase/{pase_id}")
     pase, tenencia = await bloquear(db, pase_id)
     try:
+        if motivo := acompanantes.motivo_si_es_acompanante(pase, "revierte"):
+            raise Conflicto(motivo)
         _exigir_revertible(pase, tenencia)
         if await db.scalar(_pendiente(pase_id)) is not None:
             raise Conflicto("Ya hay una solicitud de reversión pendiente para este pase.")
@@ -89,7 +92,8 @@ async def aprobar_solicitud(
     db: AsyncSession, solicitud_id: uuid.UUID, datos: DecisionIn, por: Usuario
 ) -> SolicitudReversion:
     """The pase becomes REVERTIDO and custody goes back to the sender (what a received pase
-    added is taken off its expected fojas and tomos)."""
+    added is taken off its expected fojas and tomos); so do the pases of the expedientes
+    accumulated into it that travel with it, while their custody still comes from them."""
     solicitud, pase, tenencia = await _bloquear_solicitud(db, solicitud_id, por, APROBAR)
     en = utcnow()
     try:
@@ -97,27 +101,33 @@ async def aprobar_solicitud(
         _exigir_revertible(pase, tenencia)
     except Conflicto as error:
         raise _denegar(error, por, APROBAR, solicitud) from None
-    habia_sido_recibido = pase.revertir(en, por.usuario, solicitud.motivo)
-    tenencia.devolver(pase, en, habia_sido_recibido=habia_sido_recibido)
-    outbox.add(db, CustodiaActualizada.de(tenencia))
-    outbox.add(
-        db,
-        PaseRevertido.de(
-            pase,
-            tenencia,
+    juntos = [
+        (uno, suya)
+        for uno, suya in await acompanantes.pases_de(db, pase)
+        if uno.estado in (PENDIENTE, RECIBIDO) and suya.pase_id == uno.id
+    ]
+    for uno, suya in [(pase, tenencia), *juntos]:
+        habia_sido_recibido = uno.revertir(en, por.usuario, solicitud.motivo)
+        suya.devolver(uno, en, habia_sido_recibido=habia_sido_recibido)
+        outbox.add(db, CustodiaActualizada.de(suya))
+        outbox.add(
+            db,
+            PaseRevertido.de(
+                uno,
+                suya,
+                por,
+                solicitud_id=solicitud.id,
+                habia_sido_recibido=habia_sido_recibido,
+            ),
+        )
+        audit.registrar(
+            db,
             por,
-            solicitud_id=solicitud.id,
-            habia_sido_recibido=habia_sido_recibido,
-        ),
-    )
-    audit.registrar(
-        db,
-        por,
-        APROBAR,
-        f"solicitud-reversion/{solicitud.id}",
-        expediente_id=solicitud.expediente_id,
-        detalle={"pase_id": str(pase.id), "motivo": datos.motivo},
-    )
+            APROBAR,
+            f"solicitud-reversion/{solicitud.id}",
+            expediente_id=uno.expediente_id,
+            detalle={"pase_id": str(uno.id), "motivo": datos.motivo},
+        )
     return solicitud
 
 
