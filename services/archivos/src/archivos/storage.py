@@ -80,6 +80,7 @@ class Envio:
         self._subidas: list[asyncio.Future[Part]] = []
         self._upload_id: str | None = None
         self._error: BaseException | None = None
+        self._cerrado = False  # the multipart upload completed or dropped
         self.sha256 = hashlib.sha256()
         self.tamanio = 0
 
@@ -96,24 +97,31 @@ class Envio:
                 await self._enviar_parte()
 
     async def terminar(self) -> None:
-        """Everything was written: the last part goes up and the object is completed."""
+        """Everything was written: the last part goes up and the object is completed (or,
+        if the storage fails, the multipart upload is dropped)."""
         self._revisar()
         if self._upload_id is None:  # it all fits in one part
             await self._hilo(self._almacen.poner, self.clave, bytes(self._parte), self.tipo)
             return
-        if self._parte:
-            await self._enviar_parte()
         try:
-            partes = await asyncio.gather(*self._subidas)
-        except Exception as exc:
-            raise SinAlmacen from exc
-        await self._hilo(self._almacen.completar, self.clave, self._upload_id, partes)
+            if self._parte:
+                await self._enviar_parte()
+            try:
+                partes = await asyncio.gather(*self._subidas)
+            except Exception as exc:
+                raise SinAlmacen from exc
+            await self._hilo(self._almacen.completar, self.clave, self._upload_id, partes)
+            self._cerrado = True  # an object now: nothing to drop
+        except BaseException:
+            await self.abortar()
+            raise
 
     async def abortar(self) -> None:
         """Give up: wait for the parts in flight and drop the multipart upload (best effort:
         what the storage keeps of it is not an object; its lifecycle rule expires it)."""
         await asyncio.gather(*self._subidas, return_exceptions=True)
-        if self._upload_id is not None:
+        if self._upload_id is not None and not self._cerrado:
+            self._cerrado = True
             with contextlib.suppress(Exception):
                 await self._hilo(self._almacen.desistir, self.clave, self._upload_id)
 

@@ -2,10 +2,12 @@
 
 `recibir` records the object's key in `objetos_pendientes` (committed before the first byte
 goes up), streams the multipart body to the bucket (type by the first bytes, size
-bounded, SHA-256 on the way) and answers what it learnt. `confirmando` wraps the transaction
-that writes the version's rows and deletes that record: if it does not commit, the object and
-the record are removed before the error is answered. A process that dies in between leaves the
-record (and maybe the object) for `python -m archivos reconciliar`.
+bounded, SHA-256 on the way) and answers what it learnt as soon as the body is read, while the
+object's last part still goes up. `confirmando` wraps the transaction that writes the
+version's rows (meanwhile) and deletes that record, and commits it once the object is
+complete: if it does not commit, the object and the record are removed before the error is
+answered. A process that dies in between leaves the record (and maybe the object) for
+`python -m archivos reconciliar`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Recibido:
     tipo_mime: str
     tamanio: int
     sha256: str
+    # The object's last part and its completion, still going when the body has been read:
+    # `confirmando` writes the rows meanwhile and commits only once this is done.
+    guardado: asyncio.Future[None]
 
 
 def _demasiado_grande(maximo: int) -> DemasiadoGrande:
@@ -71,6 +76,7 @@ class _Subida:
         self.inicio = bytearray()
         self.tamanio = 0
         self.envio: Envio | None = None
+        self.guardado: asyncio.Future[None] | None = None
 
     async def datos(self, datos: Trozo) -> None:
         self.tamanio += len(datos)
@@ -97,19 +103,32 @@ class _Subida:
             await self.envio.escribir(datos)
 
     async def terminar(self) -> tuple[str, int, str]:
-        """The whole file went up: its type, size and SHA-256."""
+        """The whole file was read: its type, size and SHA-256. The object's last part and
+        its completion go on in `guardado`."""
         if self.envio is None:
             if not self.inicio:
                 raise _falta(formulario.CAMPO_ARCHIVO, "El archivo está vacío.")
             await self._empezar()
         assert self.envio is not None
-        with _si_no_hay_almacen(self.clave):
-            await self.envio.terminar()
+        self.guardado = asyncio.ensure_future(self._guardar(self.envio))
         return self.envio.tipo, self.tamanio, self.envio.sha256.hexdigest()
 
+    async def _guardar(self, envio: Envio) -> None:
+        with _si_no_hay_almacen(self.clave):
+            await envio.terminar()
+
     async def abortar(self) -> None:
+        if self.guardado is not None:
+            await _esperar(self.guardado)
         if self.envio is not None:
             await self.envio.abortar()
+
+
+async def _esperar(tarea: asyncio.Future[None]) -> None:
+    """Until `tarea` ends, whatever its outcome (already dealt with by whoever waits)."""
+    await asyncio.wait({tarea})
+    if not tarea.cancelled():
+        tarea.exception()  # retrieved: asyncio would log it as never seen otherwise
 
 
 @contextlib.contextmanager
@@ -169,10 +188,10 @@ async def _leer(
             descripcion = _descripcion(parte.valor)
     if nombre is None:
         raise _falta(formulario.CAMPO_ARCHIVO, "Es obligatorio.")
-    if terminado is None:  # the body ended inside the file
+    if terminado is None or subida.guardado is None:  # the body ended inside the file
         raise DatoInvalido(formulario.MAL_FORMADO)
     tipo, tamanio, sha256 = terminado
-    return Recibido(clave, nombre, descripcion, tipo, tamanio, sha256)
+    return Recibido(clave, nombre, descripcion, tipo, tamanio, sha256, subida.guardado)
 
 
 def _descripcion(valor: str) -> str | None:
@@ -199,17 +218,26 @@ async def descartar(
 
 @contextlib.asynccontextmanager
 async def confirmando(
-    db: AsyncSession, sesiones: async_sessionmaker[AsyncSession], almacen: Almacen, clave: str
+    db: AsyncSession,
+    sesiones: async_sessionmaker[AsyncSession],
+    almacen: Almacen,
+    recibido: Recibido,
 ) -> AsyncIterator[None]:
-    """The block writes the version's rows and commits `db`; if it raises, the upload's
-    object and pending record go, and the error goes on to the client."""
+    """The block writes the version's rows in `db` while the object's last part goes up;
+    then, once the object is complete, they commit here with the removal of the pending
+    record. If anything raises (the block, the storage, the commit), the upload's object and
+    pending record go, and the error goes on to the client."""
+    clave = recibido.clave
     try:
         borrado = await db.execute(delete(ObjetoPendiente).where(ObjetoPendiente.objeto == clave))
         if borrado.rowcount != 1:  # type: ignore[attr-defined]
             # `reconciliar` took this upload for a dead one (it outlasted the grace period)
             raise Conflicto(RECLAMADA)
         yield
+        await recibido.guardado  # no row may point to an object not there yet
+        await db.commit()
     except BaseException:
         await db.rollback()
+        await _esperar(recibido.guardado)  # never remove an object still being made
         await descartar(sesiones, almacen, clave)
         raise
