@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "services" / "archivos" / "tests"))
 
 import escaneos  # noqa: E402  (the scanned pages of archivos' tests)
 
-from archivos.digitalizacion.worker import COLA, declarar_cola  # noqa: E402
+from archivos.digitalizacion.cola import COLA, declarar_cola  # noqa: E402
 from archivos.main import build_spec  # noqa: E402
 from archivos.models import Archivo, ArchivoVersion, clave_objeto  # noqa: E402
 from archivos.settings import Settings  # noqa: E402

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 from datetime import timedelta
 
-from archivos.digitalizacion.worker import worker
 from archivos.main import build_spec
 from archivos.service.reconciliacion import reconciliar
 from archivos.settings import Settings
@@ -39,7 +38,15 @@ def _reconciliar(spec: ServiceSpec, args: list[str]) -> None:
     print(asyncio.run(correr()))
 
 
-COMANDOS: dict[str, ExtraCommand] = {"reconciliar": _reconciliar, "worker": worker}
+def _worker(spec: ServiceSpec, args: list[str]) -> None:
+    """`worker [--concurrency N]` (imported here: the API process never loads what digitising
+    needs, Pillow and pypdfium2, which would only weigh on its memory)."""
+    from archivos.digitalizacion.worker import worker
+
+    worker(spec, args)
+
+
+COMANDOS: dict[str, ExtraCommand] = {"reconciliar": _reconciliar, "worker": _worker}
 
 
 def run() -> None:

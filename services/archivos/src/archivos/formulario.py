@@ -37,7 +37,7 @@ class InicioArchivo:
 
 @dataclass(frozen=True)
 class Datos:
-    datos: bytes
+    datos: memoryview  # a view of the body's piece just read: the bytes are not copied here
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class _Lector:
 
     def _datos(self, datos: bytes, inicio: int, fin: int) -> None:
         if self._es_archivo:
-            self.listo.append(Datos(datos[inicio:fin]))
+            self.listo.append(Datos(memoryview(datos)[inicio:fin]))
             return
         self._texto += datos[inicio:fin]
         if len(self._texto) > MAX_CAMPO:

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from archivos.consumers import HANDLERS
-from archivos.digitalizacion.worker import COLA, cola_al_conectar, soltar_cola
+from archivos.digitalizacion.cola import COLA, cola_al_conectar, soltar_cola
 from archivos.events import PUBLICA
 from archivos.routes import ROUTERS
 from archivos.routes.subida import REEMPLAZAR, SUBIR

@@ -1,31 +1,35 @@
 """S3 object storage through the `minio` client: MinIO, nanio or any S3 drop in by settings.
 
-An upload streams: the request's bytes go into a `Tuberia` (a bounded pipe) that `minio`'s
-`put_object` reads in a thread, part by part, so at most a few parts are ever in memory,
-whatever the size of the file. The SHA-256 is computed in that thread as the bytes pass.
+An upload streams (`Envio`): the request's bytes fill a part in memory, and each full part
+goes up in a thread while the next fills, a few at once, so at most a few parts are ever in
+memory, whatever the size of the file. The SHA-256 is computed as the bytes pass.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-import threading
-from collections import deque
-from collections.abc import AsyncIterator, Iterator
+import io
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import S3Error
 
 from archivos.memoria import devolver_memoria
 from archivos.settings import MIB, Settings
 
 TROZO = 256 * 1024  # bytes read from the storage per step of a download
-TUBERIA = 1024 * 1024  # bytes an upload's pipe holds beyond what minio took
+HILOS = 16  # threads for the storage calls of uploads (each part going up holds one)
 NO_EXISTE = frozenset({"NoSuchKey", "NoSuchObject"})
+T = TypeVar("T")
+Trozo = bytes | bytearray | memoryview  # what an upload is fed
 
 
 def make_client(settings: Settings, endpoint: str | None = None) -> Minio:
@@ -48,82 +52,111 @@ async def storage_ready(app: FastAPI) -> bool:
     return bool(await asyncio.to_thread(app.state.almacen.listo))
 
 
-class Abortada(Exception):
-    """The writer gave up (too large, client gone): the upload must not complete."""
+class SinAlmacen(Exception):
+    """The storage refused a piece of an upload or did not answer (the cause is chained)."""
 
 
-class Tuberia:
-    """A bounded pipe from the event loop (`escribir`) to a thread (`read`, what `minio`
-    calls). The writer waits while `limite` bytes are buffered and not read; `read(n)` waits
-    for `n` bytes, or `limite` of them, or the end, and answers at most `n`. Pieces are queued
-    as they come and joined by the reader outside the lock; the reader is woken only once what
-    it waits for is there (not at every piece)."""
+class Envio:
+    """One object going up as it arrives: `escribir` from the event loop fills a part in
+    memory; each full part goes up in a thread while the next fills, at most
+    `s3_subidas_paralelas` at once (then `escribir` waits, and so does the client). The
+    SHA-256 is computed as the bytes pass. A file smaller than a part is one plain PUT.
 
-    def __init__(self, limite: int) -> None:
-        self.limite = limite
-        self._trozos: deque[bytes] = deque()
-        self._guardados = 0
-        self._quiere = 0  # what the waiting reader needs (0: none waits)
-        self._cerrada = False
+    Why not `put_object(length=-1)` over a pipe: its reading loop joins what each `read`
+    answers and slices off a byte it reads ahead, copying every part two or three times
+    more (CPU and transient memory), and hands no part over before it read one byte past it.
+    Here each byte is copied once, into its part, which goes to `minio` as it is. The calls
+    are the ones `put_object` itself makes (`_create_multipart_upload`, `_upload_part`,
+    `_complete_multipart_upload`, `_abort_multipart_upload`), internal to minio-py, which
+    has no public per-part API: the lockfile pins the version and the upload tests run them
+    against a real server."""
+
+    def __init__(self, almacen: Almacen, clave: str, tipo: str) -> None:
+        self._almacen, self.clave, self.tipo = almacen, clave, tipo
+        settings = almacen.settings
+        self._tamanio_parte = settings.s3_part_mb * MIB
+        self._lugares = asyncio.Semaphore(settings.s3_subidas_paralelas)
+        self._parte = bytearray()
+        self._subidas: list[asyncio.Future[Part]] = []
+        self._upload_id: str | None = None
         self._error: BaseException | None = None
-        self._cond = threading.Condition(threading.Lock())
-        self._loop = asyncio.get_running_loop()
-        self._hay_lugar = asyncio.Event()
-        self._hay_lugar.set()
+        self._cerrado = False  # the multipart upload completed or dropped
         self.sha256 = hashlib.sha256()
-        self.leidos = 0
+        self.tamanio = 0
 
-    async def escribir(self, datos: bytes) -> None:
-        while True:
-            with self._cond:
-                if self._error is not None:
-                    raise Abortada from self._error
-                if self._guardados < self.limite:
-                    self._trozos.append(datos)
-                    self._guardados += len(datos)
-                    if self._quiere and self._guardados >= self._quiere:
-                        self._cond.notify()
-                    return
-                self._hay_lugar.clear()
-            await self._hay_lugar.wait()
+    async def escribir(self, datos: Trozo) -> None:
+        self._revisar()
+        self.sha256.update(datos)  # hashlib lets go of the GIL for pieces this size
+        self.tamanio += len(datos)
+        vista = memoryview(datos)
+        while vista:
+            cabe = self._tamanio_parte - len(self._parte)
+            self._parte += vista[:cabe]
+            vista = vista[cabe:]
+            if len(self._parte) == self._tamanio_parte:
+                await self._enviar_parte()
 
-    def cerrar(self) -> None:
-        with self._cond:
-            self._cerrada = True
-            self._cond.notify_all()
+    async def terminar(self) -> None:
+        """Everything was written: the last part goes up and the object is completed (or,
+        if the storage fails, the multipart upload is dropped)."""
+        self._revisar()
+        if self._upload_id is None:  # it all fits in one part
+            await self._hilo(self._almacen.poner, self.clave, bytes(self._parte), self.tipo)
+            return
+        try:
+            if self._parte:
+                await self._enviar_parte()
+            try:
+                partes = await asyncio.gather(*self._subidas)
+            except Exception as exc:
+                raise SinAlmacen from exc
+            await self._hilo(self._almacen.completar, self.clave, self._upload_id, partes)
+            self._cerrado = True  # an object now: nothing to drop
+        except BaseException:
+            await self.abortar()
+            raise
 
-    def abortar(self, motivo: BaseException) -> None:
-        """The reader raises at its next read, so minio aborts its multipart upload."""
-        with self._cond:
-            self._error = motivo
-            self._cond.notify_all()
-        self._loop.call_soon_threadsafe(self._hay_lugar.set)
+    async def abortar(self) -> None:
+        """Give up: wait for the parts in flight and drop the multipart upload (best effort:
+        what the storage keeps of it is not an object; its lifecycle rule expires it)."""
+        await asyncio.gather(*self._subidas, return_exceptions=True)
+        if self._upload_id is not None and not self._cerrado:
+            self._cerrado = True
+            with contextlib.suppress(Exception):
+                await self._hilo(self._almacen.desistir, self.clave, self._upload_id)
 
-    def read(self, n: int = -1) -> bytes:
-        with self._cond:
-            # A full pipe cannot grow: then `read` answers what it holds.
-            quiere = self.limite if n < 0 else max(1, min(n, self.limite))
-            while self._error is None and not self._cerrada and self._guardados < quiere:
-                self._quiere = quiere
-                self._cond.wait()
-            self._quiere = 0
-            if self._error is not None:
-                raise Abortada("subida abortada") from self._error
-            falta = self._guardados if n < 0 else min(n, self._guardados)
-            piezas = []
-            while falta:
-                trozo = self._trozos.popleft()
-                if len(trozo) > falta:
-                    self._trozos.appendleft(trozo[falta:])
-                    trozo = trozo[:falta]
-                piezas.append(trozo)
-                falta -= len(trozo)
-            self._guardados -= sum(len(p) for p in piezas)
-        self._loop.call_soon_threadsafe(self._hay_lugar.set)
-        datos = piezas[0] if len(piezas) == 1 else b"".join(piezas)  # outside the lock
-        self.sha256.update(datos)  # hashlib lets go of the GIL meanwhile
-        self.leidos += len(datos)
-        return datos
+    def _revisar(self) -> None:
+        if self._error is not None:
+            raise SinAlmacen from self._error
+
+    async def _enviar_parte(self) -> None:
+        parte, self._parte = self._parte, bytearray()
+        if self._upload_id is None:
+            self._upload_id = await self._hilo(self._almacen.empezar, self.clave, self.tipo)
+        await self._lugares.acquire()
+        if self._error is not None:  # a part failed meanwhile: this one would go in vain
+            self._lugares.release()
+            self._revisar()
+        numero = len(self._subidas) + 1
+        almacen = self._almacen
+        subida = asyncio.get_running_loop().run_in_executor(
+            almacen.hilos, almacen.subir_parte, self.clave, self._upload_id, numero, parte
+        )
+        subida.add_done_callback(self._parte_terminada)
+        self._subidas.append(subida)
+
+    def _parte_terminada(self, subida: asyncio.Future[Part]) -> None:
+        self._lugares.release()
+        if not subida.cancelled() and (error := subida.exception()) is not None:
+            self._error = self._error or error
+
+    async def _hilo(self, funcion: Callable[..., T], *args: Any) -> T:
+        """A blocking call of the storage, in its threads; its failure is `SinAlmacen`."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._almacen.hilos, funcion, *args)
+        except Exception as exc:
+            raise SinAlmacen from exc
 
 
 class Almacen:
@@ -134,6 +167,9 @@ class Almacen:
         self.settings = settings
         self.bucket = settings.s3_bucket
         self.client = make_client(settings)
+        # Threads of the blocking calls of uploads (parts of several at once), apart from
+        # asyncio's default pool so many uploads never keep other work waiting for a thread.
+        self.hilos = ThreadPoolExecutor(HILOS, thread_name_prefix="s3")
         # Signing is local: a client for the address users reach, told its region.
         self.publico = make_client(settings, settings.s3_endpoint_publico)
 
@@ -144,22 +180,29 @@ class Almacen:
     def listo(self) -> bool:
         return bool(self.client.bucket_exists(self.bucket))
 
-    def tuberia(self) -> Tuberia:
-        """A pipe for one upload: little buffered besides the parts minio holds (the one it
-        reads and those going up), so the client waits rather than the memory grows."""
-        return Tuberia(TUBERIA)
+    def envio(self, clave: str, tipo: str) -> Envio:
+        """An upload to the object `clave`, fed as its bytes arrive (`Envio`)."""
+        return Envio(self, clave, tipo)
 
-    def subir(self, clave: str, tuberia: Tuberia, tipo: str) -> None:
-        """Stream what `tuberia` carries to the object `clave`."""
-        self.client.put_object(
-            self.bucket,
-            clave,
-            tuberia,  # type: ignore[arg-type]  # it has `read`, all that minio asks
-            length=-1,
-            content_type=tipo,
-            part_size=self.settings.s3_part_mb * MIB,
-            num_parallel_uploads=self.settings.s3_subidas_paralelas,
-        )
+    def poner(self, clave: str, datos: bytes, tipo: str) -> None:
+        self.client.put_object(self.bucket, clave, io.BytesIO(datos), len(datos), content_type=tipo)
+
+    def empezar(self, clave: str, tipo: str) -> str:
+        """A multipart upload of `clave`: its id."""
+        return self.client._create_multipart_upload(self.bucket, clave, {"Content-Type": tipo})
+
+    def subir_parte(self, clave: str, upload_id: str, numero: int, datos: bytearray) -> Part:
+        # minio hashes, sizes and sends any bytes-like body (its hint says bytes): the part
+        # goes as it is, not copied again.
+        cuerpo: Any = datos
+        etag = self.client._upload_part(self.bucket, clave, cuerpo, None, upload_id, numero)
+        return Part(numero, etag)
+
+    def completar(self, clave: str, upload_id: str, partes: list[Part]) -> None:
+        self.client._complete_multipart_upload(self.bucket, clave, upload_id, partes)
+
+    def desistir(self, clave: str, upload_id: str) -> None:
+        self.client._abort_multipart_upload(self.bucket, clave, upload_id)
 
     def borrar(self, clave: str) -> None:
         """Remove an object; one that is not there is already removed."""

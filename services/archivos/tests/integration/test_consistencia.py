@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from archivos_escena import BUCKET, Escena, Expediente, pdf
 
@@ -59,6 +60,9 @@ async def reconciliar(escena: Escena, gracia_minutos: float) -> dict:
 
 
 async def _cuerpo_que_corta(proxy: TcpProxy, mb: int, cortar_en: int) -> AsyncIterator[bytes]:
+    """A file of `mb` MiB whose storage goes away before its `cortar_en`-th MiB is sent (with
+    `cortar_en == mb`, once the whole file was sent, before the body's closing boundary: the
+    upload's last part and its completion are what fail)."""
     yield (
         f'--{FRONTERA}\r\nContent-Disposition: form-data; name="archivo"; filename="x.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
@@ -67,6 +71,8 @@ async def _cuerpo_que_corta(proxy: TcpProxy, mb: int, cortar_en: int) -> AsyncIt
         if i == cortar_en:
             await proxy.cut()  # the storage goes away in the middle of the upload
         yield b"x" * MIB
+    if cortar_en == mb:
+        await proxy.cut()
     yield f"\r\n--{FRONTERA}--\r\n".encode()
 
 
@@ -74,21 +80,35 @@ async def _archivos_de(escena: Escena, exp: Expediente) -> int:
     return int(await escena.sql("SELECT count(*) FROM archivos WHERE expediente_id = :e", e=exp.id))
 
 
-async def test_si_el_almacenamiento_cae_a_mitad_de_subida_no_queda_nada(escena: Escena) -> None:
-    exp = await escena.expediente()
-    antes = escena.claves()
+async def _adjuntados(escena: Escena, exp: Expediente) -> int:
+    return int(
+        await escena.sql(
+            "SELECT count(*) FROM outbox WHERE type = 'sigexp.archivo.adjuntado.v1' "
+            "AND envelope->'data'->>'expediente_id' = :e",
+            e=str(exp.id),
+        )
+    )
+
+
+async def _subir_con_corte(
+    escena: Escena, exp: Expediente, mb: int, cortar_en: int, paralelas: int = 3
+) -> httpx.Response:
+    """An upload whose storage (behind a proxy) is cut as `_cuerpo_que_corta` says, sent
+    with `paralelas` parts going up at once."""
     settings: Settings = escena.app.state.settings
     host, port = settings.s3_endpoint.split(":")
     proxy = TcpProxy(host, int(port), free_port())
     await proxy.start()
     propio = escena.app.state.almacen
     escena.app.state.almacen = Almacen(
-        settings.model_copy(update={"s3_endpoint": f"127.0.0.1:{proxy.port}"})
+        settings.model_copy(
+            update={"s3_endpoint": f"127.0.0.1:{proxy.port}", "s3_subidas_paralelas": paralelas}
+        )
     )
     try:
-        r = await escena.cliente.post(
+        return await escena.cliente.post(
             f"/api/v1/expedientes/{exp.id}/archivos",
-            content=_cuerpo_que_corta(proxy, mb=18, cortar_en=7),
+            content=_cuerpo_que_corta(proxy, mb, cortar_en),
             headers={
                 **escena.auth(mesa=exp.mesa),
                 "Content-Type": f"multipart/form-data; boundary={FRONTERA}",
@@ -98,17 +118,46 @@ async def test_si_el_almacenamiento_cae_a_mitad_de_subida_no_queda_nada(escena: 
         escena.app.state.almacen = propio
         await proxy.cut()
 
-    assert r.status_code == 503
-    assert r.json()["detail"].startswith("No se pudo guardar el archivo")
+
+async def _nada_quedo(escena: Escena, exp: Expediente, antes: set[str]) -> None:
+    """No row, no object (the multipart upload never completed), no event; the pending
+    record (the object could not be removed either: no storage) is `reconciliar`'s."""
     assert await _archivos_de(escena, exp) == 0
-    assert escena.claves() == antes  # the multipart upload never completed
-    # The object could not be removed either (no storage): its record says it may exist.
+    assert escena.claves() == antes
+    assert await _adjuntados(escena, exp) == 0
     pendientes = await escena.filas("SELECT objeto FROM objetos_pendientes")
     assert len(pendientes) == 1
     informe = await reconciliar(escena, gracia_minutos=0)
     assert informe["pendientes_descartados"] == [pendientes[0].objeto]
     assert await escena.sql("SELECT count(*) FROM objetos_pendientes") == 0
     assert await escena.denegados("archivo.subir", exp.id) == ["503"]
+
+
+async def test_si_el_almacenamiento_cae_a_mitad_de_subida_no_queda_nada(escena: Escena) -> None:
+    exp = await escena.expediente()
+    antes = escena.claves()
+
+    # One part at a time: the client is still sending when the storage's refusal arrives.
+    r = await _subir_con_corte(escena, exp, mb=18, cortar_en=7, paralelas=1)
+
+    assert r.status_code == 503
+    assert r.json()["detail"].startswith("No se pudo guardar el archivo")
+    await _nada_quedo(escena, exp, antes)
+
+
+async def test_si_el_almacenamiento_cae_con_la_ultima_parte_no_queda_nada(
+    escena: Escena,
+) -> None:
+    """The whole body was read (rows written meanwhile) when the last part and the object's
+    completion fail: nothing commits."""
+    exp = await escena.expediente()
+    antes = escena.claves()
+
+    r = await _subir_con_corte(escena, exp, mb=12, cortar_en=12)
+
+    assert r.status_code == 503
+    assert r.json()["detail"].startswith("No se pudo guardar el archivo")
+    await _nada_quedo(escena, exp, antes)
 
 
 async def test_si_el_commit_falla_el_objeto_ya_escrito_se_borra(escena: Escena) -> None:

@@ -163,7 +163,9 @@ async def test_descarga_presignada_redirige_y_la_url_vencida_es_403(escena: Esce
     contenido = pdf("firmada")
     archivo_id = await _archivo(escena, exp, contenido, "Nota Nº 7.pdf")
 
-    with escena.ajustado(descarga="presigned", descarga_presigned_segundos=1):
+    # Valid long enough for the first GET on a loaded machine (1 s was not, once), short
+    # enough to watch it expire.
+    with escena.ajustado(descarga="presigned", descarga_presigned_segundos=5):
         r = await escena.cliente.get(
             f"/api/v1/archivos/{archivo_id}/contenido", headers=escena.auth("CONSULTA", exp.mesa)
         )
@@ -178,7 +180,7 @@ async def test_descarga_presignada_redirige_y_la_url_vencida_es_403(escena: Esce
         async def vencida() -> bool:
             return (await directo.get(destino)).status_code == 403
 
-        await wait_until(vencida, timeout=15)
+        await wait_until(vencida, timeout=30)
     (registro,) = await escena.auditados("archivo.descargar", f"archivo/{archivo_id}")
     assert registro["detalle"]["modo"] == "presigned"
 

@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 from aio_pika.abc import AbstractIncomingMessage
-from fastapi import FastAPI
 from minio import Minio
 from prometheus_client import Histogram, start_http_server
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from archivos.digitalizacion import estado
+from archivos.digitalizacion.cola import COLA, SERVICIO
 from archivos.digitalizacion.eventos import TRABAJOS, VersionAdjuntada
 from archivos.digitalizacion.hijo import Avance, digitalizar
 from archivos.procesamiento import ArchivoIlegible
@@ -35,8 +35,6 @@ from sigexp_common.envelope import Envelope
 
 log = logging.getLogger("archivos.digitalizacion")
 
-COLA = "archivos.digitalizacion"  # = `worker-queue` in the pyproject (KEDA scales on it)
-SERVICIO = "archivos"
 AVANCE_CADA = 0.5  # seconds between two writes of the pages done (the last one always)
 PAUSA_MAXIMA = 30.0  # before a failed job is handed back to the queue
 
@@ -187,29 +185,6 @@ def _sha256(ruta: Path) -> str:
         for bloque in iter(lambda: archivo.read(1024 * 1024), b""):
             resumen.update(bloque)
     return resumen.hexdigest()
-
-
-async def declarar_cola(broker: Broker, settings: Settings) -> None:
-    """The workers' queue, its DLQ and bindings (idempotent): declared by the API too, so
-    uploads made before any worker ever started wait for one."""
-    await broker.declare_topology(SERVICIO, sorted(TRABAJOS), settings.delivery_limit, COLA)
-
-
-async def cola_al_conectar(app: FastAPI) -> None:
-    """The API declares the workers' queue once its broker is connected (in the background:
-    the API starts with the broker down too)."""
-
-    async def declarar() -> None:
-        await app.state.messaging_ready.wait()
-        await declarar_cola(app.state.broker, app.state.settings)
-
-    app.state.cola_digitalizacion = asyncio.create_task(declarar(), name="cola-digitalizacion")
-
-
-async def soltar_cola(app: FastAPI) -> None:
-    app.state.cola_digitalizacion.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await app.state.cola_digitalizacion
 
 
 async def trabajar(spec: ServiceSpec, concurrencia: int) -> None:

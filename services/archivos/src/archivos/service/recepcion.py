@@ -2,19 +2,20 @@
 
 `recibir` records the object's key in `objetos_pendientes` (committed before the first byte
 goes up), streams the multipart body to the bucket (type by the first bytes, size
-bounded, SHA-256 on the way) and answers what it learnt. `confirmando` wraps the transaction
-that writes the version's rows and deletes that record: if it does not commit, the object and
-the record are removed before the error is answered. A process that dies in between leaves the
-record (and maybe the object) for `python -m archivos reconciliar`.
+bounded, SHA-256 on the way) and answers what it learnt as soon as the body is read, while the
+object's last part still goes up. `confirmando` wraps the transaction that writes the
+version's rows (meanwhile) and deletes that record, and commits it once the object is
+complete: if it does not commit, the object and the record are removed before the error is
+answered. A process that dies in between leaves the record (and maybe the object) for
+`python -m archivos reconciliar`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from archivos import formulario, tipos
 from archivos.models import ObjetoPendiente
 from archivos.nombres import nombre_seguro
-from archivos.storage import Abortada, Almacen, Tuberia
+from archivos.storage import Almacen, Envio, SinAlmacen, Trozo
 from sigexp_common.db import transaction
 from sigexp_common.errors import (
     CampoInvalido,
@@ -53,6 +54,9 @@ class Recibido:
     tipo_mime: str
     tamanio: int
     sha256: str
+    # The object's last part and its completion, still going when the body has been read:
+    # `confirmando` writes the rows meanwhile and commits only once this is done.
+    guardado: asyncio.Future[None]
 
 
 def _demasiado_grande(maximo: int) -> DemasiadoGrande:
@@ -63,28 +67,22 @@ def _falta(campo: str, mensaje: str) -> DatoInvalido:
     return DatoInvalido("Revise el formulario.", [CampoInvalido(campo, mensaje)])
 
 
-def _si_falla(tuberia: Tuberia, tarea: asyncio.Future[None]) -> None:
-    if not tarea.cancelled() and (error := tarea.exception()) is not None:
-        tuberia.abortar(error)
-
-
 class _Subida:
-    """One file going up: decides its type from the first bytes, then feeds the pipe that
-    `minio` reads in a thread."""
+    """One file going up: decides its type from the first bytes, then feeds the storage's
+    `Envio` as the bytes arrive."""
 
     def __init__(self, almacen: Almacen, clave: str, maximo: int) -> None:
         self.almacen, self.clave, self.maximo = almacen, clave, maximo
         self.inicio = bytearray()
         self.tamanio = 0
-        self.tipo: str | None = None
-        self.tuberia: Tuberia | None = None
-        self.tarea: asyncio.Future[None] | None = None
+        self.envio: Envio | None = None
+        self.guardado: asyncio.Future[None] | None = None
 
-    async def datos(self, datos: bytes) -> None:
+    async def datos(self, datos: Trozo) -> None:
         self.tamanio += len(datos)
         if self.tamanio > self.maximo:
             raise _demasiado_grande(self.maximo)
-        if self.tuberia is None:
+        if self.envio is None:
             self.inicio += datos
             if len(self.inicio) >= tipos.CABECERA:
                 await self._empezar()
@@ -92,51 +90,55 @@ class _Subida:
         await self._escribir(datos)
 
     async def _empezar(self) -> None:
-        self.tipo = tipos.tipo_por_contenido(bytes(self.inicio))
-        if self.tipo is None:
+        tipo = tipos.tipo_por_contenido(bytes(self.inicio))
+        if tipo is None:
             raise TipoNoAdmitido(tipos.NO_ADMITIDO)
-        tuberia = self.tuberia = self.almacen.tuberia()
-        self.tarea = asyncio.ensure_future(
-            asyncio.to_thread(self.almacen.subir, self.clave, tuberia, self.tipo)
-        )
-        # If the storage fails, the writer must not wait for a reader that is gone.
-        self.tarea.add_done_callback(functools.partial(_si_falla, tuberia))
-        inicio, self.inicio = bytes(self.inicio), bytearray()
+        self.envio = self.almacen.envio(self.clave, tipo)
+        inicio, self.inicio = self.inicio, bytearray()
         await self._escribir(inicio)
 
-    async def _escribir(self, datos: bytes) -> None:
-        assert self.tuberia is not None
-        try:
-            await self.tuberia.escribir(datos)
-        except Abortada:
-            await self._esperar_almacen()  # raises the storage's error as NoDisponible
-            raise
-
-    async def _esperar_almacen(self) -> None:
-        assert self.tarea is not None
-        try:
-            await self.tarea
-        except Exception as exc:
-            log.warning("storage refused an upload: %s", exc, extra={"objeto": self.clave})
-            raise NoDisponible(SIN_ALMACENAMIENTO, retry_after=5) from exc
+    async def _escribir(self, datos: Trozo) -> None:
+        assert self.envio is not None
+        with _si_no_hay_almacen(self.clave):
+            await self.envio.escribir(datos)
 
     async def terminar(self) -> tuple[str, int, str]:
-        """The whole file went up: its type, size and SHA-256."""
-        if self.tuberia is None:
+        """The whole file was read: its type, size and SHA-256. The object's last part and
+        its completion go on in `guardado`."""
+        if self.envio is None:
             if not self.inicio:
                 raise _falta(formulario.CAMPO_ARCHIVO, "El archivo está vacío.")
             await self._empezar()
-        assert self.tuberia is not None
-        assert self.tipo is not None
-        self.tuberia.cerrar()
-        await self._esperar_almacen()
-        return self.tipo, self.tamanio, self.tuberia.sha256.hexdigest()
+        assert self.envio is not None
+        self.guardado = asyncio.ensure_future(self._guardar(self.envio))
+        return self.envio.tipo, self.tamanio, self.envio.sha256.hexdigest()
 
-    async def abortar(self, motivo: BaseException) -> None:
-        if self.tuberia is not None and self.tarea is not None:
-            self.tuberia.abortar(motivo)
-            with contextlib.suppress(Exception):
-                await self.tarea
+    async def _guardar(self, envio: Envio) -> None:
+        with _si_no_hay_almacen(self.clave):
+            await envio.terminar()
+
+    async def abortar(self) -> None:
+        if self.guardado is not None:
+            await _esperar(self.guardado)
+        if self.envio is not None:
+            await self.envio.abortar()
+
+
+async def _esperar(tarea: asyncio.Future[None]) -> None:
+    """Until `tarea` ends, whatever its outcome (already dealt with by whoever waits)."""
+    await asyncio.wait({tarea})
+    if not tarea.cancelled():
+        tarea.exception()  # retrieved: asyncio would log it as never seen otherwise
+
+
+@contextlib.contextmanager
+def _si_no_hay_almacen(clave: str) -> Iterator[None]:
+    try:
+        yield
+    except SinAlmacen as exc:
+        causa = exc.__cause__ or exc
+        log.warning("storage refused an upload: %s", causa, extra={"objeto": clave})
+        raise NoDisponible(SIN_ALMACENAMIENTO, retry_after=5) from causa
 
 
 async def recibir(
@@ -161,8 +163,8 @@ async def recibir(
     subida = _Subida(almacen, clave, maximo)
     try:
         return await _leer(subida, cuerpo, content_type, clave)
-    except BaseException as exc:
-        await subida.abortar(exc)
+    except BaseException:
+        await subida.abortar()
         await descartar(sesiones, almacen, clave)
         raise
 
@@ -186,10 +188,10 @@ async def _leer(
             descripcion = _descripcion(parte.valor)
     if nombre is None:
         raise _falta(formulario.CAMPO_ARCHIVO, "Es obligatorio.")
-    if terminado is None:  # the body ended inside the file
+    if terminado is None or subida.guardado is None:  # the body ended inside the file
         raise DatoInvalido(formulario.MAL_FORMADO)
     tipo, tamanio, sha256 = terminado
-    return Recibido(clave, nombre, descripcion, tipo, tamanio, sha256)
+    return Recibido(clave, nombre, descripcion, tipo, tamanio, sha256, subida.guardado)
 
 
 def _descripcion(valor: str) -> str | None:
@@ -216,17 +218,26 @@ async def descartar(
 
 @contextlib.asynccontextmanager
 async def confirmando(
-    db: AsyncSession, sesiones: async_sessionmaker[AsyncSession], almacen: Almacen, clave: str
+    db: AsyncSession,
+    sesiones: async_sessionmaker[AsyncSession],
+    almacen: Almacen,
+    recibido: Recibido,
 ) -> AsyncIterator[None]:
-    """The block writes the version's rows and commits `db`; if it raises, the upload's
-    object and pending record go, and the error goes on to the client."""
+    """The block writes the version's rows in `db` while the object's last part goes up;
+    then, once the object is complete, they commit here with the removal of the pending
+    record. If anything raises (the block, the storage, the commit), the upload's object and
+    pending record go, and the error goes on to the client."""
+    clave = recibido.clave
     try:
         borrado = await db.execute(delete(ObjetoPendiente).where(ObjetoPendiente.objeto == clave))
         if borrado.rowcount != 1:  # type: ignore[attr-defined]
             # `reconciliar` took this upload for a dead one (it outlasted the grace period)
             raise Conflicto(RECLAMADA)
         yield
+        await recibido.guardado  # no row may point to an object not there yet
+        await db.commit()
     except BaseException:
         await db.rollback()
+        await _esperar(recibido.guardado)  # never remove an object still being made
         await descartar(sesiones, almacen, clave)
         raise

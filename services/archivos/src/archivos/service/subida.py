@@ -1,16 +1,18 @@
 """Use cases that store bytes: a new archivo (its version 1) and a new version of one.
 
 Each checks, lets `recepcion` commit the pending record and stream the body to the bucket
-(nothing is held open meanwhile), then writes the rows, the event
-and the audit record and commits them with the removal of the pending record (`confirmando`).
+(nothing is held open meanwhile), then writes the rows, the event and the audit record while
+the object's last part goes up, and `confirmando` commits them with the removal of the pending
+record once the object is complete.
 These two use cases commit themselves: where the commits fall is what keeps every row pointing
 to an object and every object named by a row or a pending record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,31 +48,31 @@ class Destino:
     almacen: Almacen
 
 
-async def _recibir(
-    db: AsyncSession,
-    destino: Destino,
-    clave: str,
-    cuerpo: Cuerpo,
-    por: Usuario,
-    accion: str,
-    recurso: str,
-    expediente_id: uuid.UUID,
-) -> recepcion.Recibido:
-    """`recepcion.recibir`, its refusals recorded (413, 415, 422, 503)."""
+@contextlib.contextmanager
+def _registrando(
+    por: Usuario, accion: str, recurso: str, expediente_id: uuid.UUID
+) -> Iterator[None]:
+    """The block's refusals recorded (413, 415, 422, 503, ...), when not recorded already."""
     try:
-        return await recepcion.recibir(
-            db,
-            destino.sesiones,
-            destino.almacen,
-            clave,
-            cuerpo.trozos,
-            cuerpo.content_type,
-            cuerpo.content_length,
-        )
+        yield
     except ErrorDominio as error:
         if error.registro is None:
             audit.denegar(error, por, accion, recurso, expediente_id=expediente_id)
         raise
+
+
+async def _recibir(
+    db: AsyncSession, destino: Destino, clave: str, cuerpo: Cuerpo
+) -> recepcion.Recibido:
+    return await recepcion.recibir(
+        db,
+        destino.sesiones,
+        destino.almacen,
+        clave,
+        cuerpo.trozos,
+        cuerpo.content_type,
+        cuerpo.content_length,
+    )
 
 
 def _version(
@@ -128,27 +130,29 @@ async def subir_archivo(
     archivo_id = uuid7()
     recurso = acceso.recurso(archivo_id)
     clave = clave_objeto(archivo_id)
-    recibido = await _recibir(db, destino, clave, cuerpo, por, SUBIR, recurso, expediente_id)
-    async with recepcion.confirmando(db, destino.sesiones, destino.almacen, clave):
-        await copias.expediente_modificable(db, expediente_id, por, SUBIR)  # annulled meanwhile?
-        version = _version(archivo_id, 1, recibido, por)
-        archivo = Archivo(
-            id=archivo_id,
-            expediente_id=expediente_id,
-            nombre=recibido.nombre,
-            descripcion=recibido.descripcion,
-            version_actual=1,
-            creado_por=por.id,
-            creado_en=version.subido_en,
-        )
-        db.add(archivo)
-        await db.flush()
-        db.add(version)
-        outbox.add(db, ArchivoAdjuntado.model_validate(_datos_del_evento(archivo, version, por)))
-        audit.registrar(
-            db, por, SUBIR, recurso, expediente_id=expediente_id, detalle=_detalle(version)
-        )
-        await db.commit()
+    with _registrando(por, SUBIR, recurso, expediente_id):
+        recibido = await _recibir(db, destino, clave, cuerpo)
+        async with recepcion.confirmando(db, destino.sesiones, destino.almacen, recibido):
+            await copias.expediente_modificable(db, expediente_id, por, SUBIR)  # annulled?
+            version = _version(archivo_id, 1, recibido, por)
+            archivo = Archivo(
+                id=archivo_id,
+                expediente_id=expediente_id,
+                nombre=recibido.nombre,
+                descripcion=recibido.descripcion,
+                version_actual=1,
+                creado_por=por.id,
+                creado_en=version.subido_en,
+            )
+            db.add(archivo)
+            await db.flush()
+            db.add(version)
+            evento = ArchivoAdjuntado.model_validate(_datos_del_evento(archivo, version, por))
+            outbox.add(db, evento)
+            audit.registrar(
+                db, por, SUBIR, recurso, expediente_id=expediente_id, detalle=_detalle(version)
+            )
+            await db.flush()
     return ArchivoConVersiones(archivo, [version])
 
 
@@ -161,20 +165,23 @@ async def reemplazar_archivo(
     expediente_id = archivo.expediente_id
     recurso = acceso.recurso(archivo_id)
     clave = clave_objeto(archivo_id)
-    recibido = await _recibir(db, destino, clave, cuerpo, por, REEMPLAZAR, recurso, expediente_id)
-    async with recepcion.confirmando(db, destino.sesiones, destino.almacen, clave):
-        archivo = await acceso.archivo_modificable(db, archivo_id, por, REEMPLAZAR, bloquear=True)
-        version = _version(archivo_id, archivo.version_actual + 1, recibido, por)
-        db.add(version)
-        archivo.version_actual = version.n
-        archivo.nombre = version.nombre
-        if recibido.descripcion is not None:
-            archivo.descripcion = recibido.descripcion
-        outbox.add(db, ArchivoReemplazado.model_validate(_datos_del_evento(archivo, version, por)))
-        audit.registrar(
-            db, por, REEMPLAZAR, recurso, expediente_id=expediente_id, detalle=_detalle(version)
-        )
-        await db.flush()
-        versiones = (await versiones_de(db, [archivo_id]))[archivo_id]
-        await db.commit()
+    with _registrando(por, REEMPLAZAR, recurso, expediente_id):
+        recibido = await _recibir(db, destino, clave, cuerpo)
+        async with recepcion.confirmando(db, destino.sesiones, destino.almacen, recibido):
+            archivo = await acceso.archivo_modificable(
+                db, archivo_id, por, REEMPLAZAR, bloquear=True
+            )
+            version = _version(archivo_id, archivo.version_actual + 1, recibido, por)
+            db.add(version)
+            archivo.version_actual = version.n
+            archivo.nombre = version.nombre
+            if recibido.descripcion is not None:
+                archivo.descripcion = recibido.descripcion
+            evento = ArchivoReemplazado.model_validate(_datos_del_evento(archivo, version, por))
+            outbox.add(db, evento)
+            audit.registrar(
+                db, por, REEMPLAZAR, recurso, expediente_id=expediente_id, detalle=_detalle(version)
+            )
+            await db.flush()
+            versiones = (await versiones_de(db, [archivo_id]))[archivo_id]
     return ArchivoConVersiones(archivo, versiones)
