@@ -3,7 +3,7 @@ its own runtime role (INSERT and SELECT only on the chain) beside the owner that
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,6 +43,15 @@ def ajustes(infra: TestInfra, s3: S3Server, base: str, data_dir: Path, **extra: 
         s3_bucket="sigexp-auditoria-pruebas",
         **extra,  # type: ignore[arg-type]
     )
+
+
+Ajustes = Callable[..., Settings]
+
+
+@pytest.fixture(scope="session")
+def ajustes_de(infra: TestInfra, s3: S3Server) -> Ajustes:
+    """`ajustes_de(base, data_dir, **extra)`: the settings of an auditoria of its own."""
+    return lambda base, data_dir, **extra: ajustes(infra, s3, base, data_dir, **extra)
 
 
 @pytest.fixture(scope="session")
