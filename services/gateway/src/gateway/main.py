@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import edge
+from gateway import auditoria, edge
 from gateway.client import Upstreams
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
@@ -59,6 +59,7 @@ def create_gateway(
         finally:
             feed.cancel()
             await asyncio.gather(feed, return_exceptions=True)
+            await auditoria.cerrar(app)  # its refusals' records still queued for the broker
             await app.state.verifier.aclose()
             await app.state.upstreams.aclose()
 
