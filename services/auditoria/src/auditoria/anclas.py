@@ -73,7 +73,7 @@ _CABEZA = select(Registro.seq, Registro.hash).order_by(Registro.seq.desc()).limi
 
 
 async def ancla(db: AsyncSession, por: Usuario) -> Ancla:
-    require_perfil(por, Perfil.ADMIN)
+    require_perfil(por, Perfil.ADMIN, accion="auditoria.ancla")
     actual = await cabeza(db)
     await audit.lectura(db, por, "auditoria.ancla", "auditoria", detalle={"seq": actual.seq})
     return actual

@@ -118,7 +118,7 @@ async def consultar(
 ) -> tuple[list[Registro], str | None]:
     """Newest first by when it happened (`en`, then chain order); the cursor is the last
     record's `en|seq`, opaque to clients."""
-    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
+    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD, accion="auditoria.consultar")
     query = _seleccion(c)
     if c.cursor:
         en, seq = _leer_cursor(c.cursor)
@@ -155,7 +155,7 @@ _PAGINA_EXPORTADA = 1000
 
 async def exportar(db: AsyncSession, c: Consulta, por: Usuario) -> None:
     """Record the export of a selection (`auditoria.exportar`), before any row leaves."""
-    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
+    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD, accion="auditoria.exportar")
     await audit.lectura(
         db, por, "auditoria.exportar", "auditoria", expediente_id=c.expediente_id,
         detalle=_filtros(c),

@@ -117,7 +117,7 @@ async def verificar_cadena(
     """Recompute every hash in order: an edited, missing or moved row breaks the chain; an
     anchor no longer in it shows a cut tail or a rewritten chain. Records that never reached
     the chain (dead-lettered) make it incomplete: not ok either."""
-    require_perfil(por, Perfil.ADMIN)
+    require_perfil(por, Perfil.ADMIN, accion="auditoria.verificar")
     en_descarte, problema = await _en_descarte(amqp_url)
     total, error, seq, vistas = await recorrer(db, anclas)
     await audit.lectura(
