@@ -19,9 +19,10 @@ class Settings(ServiceSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_auditoria"
     # Unset: the owner's URL (the grants are then not applied: tests of one process, scripts).
     runtime_database_url: str | None = None
-    # Every handler takes batches (up to 100), so messages in flight hold no connection each:
-    # a window of two batches keeps the next one filling while one is chained.
-    prefetch: int = 200
+    # Every handler takes batches (records up to 500: `consumers`), so messages in flight hold
+    # no connection each: a window of two batches keeps the next one filling while one is
+    # chained.
+    prefetch: int = 1000
 
     # Anchors: the chain's head (seq, hash) written every `ancla_intervalo_segundos` to a file
     # under `data_dir/anclas/` and to the object `anclas/<instant>.json` of the bucket, out of
