@@ -291,10 +291,13 @@ async def _token_user(request: Request) -> Usuario:
 
 
 def accion_de_la_ruta(request: Request) -> str:
-    """The action a refusal before the route's own code is recorded as: `<tag>.<function>`
-    of the route (`usuarios.crear`, `auditoria.consultar`), the path when it has none."""
+    """The action a refusal before the route's own code is recorded as: the route's `name`
+    when it is one (`name="usuario.crear"`: the action its success is recorded as), else
+    `<tag>.<function>` (`auditoria.consultar`), the path when it has neither."""
     ruta = request.scope.get("route")
     nombre = getattr(ruta, "name", None)
+    if nombre and "." in nombre:
+        return str(nombre)
     tags = getattr(ruta, "tags", None) or ["api"]
     return f"{tags[0]}.{nombre}" if nombre else request.url.path
 
