@@ -152,7 +152,7 @@ class Recorrido:
     ) -> dict[str, httpx.Response]:
         """The call as each user; whatever the profile may do, the answer says which record
         it must have left: a success its `accion` (and those of `ademas`, the other services a
-        composed view asks), a refusal (401/403/404, or 409: not now) that `accion` DENEGADO; a
+        composed view asks), a refusal (401/403/404, or 409: not now) each DENEGADO; a
         422 (a malformed request, refused before anything is looked at) none."""
         respuestas = {}
         for usuario in usuarios:
@@ -169,7 +169,8 @@ class Recorrido:
                 esperados = []
             else:
                 assert r.status_code in (401, 403, 404, 409), f"{usuario} {metodo} {ruta}: {r.text}"
-                esperados = [Esperado(accion, DENEGADO)]
+                # each service a composed view asks refuses it, and records it
+                esperados = [Esperado(a, DENEGADO) for a in (accion, *ademas)]
             descripcion = f"{usuario} {metodo} {ruta} ({r.status_code})"
             self.llamadas.append(Llamada(rid, usuario, descripcion, esperados))
             respuestas[usuario] = r
