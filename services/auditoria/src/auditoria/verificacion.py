@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,7 +78,9 @@ def _eslabon(registro: Row[Any], anterior: str, seq_anterior: int) -> str | None
             )
             return f"registro {registro.seq}: faltan los registros anteriores ({faltan})"
         return f"registro {registro.seq}: falta el anterior o fue alterado o movido"
-    if calcular_hash(anterior, contenido_de(registro._mapping)) != registro.hash:
+    if calcular_hash(anterior, contenido_de(cast(Mapping[str, Any], registro._mapping))) != (
+        registro.hash
+    ):
         return f"registro {registro.seq}: su contenido fue alterado"
     return None
 
