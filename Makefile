@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap backup restore bench bench-logins bench-busqueda bench-pases bench-archivos bench-ocr asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap backup restore bench bench-logins bench-busqueda bench-pases bench-archivos bench-ocr bench-auditoria asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -49,6 +49,12 @@ bench-archivos: bootstrap
 # OCR (issue 12): pages per second of 1 and of 2 digitisation workers on 40 generated scans.
 bench-ocr: bootstrap
 	@.venv/bin/python tests/bench/ocr.py $(BENCH_ARGS)
+
+# The audit chain (issue 13): chained ingestion next to plain INSERTs of the same rows, one
+# consumer's rate from the broker, and the verification of a million records; a few minutes.
+# BENCH_ARGS e.g. --registros 50000 --verificar 200000.
+bench-auditoria: bootstrap
+	@.venv/bin/python tests/bench/auditoria.py $(BENCH_ARGS)
 
 asyncapi: bootstrap
 	@.venv/bin/python scripts/asyncapi.py

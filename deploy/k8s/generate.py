@@ -58,6 +58,8 @@ FROM_CONFIG = {
 }
 FROM_SECRET = {  # `{service}` is the service's name: its own database, broker user, keys
     "database_url": "{service}-database-url",
+    # auditoria runs as a role of its own (INSERT and SELECT only on the chain)
+    "runtime_database_url": "{service}-runtime-database-url",
     "amqp_url": "{service}-amqp-url",
     "key_encryption_secret": "{service}-key-encryption-secret",
     "admin_usuario": "admin-usuario",
@@ -67,7 +69,8 @@ FROM_SECRET = {  # `{service}` is the service's name: its own database, broker u
     "gateway_secret": "gateway-secret",  # one for the whole system: the gateway and services
 }
 ORDER = [
-    *("env", "log_level", "database_url", "amqp_url", "jwks_url", "migrate_on_start"),
+    *("env", "log_level", "database_url", "runtime_database_url", "amqp_url", "jwks_url"),
+    "migrate_on_start",
     *("public_url", "url_publica", "smtp_host", "smtp_port", "smtp_from", "key_encryption_secret"),
     *("admin_usuario", "admin_password"),
     *("s3_endpoint", "s3_secure", "s3_bucket", "s3_access_key", "s3_secret_key"),
@@ -118,7 +121,8 @@ def _env(service: Service, api: bool) -> list[dict[str, Any]]:
     fixed = dict(FIXED)
     if api and service.has_database:  # relays and consumers run as their own Deployments
         fixed |= {"run_relay": "false", "run_consumers": "false"}
-    order = [*ORDER[:6], *(k for k in fixed if k not in ORDER), *ORDER[6:]]
+    cut = ORDER.index("migrate_on_start") + 1
+    order = [*ORDER[:cut], *(k for k in fixed if k not in ORDER), *ORDER[cut:]]
     env: list[dict[str, Any]] = []
     for field in order:
         if field not in names:

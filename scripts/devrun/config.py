@@ -96,6 +96,15 @@ class Config:
             ("postgresql+asyncpg", parts.netloc, "/" + self.database_name(service), parts.query, "")
         )
 
+    def runtime_database_url(self, service: str) -> str:
+        """The same database as `database_url`, as the service's own runtime role (named
+        `sigexp_<service>_servicio`; the password of SIGEXP_PG_DSN's user, if it has one)."""
+        parts = urlsplit(self.database_url(service))
+        host = parts.netloc.rsplit("@", 1)[-1]
+        password = f":{parts.password}" if parts.password else ""
+        netloc = f"sigexp_{service}_servicio{password}@{host}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
     def service_env(self, service: str) -> dict[str, str]:
         """The environment of every process of `service`: computed values, then the user's."""
         prefix = service.upper() + "_"
@@ -109,6 +118,13 @@ class Config:
                 f"{prefix}RUN_CONSUMERS": "true",
                 f"{prefix}MIGRATE_ON_START": "false",  # the runner has just migrated
                 f"{prefix}WORKERS": "1",  # one process per service here; set it to try more
+            }
+        if service == "auditoria":
+            # It runs as a role that may only INSERT and SELECT its chain (its migrations,
+            # as the owner above, create it on this trust-auth server and grant it that).
+            computed |= {
+                "AUDITORIA_RUNTIME_DATABASE_URL": self.runtime_database_url(service),
+                "AUDITORIA_DATA_DIR": str(self.data_dir / "auditoria"),
             }
         if service == "auth":
             computed |= {

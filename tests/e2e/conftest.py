@@ -14,11 +14,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -158,6 +160,18 @@ def _environment(
         env["GATEWAY_TRACES"] = f"archivo:{traces / 'gateway'}.jsonl"
     for service in WITH_DATABASE:
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+    # auditoria runs as its own role (INSERT and SELECT only on the chain), as under `make up`,
+    # and writes its anchors to the session's S3.
+    owner = urlsplit(env["AUDITORIA_DATABASE_URL"])
+    env["AUDITORIA_RUNTIME_DATABASE_URL"] = urlunsplit(
+        owner._replace(netloc="sigexp_auditoria_servicio@" + owner.netloc.rsplit("@", 1)[-1])
+    )
+    env["AUDITORIA_DATA_DIR"] = tempfile.mkdtemp(prefix="sigexp-e2e-auditoria-")
+    for name, value in (
+        ("ENDPOINT", s3.endpoint), ("ACCESS_KEY", s3.access_key),
+        ("SECRET_KEY", s3.secret_key), ("BUCKET", "sigexp-e2e"),
+    ):  # fmt: skip
+        env[f"AUDITORIA_S3_{name}"] = value
     return env
 
 

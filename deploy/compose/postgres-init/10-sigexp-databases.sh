@@ -22,3 +22,12 @@ create_database sigexp_expedientes "$SIGEXP_EXPEDIENTES_DB_PASSWORD"
 create_database sigexp_pases "$SIGEXP_PASES_DB_PASSWORD"
 create_database sigexp_archivos "$SIGEXP_ARCHIVOS_DB_PASSWORD"
 create_database sigexp_auditoria "$SIGEXP_AUDITORIA_DB_PASSWORD"
+
+# auditoria runs as a login role of its own, which may only INSERT and SELECT the chain: its
+# migrations (as sigexp_auditoria, the owner) grant it its rights (auditoria/permisos.py).
+psql --no-psqlrc -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+  -v name=sigexp_auditoria_servicio -v password="$SIGEXP_AUDITORIA_SERVICIO_DB_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'name', :'password')
+WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'name')\gexec
+SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'name', :'password')\gexec
+SQL

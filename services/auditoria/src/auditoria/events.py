@@ -20,6 +20,7 @@ from sigexp_common.audit import (
     Ip,
     Perfil30,
     Recurso300,
+    RequestId100,
     Resultado30,
     Texto200,
 )
@@ -35,12 +36,15 @@ class AccesoRegistrado(Event):
     usuario_id: uuid.UUID | None = None
     usuario: Texto200 = None
     perfil: Perfil30 = None
+    mesa_id: uuid.UUID | None = None
+    organismo_id: uuid.UUID | None = None
     ip: Ip = None
     accion: Accion100
     recurso: Recurso300 = None
     expediente_id: uuid.UUID | None = None
     resultado: Resultado30 = "ok"
     detalle: Detalle = Field(default_factory=dict)
+    request_id: RequestId100 = None
 
     @classmethod
     def from_envelope(cls, envelope: Envelope) -> Self:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 from auditoria.models import Registro
@@ -27,6 +27,9 @@ COLUMNAS = (
     "expediente_id",
     "ip",
     "resultado",
+    "mesa_id",
+    "organismo_id",
+    "request_id",
     "detalle",
 )
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -44,12 +47,24 @@ def celda(valor: Any) -> str:
     return "'" + texto if texto.startswith(FORMULA) else texto
 
 
-def csv_de(registros: Iterable[Registro]) -> str:
+def _filas(registros: Iterable[Registro], con_cabecera: bool) -> str:
     salida = io.StringIO()
     escritor = csv.writer(salida, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    escritor.writerow(COLUMNAS)
+    if con_cabecera:
+        escritor.writerow(COLUMNAS)
     for registro in registros:
         escritor.writerow(
             celda(registro.en.isoformat() if c == "en" else getattr(registro, c)) for c in COLUMNAS
         )
-    return BOM + salida.getvalue()
+    return salida.getvalue()
+
+
+def csv_de(registros: Iterable[Registro]) -> str:
+    return BOM + _filas(registros, con_cabecera=True)
+
+
+async def csv_en_partes(paginas: AsyncIterator[Sequence[Registro]]) -> AsyncIterator[str]:
+    """The same file a page at a time: the BOM and the header, then each page's rows."""
+    yield BOM + _filas((), con_cabecera=True)
+    async for pagina in paginas:
+        yield _filas(pagina, con_cabecera=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from auditoria import anclas
 from auditoria.consumers import HANDLERS
 from auditoria.events import PUBLICA
 from auditoria.routes import router
@@ -22,6 +23,8 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         routers=[router],
         handlers=HANDLERS,
         publica=PUBLICA,
+        on_startup=[anclas.iniciar],
+        on_shutdown=[anclas.detener],
     )
 
 

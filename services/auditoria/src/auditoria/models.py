@@ -16,8 +16,9 @@ class Base(DeclarativeBase):
 
 
 class Registro(Base):
-    """One audited access or action. Append-only (a trigger refuses UPDATE and DELETE); each
-    row carries the hash of the previous one, so a gap or an edited row is detectable."""
+    """One audited access or action. Append-only (a trigger refuses UPDATE, DELETE and
+    TRUNCATE, and the service's runtime role may only INSERT and SELECT it); each row carries
+    the hash of the previous one, so a gap or an edited row is detectable."""
 
     __tablename__ = "registros"
     __table_args__ = (
@@ -26,6 +27,9 @@ class Registro(Base):
         Index("ix_registros_expediente_en", "expediente_id", "en", "seq"),
         Index("ix_registros_usuario_en", "usuario_id", "en", "seq"),
         Index("ix_registros_en", "en", "seq"),
+        Index("ix_registros_accion_en", "accion", "en", "seq"),
+        Index("ix_registros_resultado_en", "resultado", "en", "seq"),
+        Index("ix_registros_request_id", "request_id"),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -41,6 +45,11 @@ class Registro(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     resultado: Mapped[str] = mapped_column(String(30))
     detalle: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # Added after the first records: hashed only when present (`cadena.OPCIONALES`), so the
+    # records chained before them still verify.
+    mesa_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    organismo_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    request_id: Mapped[str | None] = mapped_column(String(100))
     hash_anterior: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

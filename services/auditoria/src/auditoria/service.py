@@ -1,42 +1,42 @@
-"""Use cases of the auditoria service: append to the chain, query it, verify it."""
+"""Use cases of the auditoria service: append to the chain, query and export it (verifying
+it: `verificacion`; its anchors: `anclas`)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, insert, select, text, tuple_
+from sqlalchemy import Select, Table, insert, select, tuple_
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from auditoria import dlq
-from auditoria.cadena import GENESIS, calcular_hash, contenido, contenido_de
+from auditoria.cadena import GENESIS, calcular_hash, contenido_de
 from auditoria.events import AccesoRegistrado
-from auditoria.metricas import EN_DESCARTE, REGISTROS_FALLIDOS
+from auditoria.metricas import REGISTROS_FALLIDOS
 from auditoria.models import EventoRecibido, Registro
 from sigexp_common import audit, entrada
-from sigexp_common.db import advisory_xact_lock
+from sigexp_common.db import advisory_xact_lock, autocommit
 from sigexp_common.envelope import AnyEvent
 from sigexp_common.security import Perfil, Usuario, require_perfil
 
 log = logging.getLogger("sigexp.auditoria")
 
-_CADENA_LOCK = "auditoria.cadena"  # one appender at a time: a record needs its predecessor's hash
+CADENA_LOCK = "auditoria.cadena"  # one appender at a time: a record needs its predecessor's hash
 
 
 async def anexar_registros(db: AsyncSession, accesos: Sequence[AccesoRegistrado]) -> None:
     """Chain a batch of records in the order given, taking the chain's lock once."""
-    await advisory_xact_lock(db, _CADENA_LOCK)
-    anterior = await db.scalar(select(Registro.hash).order_by(Registro.seq.desc()).limit(1))
-    # Chain order is `seq` order: the batch's numbers are drawn here, under the lock, and
-    # given in the order of the chain (a default per row would leave that to the INSERT).
-    numeros = sorted((await db.execute(_NUMEROS, {"n": len(accesos)})).scalars())
+    await advisory_xact_lock(db, CADENA_LOCK)
+    cabeza = (await db.execute(_CABEZA)).first()
+    # Chain order is `seq` order, without gaps: the batch takes the numbers after the head's,
+    # under the lock (a sequence's `nextval` would leave holes where a batch rolled back).
+    ultimo, anterior = (cabeza.seq, cabeza.hash) if cabeza else (0, None)
     filas = []
-    for seq, acceso in zip(numeros, accesos, strict=True):
+    for seq, acceso in enumerate(accesos, start=ultimo + 1):
         fila = _fila(acceso)
         fila["seq"] = seq
         fila["hash_anterior"] = anterior or GENESIS
@@ -61,9 +61,7 @@ async def anexar_registros(db: AsyncSession, accesos: Sequence[AccesoRegistrado]
 
 _REGISTROS: Table = Registro.__table__  # type: ignore[assignment]
 _EVENTOS: Table = EventoRecibido.__table__  # type: ignore[assignment]
-_NUMEROS = text(
-    "SELECT nextval(pg_get_serial_sequence('registros', 'seq')) FROM generate_series(1, :n)"
-)
+_CABEZA = select(Registro.seq, Registro.hash).order_by(Registro.seq.desc()).limit(1)
 
 
 def _fila(acceso: AccesoRegistrado) -> dict[str, Any]:
@@ -81,6 +79,9 @@ def _fila(acceso: AccesoRegistrado) -> dict[str, Any]:
         "ip": acceso.ip,
         "resultado": acceso.resultado,
         "detalle": acceso.detalle,
+        "mesa_id": acceso.mesa_id,
+        "organismo_id": acceso.organismo_id,
+        "request_id": acceso.request_id,
     }
 
 
@@ -104,6 +105,8 @@ class Consulta:
     expediente_id: uuid.UUID | None = None
     usuario_id: uuid.UUID | None = None
     accion: str | None = None
+    resultado: str | None = None
+    request_id: str | None = None
     desde: datetime | None = None
     hasta: datetime | None = None
     cursor: str | None = None
@@ -115,7 +118,7 @@ async def consultar(
 ) -> tuple[list[Registro], str | None]:
     """Newest first by when it happened (`en`, then chain order); the cursor is the last
     record's `en|seq`, opaque to clients."""
-    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
+    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD, accion="auditoria.consultar")
     query = _seleccion(c)
     if c.cursor:
         en, seq = _leer_cursor(c.cursor)
@@ -129,33 +132,55 @@ async def consultar(
         "auditoria.consultar",
         "auditoria",
         expediente_id=c.expediente_id,
-        detalle={"usuario_id": str(c.usuario_id) if c.usuario_id else None, "accion": c.accion},
+        detalle=_filtros(c),
     )
     return rows[: c.limit], siguiente
 
 
-MAX_EXPORTADOS = 10_000
+def _filtros(c: Consulta) -> dict[str, Any]:
+    """What an auditor asked for, kept in the record of the query itself."""
+    valores = {
+        "usuario_id": c.usuario_id,
+        "accion": c.accion,
+        "resultado": c.resultado,
+        "request_id": c.request_id,
+        "desde": c.desde.isoformat() if c.desde else None,
+        "hasta": c.hasta.isoformat() if c.hasta else None,
+    }
+    return {k: str(v) for k, v in valores.items() if v is not None}
 
 
-async def exportar(db: AsyncSession, c: Consulta, por: Usuario) -> tuple[list[Registro], bool]:
-    """The newest `MAX_EXPORTADOS` records of the selection (and whether there were more),
-    for the CSV export; the export itself is audited (`auditoria.exportar`)."""
-    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD)
-    query = _seleccion(c).order_by(Registro.en.desc(), Registro.seq.desc())
-    rows = list((await db.scalars(query.limit(MAX_EXPORTADOS + 1))).all())
+_PAGINA_EXPORTADA = 1000
+
+
+async def exportar(db: AsyncSession, c: Consulta, por: Usuario) -> None:
+    """Record the export of a selection (`auditoria.exportar`), before any row leaves."""
+    require_perfil(por, Perfil.ADMIN, Perfil.AUTORIDAD, accion="auditoria.exportar")
     await audit.lectura(
-        db,
-        por,
-        "auditoria.exportar",
-        "auditoria",
-        expediente_id=c.expediente_id,
-        detalle={
-            "usuario_id": str(c.usuario_id) if c.usuario_id else None,
-            "accion": c.accion,
-            "filas": min(len(rows), MAX_EXPORTADOS),
-        },
-    )
-    return rows[:MAX_EXPORTADOS], len(rows) > MAX_EXPORTADOS
+        db, por, "auditoria.exportar", "auditoria", expediente_id=c.expediente_id,
+        detalle=_filtros(c),
+    )  # fmt: skip
+
+
+async def filas_exportadas(
+    sesiones: async_sessionmaker[AsyncSession], c: Consulta
+) -> AsyncIterator[Sequence[Registro]]:
+    """The whole selection, newest first, in keyset pages (each page its own short read: no
+    transaction or cursor stays open while a slow client downloads)."""
+    desde: tuple[datetime, int] | None = None
+    while True:
+        query = _seleccion(c)
+        if desde is not None:
+            query = query.where(tuple_(Registro.en, Registro.seq) < tuple_(*desde))
+        query = query.order_by(Registro.en.desc(), Registro.seq.desc()).limit(_PAGINA_EXPORTADA)
+        async with sesiones(bind=autocommit(sesiones.kw["bind"])) as db:
+            pagina = (await db.scalars(query)).all()
+        if not pagina:
+            return
+        yield pagina
+        if len(pagina) < _PAGINA_EXPORTADA:
+            return
+        desde = (pagina[-1].en, pagina[-1].seq)
 
 
 def _seleccion(c: Consulta) -> Select[Registro]:
@@ -167,6 +192,10 @@ def _seleccion(c: Consulta) -> Select[Registro]:
         query = query.where(Registro.usuario_id == c.usuario_id)
     if c.accion:
         query = query.where(Registro.accion == c.accion)
+    if c.resultado:
+        query = query.where(Registro.resultado == c.resultado)
+    if c.request_id:
+        query = query.where(Registro.request_id == c.request_id)
     if c.desde:
         query = query.where(Registro.en >= c.desde)
     if c.hasta:
@@ -181,71 +210,3 @@ def _cursor(registro: Registro) -> str:
 def _leer_cursor(cursor: str) -> tuple[datetime, int]:
     en, seq = entrada.leer_cursor(cursor, 2)
     return entrada.instante(en), entrada.numero(seq)
-
-
-@dataclass
-class Verificacion:
-    ok: bool
-    registros: int
-    primer_error: str | None = None
-    en_descarte: int | None = None
-
-
-async def _en_descarte(amqp_url: str) -> tuple[int | None, str | None]:
-    """(messages in auditoria.dlq, the problem to report) — records there are not chained."""
-    try:
-        cantidad = await dlq.mensajes_en_descarte(amqp_url)
-    except dlq.ERRORES_DEL_BROKER as exc:
-        EN_DESCARTE.set(-1)
-        log.warning("could not read the depth of %s: %s", dlq.COLA, exc)
-        return None, (
-            f"no se pudo consultar la cola de descarte ({dlq.COLA}): no se sabe si hay "
-            "registros sin guardar"
-        )
-    EN_DESCARTE.set(cantidad)
-    if cantidad == 0:
-        return 0, None
-    return cantidad, (
-        f"{cantidad} mensaje{'s' if cantidad > 1 else ''} de auditoría en la cola de descarte "
-        f"({dlq.COLA}) sin guardar en la cadena"
-    )
-
-
-_PAGINA_VERIFICADA = 1000
-
-
-async def _pagina_de_la_cadena(db: AsyncSession, despues_de: int | None) -> Sequence[Registro]:
-    """The next records of the chain in order, by pages on `seq` (a read runs in autocommit,
-    where no server-side cursor lives: `db.Session`). Batches are appended in `seq` order under
-    the chain's lock, so a page never sees a record whose predecessor is not committed yet."""
-    consulta = select(Registro).order_by(Registro.seq).limit(_PAGINA_VERIFICADA)
-    if despues_de is not None:
-        consulta = consulta.where(Registro.seq > despues_de)
-    return (await db.scalars(consulta)).all()
-
-
-async def verificar_cadena(db: AsyncSession, por: Usuario, amqp_url: str) -> Verificacion:
-    """Recompute every hash in order: an edited row or a missing one breaks the chain. Records
-    that never reached the chain (dead-lettered) make it incomplete: not ok either."""
-    require_perfil(por, Perfil.ADMIN)
-    en_descarte, problema = await _en_descarte(amqp_url)
-    anterior, total, ultimo = GENESIS, 0, None
-    while registros := await _pagina_de_la_cadena(db, ultimo):
-        for registro in registros:
-            total += 1
-            if registro.hash_anterior != anterior:
-                error = f"registro {registro.seq}: falta el anterior o fue alterado"
-                return Verificacion(False, total, error, en_descarte)
-            if calcular_hash(anterior, contenido(registro)) != registro.hash:
-                error = f"registro {registro.seq}: su contenido fue alterado"
-                return Verificacion(False, total, error, en_descarte)
-            anterior = registro.hash
-        ultimo = registros[-1].seq
-    await audit.lectura(
-        db,
-        por,
-        "auditoria.verificar",
-        "auditoria",
-        detalle={"registros": total, "en_descarte": en_descarte},
-    )
-    return Verificacion(problema is None, total, problema, en_descarte)

@@ -103,29 +103,51 @@ async def test_un_perfil_sin_acceso_recibe_403_aunque_los_filtros_sean_invalidos
     assert r.status_code == 422
 
 
-async def test_la_base_rechaza_editar_o_borrar_registros(
+CAMBIOS = (
+    "UPDATE registros SET accion = 'x'",
+    "DELETE FROM registros",
+    "TRUNCATE registros",
+)
+
+
+async def test_la_base_rechaza_editar_borrar_o_vaciar_registros_aun_a_su_dueno(
+    servicio: tuple[FastAPI, httpx.AsyncClient], bus: Broker, tokens: TokenFactory, dueno
+) -> None:
+    _, cliente = servicio
+    await _publicar_y_esperar(bus, cliente, tokens, 1)
+    for sql in CAMBIOS:
+        with pytest.raises(DBAPIError, match="solo se pueden anexar"):
+            async with dueno.begin() as conn:
+                await conn.execute(text(sql))
+
+
+async def test_el_rol_del_servicio_solo_puede_anexar_y_leer_la_cadena(
     servicio: tuple[FastAPI, httpx.AsyncClient], bus: Broker, tokens: TokenFactory
 ) -> None:
     app, cliente = servicio
     await _publicar_y_esperar(bus, cliente, tokens, 1)
-    for sql in ("UPDATE registros SET accion = 'x'", "DELETE FROM registros"):
-        with pytest.raises(DBAPIError, match="solo se pueden anexar"):
+    async with app.state.engine.connect() as conn:
+        quien = (await conn.execute(text("SELECT current_user"))).scalar_one()
+        assert quien == "sigexp_auditoria_servicio"
+        assert (await conn.execute(text("SELECT count(*) FROM registros"))).scalar_one() >= 1
+    for sql in (*CAMBIOS, "ALTER TABLE registros DISABLE TRIGGER registros_solo_anexar"):
+        with pytest.raises(DBAPIError, match=r"permission denied|must be owner|privileges"):
             async with app.state.engine.begin() as conn:
                 await conn.execute(text(sql))
 
 
 async def test_verificacion_detecta_un_registro_alterado(
-    servicio: tuple[FastAPI, httpx.AsyncClient], bus: Broker, tokens: TokenFactory
+    servicio: tuple[FastAPI, httpx.AsyncClient], bus: Broker, tokens: TokenFactory, dueno
 ) -> None:
-    app, cliente = servicio
+    _, cliente = servicio
     await _publicar_y_esperar(bus, cliente, tokens, 3)
     sana = await cliente.get("/api/v1/auditoria/verificacion", headers=_auth(tokens, "ADMIN"))
     assert sana.json()["ok"] is True
     assert sana.json()["registros"] >= 3
 
-    async with app.state.engine.connect() as conn:
+    async with dueno.connect() as conn:
         original = (await conn.execute(text(_PRIMERO.format(campo="usuario")))).scalar_one()
-    await _como_intruso(app, "otro")
+    await _como_intruso(dueno, "otro")
     try:
         alterada = await cliente.get(
             "/api/v1/auditoria/verificacion", headers=_auth(tokens, "ADMIN")
@@ -133,7 +155,7 @@ async def test_verificacion_detecta_un_registro_alterado(
         assert alterada.json()["ok"] is False
         assert "fue alterado" in alterada.json()["primer_error"]
     finally:  # the chain is the whole session's: put the row back for the other tests
-        await _como_intruso(app, original)
+        await _como_intruso(dueno, original)
     restaurada = await cliente.get("/api/v1/auditoria/verificacion", headers=_auth(tokens, "ADMIN"))
     assert restaurada.json()["ok"] is True
 
@@ -141,9 +163,9 @@ async def test_verificacion_detecta_un_registro_alterado(
 _PRIMERO = "SELECT {campo} FROM registros WHERE seq = (SELECT min(seq) FROM registros)"
 
 
-async def _como_intruso(app: FastAPI, usuario: str | None) -> None:
+async def _como_intruso(dueno, usuario: str | None) -> None:
     """Edit the first record as someone with table-owner rights (who can lift the trigger)."""
-    async with app.state.engine.begin() as conn:
+    async with dueno.begin() as conn:
         await conn.execute(text("ALTER TABLE registros DISABLE TRIGGER registros_solo_anexar"))
         await conn.execute(
             text("UPDATE registros SET usuario = :u WHERE seq = (SELECT min(seq) FROM registros)"),

@@ -119,13 +119,14 @@ async def test_un_registro_que_la_base_rechaza_va_a_la_dlq_y_el_resto_del_lote_s
     bus: Broker,
     infra: TestInfra,
     tokens: TokenFactory,
+    dueno: AsyncEngine,
 ) -> None:
     app, cliente = servicio
     engine: AsyncEngine = app.state.engine
     expediente_id = uuid.uuid4()
     buenos = [_acceso(expediente_id, f"lote.sano{i:02d}") for i in range(20)]
     veneno = _acceso(expediente_id, "lote.veneno")
-    async with engine.begin() as conn:  # a record this database refuses, whatever the batch
+    async with dueno.begin() as conn:  # a record this database refuses, whatever the batch
         await conn.execute(
             text(
                 "ALTER TABLE registros ADD CONSTRAINT prueba_veneno "
@@ -149,7 +150,7 @@ async def test_un_registro_que_la_base_rechaza_va_a_la_dlq_y_el_resto_del_lote_s
         assert mensaje.message_id == str(veneno.id)
         await mensaje.ack()
     finally:
-        async with engine.begin() as conn:
+        async with dueno.begin() as conn:
             await conn.execute(text("ALTER TABLE registros DROP CONSTRAINT prueba_veneno"))
         await connection.close()
     assert await _encadenados(engine, expediente_id) == [f"lote.sano{i:02d}" for i in range(20)]

@@ -1,4 +1,4 @@
-"""`python -m auditoria consume` takes a burst of records with its 200-message prefetch window
+"""`python -m auditoria consume` takes a burst of records with its 1000-message prefetch window
 on two database connections: its handlers take batches, one batch per model at a time, so its
 pool is sized by what they hold (`consumer.connections_needed`), not by the window. Several
 services and their workers then fit PostgreSQL's default of 100 connections."""
@@ -97,7 +97,7 @@ async def test_una_rafaga_de_800_registros_se_encadena_con_dos_conexiones_a_la_b
         await asyncio.to_thread(proceso.wait, 30)
         await observador.close()
 
-    assert Settings().prefetch == 200
+    assert Settings().prefetch == 1000
     assert tope == 2  # one per batched model
     print(f"\nconnections seen during the burst: at most {max(vistas)} (bound {tope})")
     assert 0 < max(vistas) <= tope, vistas

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from gateway import edge, web
+from gateway import auditoria, edge, web
 from gateway.client import Upstreams
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
@@ -51,6 +51,7 @@ def create_gateway(
         finally:
             feed.cancel()
             await asyncio.gather(feed, return_exceptions=True)
+            await auditoria.cerrar(app)  # its refusals' records still queued for the broker
             await app.state.verifier.aclose()
             await app.state.upstreams.aclose()
 

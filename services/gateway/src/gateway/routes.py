@@ -7,12 +7,11 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gateway import compose
+from gateway import auditoria, compose
 from gateway.edge import check_request
 from gateway.proxy import forward
 from gateway.upstreams import is_public, service_for
 from sigexp_common.errors import NoEncontrado
-from sigexp_common.security import verify_request
 
 router = APIRouter()
 
@@ -22,7 +21,7 @@ async def _verify_token(request: Request) -> None:
     request, composed views included: the verifier's cache (sigexp_common) serves a repeat."""
     if is_public(request.method, request.url.path):
         return
-    await verify_request(request)  # signature, expiry and the revoked sessions
+    await auditoria.verificar(request)  # signature, expiry, revoked sessions; refusals recorded
 
 
 @router.get("/api/v1/expedientes/{expediente_id}", include_in_schema=False)

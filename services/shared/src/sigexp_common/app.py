@@ -138,11 +138,13 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_logging(spec.name, settings.log_level)
         if settings.migrate_on_start:
-            await asyncio.to_thread(upgrade, spec.migrations_dir, settings.database_url)
+            await asyncio.to_thread(
+                upgrade, spec.migrations_dir, settings.database_url, settings.runtime_url
+            )
         app.state.settings = settings
-        app.state.engine = make_engine(settings.database_url)
+        app.state.engine = make_engine(settings.runtime_url)
         app.state.audit_batcher = AuditBatcher(
-            settings.database_url,
+            settings.runtime_url,
             max_records=settings.audit_batch_max_records,
             max_wait=settings.audit_batch_max_wait_ms / 1000,
         )

@@ -57,7 +57,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 async def _relay(spec: ServiceSpec) -> None:
     settings = spec.settings
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.runtime_url, pool_size=2)
     broker = Broker(settings.amqp_url, settings.exchange)
     await broker.connect_forever()
     relay = OutboxRelay.from_settings(settings, spec.sessions(engine), broker)
@@ -89,7 +89,7 @@ async def _consume(spec: ServiceSpec) -> None:
     # What the handlers hold at once, no more: auditoria's 200 deliveries in flight are two
     # batches, two connections; a per-message consumer holds one per delivery (`prefetch`).
     engine = make_engine(
-        settings.database_url,
+        settings.runtime_url,
         pool_size=connections_needed(spec.handlers, settings.prefetch),
         max_overflow=0,
     )
@@ -107,7 +107,7 @@ async def _consume(spec: ServiceSpec) -> None:
 
 
 async def _revive_outbox(spec: ServiceSpec, ids: list[str]) -> int:
-    engine = make_engine(spec.settings.database_url, pool_size=1)
+    engine = make_engine(spec.settings.runtime_url, pool_size=1)
     try:
         return await revive(spec.sessions(engine), OUTBOX, [uuid.UUID(i) for i in ids])
     finally:
@@ -251,7 +251,7 @@ def serve(build_spec: BuildSpec, spec: ServiceSpec, host: str, port: int) -> Non
         uvicorn.run(create_app(spec), host=host, port=port, **UVICORN_OPTIONS)
         return
     if settings.migrate_on_start:
-        upgrade(spec.migrations_dir, settings.database_url)
+        upgrade(spec.migrations_dir, settings.database_url, settings.runtime_url)
     prefix = str(settings.model_config.get("env_prefix", ""))
     # Every worker and the messaging process keep their metrics in files of one fresh folder
     # (prometheus_client's multiprocess mode, chosen when it is imported: the children see it,
@@ -304,7 +304,7 @@ def main(
     spec = build_spec()
     setup_logging(spec.name, spec.settings.log_level)
     if args.command == "migrate":
-        upgrade(spec.migrations_dir, spec.settings.database_url)
+        upgrade(spec.migrations_dir, spec.settings.database_url, spec.settings.runtime_url)
         asyncio.run(_declare_queue(spec))
     elif args.command == "serve":
         serve(build_spec, spec, args.host, args.port)

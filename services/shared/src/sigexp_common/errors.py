@@ -198,12 +198,7 @@ def _campo(loc: tuple[Any, ...] | list[Any]) -> str:
 async def _dominio(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ErrorDominio)
     if exc.registro is not None and not exc.registrado:
-        # A refusal raised where no request session could commit its record (a route without
-        # `db.Session`): the refusal stands, and the gap in the audit is loud.
-        log.error(
-            "refusal answered without its audit record",
-            extra={"path": request.url.path, "accion": getattr(exc.registro, "accion", None)},
-        )
+        await _registrar_rechazo(request, exc)
     return problem(
         exc.status,
         exc.titulo,
@@ -212,6 +207,28 @@ async def _dominio(request: Request, exc: Exception) -> JSONResponse:
         instance=request.url.path,
         retry_after=exc.retry_after,
         **exc.extra(),
+    )
+
+
+async def _registrar_rechazo(request: Request, exc: ErrorDominio) -> None:
+    """A refusal raised before the request session existed (a route's profile check, which
+    runs first so that a profile gets 403 whatever it sent) or in a route without one: its
+    record is committed here, in a transaction of its own, before the answer leaves. Without
+    a database (or when it fails) the refusal stands and the gap in the audit is loud."""
+    from sigexp_common import outbox  # the outbox's models import this module
+
+    sessions = getattr(request.app.state, "sessions", None)
+    if sessions is not None and exc.registro is not None:
+        try:
+            async with sessions() as session, session.begin():
+                outbox.add(session, exc.registro)
+            exc.registrado = True
+            return
+        except Exception:
+            log.exception("could not commit a refusal's audit record")
+    log.error(
+        "refusal answered without its audit record",
+        extra={"path": request.url.path, "accion": getattr(exc.registro, "accion", None)},
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from alembic import command, context
 from alembic.config import Config
@@ -35,20 +37,27 @@ def _targets(metadata: MetaData) -> list[MetaData]:
     return [metadata] if metadata is SHARED_METADATA else [metadata, SHARED_METADATA]
 
 
-def _run(connection: Connection, metadata: MetaData) -> None:
+RUNTIME_ROLE = "runtime_role"  # config attribute: (user, password) of `runtime_database_url`
+Grants = Callable[[Connection, str, str | None], None]
+
+
+def _run(connection: Connection, metadata: MetaData, grants: Grants | None) -> None:
     connection.execute(text(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})"))
     connection.commit()  # the lock is session-level; migrations run in their own transaction
     try:
         context.configure(connection=connection, target_metadata=_targets(metadata))
         with context.begin_transaction():
             context.run_migrations()
+            role = context.config.attributes.get(RUNTIME_ROLE)
+            if grants is not None and role is not None:
+                grants(connection, *role)  # every upgrade: tables added since get theirs too
         connection.commit()
     finally:
         connection.execute(text(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})"))
         connection.commit()
 
 
-async def _run_online(metadata: MetaData) -> None:
+async def _run_online(metadata: MetaData, grants: Grants | None) -> None:
     config = context.config
     engine = async_engine_from_config(
         config.get_section(config.config_ini_section, {}),
@@ -56,12 +65,13 @@ async def _run_online(metadata: MetaData) -> None:
         poolclass=pool.NullPool,
     )
     async with engine.connect() as connection:
-        await connection.run_sync(_run, metadata)
+        await connection.run_sync(_run, metadata, grants)
     await engine.dispose()
 
 
-def run_env(metadata: MetaData) -> None:
-    """The whole body of a service's migrations/env.py."""
+def run_env(metadata: MetaData, grants: Grants | None = None) -> None:
+    """The whole body of a service's migrations/env.py. `grants(connection, role, password)`
+    gives a runtime role of its own (`runtime_database_url`) its rights, after every upgrade."""
     if context.is_offline_mode():
         context.configure(
             url=context.config.get_main_option("sqlalchemy.url"),
@@ -71,7 +81,7 @@ def run_env(metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
     else:
-        asyncio.run(_run_online(metadata))
+        asyncio.run(_run_online(metadata, grants))
 
 
 def alembic_config(migrations_dir: Path, database_url: str = "") -> Config:
@@ -88,9 +98,16 @@ def alembic_config(migrations_dir: Path, database_url: str = "") -> Config:
     return config
 
 
-def upgrade(migrations_dir: Path, database_url: str) -> None:
-    """Run in a worker thread from async code: Alembic's env runs its own event loop."""
-    command.upgrade(alembic_config(migrations_dir, database_url), "heads")
+def upgrade(migrations_dir: Path, database_url: str, runtime_url: str | None = None) -> None:
+    """Run in a worker thread from async code: Alembic's env runs its own event loop. A
+    `runtime_url` whose user is not `database_url`'s names the role the service runs as."""
+    config = alembic_config(migrations_dir, database_url)
+    if runtime_url:
+        owner, runtime = urlsplit(database_url), urlsplit(runtime_url)
+        if runtime.username and runtime.username != owner.username:
+            password = unquote(runtime.password) if runtime.password else None
+            config.attributes[RUNTIME_ROLE] = (unquote(runtime.username), password)
+    command.upgrade(config, "heads")
 
 
 def check(migrations_dir: Path, database_url: str) -> None:

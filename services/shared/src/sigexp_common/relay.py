@@ -113,7 +113,7 @@ class OutboxRelay:
         return cls(
             sessions,
             broker,
-            asyncpg_dsn(settings.database_url),
+            asyncpg_dsn(settings.runtime_url),
             poll_seconds=settings.relay_poll_seconds,
             batch_size=settings.relay_batch_size,
             max_attempts=settings.outbox_max_attempts,

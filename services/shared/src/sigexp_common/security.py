@@ -290,12 +290,36 @@ async def _token_user(request: Request) -> Usuario:
         raise NoAutenticado("El token de acceso no es válido.") from exc
 
 
+def accion_de_la_ruta(request: Request) -> str:
+    """The action a refusal before the route's own code is recorded as: the route's `name`
+    when it is one (`name="usuario.crear"`: the action its success is recorded as), else
+    `<tag>.<function>` (`auditoria.consultar`), the path when it has neither."""
+    ruta = request.scope.get("route")
+    nombre = getattr(ruta, "name", None)
+    if nombre and "." in nombre:
+        return str(nombre)
+    tags = getattr(ruta, "tags", None) or ["api"]
+    return f"{tags[0]}.{nombre}" if nombre else request.url.path
+
+
+def rechazo_en_la_ruta(request: Request, usuario: Usuario, error: SinPermiso) -> SinPermiso:
+    """`error`, to be recorded (`audit.denegar`) as the route's action on its path."""
+    from sigexp_common import audit  # audit's record names a `Usuario`: imported from here
+
+    return audit.denegar(error, usuario, accion_de_la_ruta(request), request.url.path)
+
+
 async def _cleared_user(
-    usuario: Annotated[Usuario, Depends(_token_user)],
+    request: Request, usuario: Annotated[Usuario, Depends(_token_user)]
 ) -> Usuario:
     if usuario.debe_cambiar_password:
-        raise SinPermiso(
-            "Debe cambiar su contraseña provisoria antes de continuar (POST /api/v1/auth/password)."
+        raise rechazo_en_la_ruta(
+            request,
+            usuario,
+            SinPermiso(
+                "Debe cambiar su contraseña provisoria antes de continuar "
+                "(POST /api/v1/auth/password)."
+            ),
         )
     return usuario
 
@@ -307,9 +331,21 @@ CurrentUserPendingPassword = Annotated[Usuario, Depends(_token_user)]
 """The acting user, even while a password change is pending (for /me, /password, /logout)."""
 
 
-def require_perfil(usuario: Usuario, *perfiles: Perfil) -> None:
-    if usuario.perfil not in perfiles:
-        raise SinPermiso("Su perfil no permite realizar esta acción.")
+PERFIL_NO_PERMITE = "Su perfil no permite realizar esta acción."
+
+
+def require_perfil(
+    usuario: Usuario, *perfiles: Perfil, accion: str | None = None, recurso: str | None = None
+) -> None:
+    """Refuse (403) unless `usuario` has one of `perfiles`; with `accion`, the refusal is
+    recorded as that action (`audit.denegar`, committed by the request session)."""
+    if usuario.perfil in perfiles:
+        return
+    if accion is None:
+        raise SinPermiso(PERFIL_NO_PERMITE)
+    from sigexp_common import audit
+
+    raise audit.denegar(SinPermiso(PERFIL_NO_PERMITE), usuario, accion, recurso)
 
 
 def perfil_requerido(*perfiles: Perfil) -> Any:
@@ -317,8 +353,9 @@ def perfil_requerido(*perfiles: Perfil) -> Any:
     before the body and the query are validated: a profile that may not use the route gets
     403 whatever it sent, never a 422 that describes what the route would accept."""
 
-    async def usuario_con_perfil(usuario: CurrentUser) -> Usuario:
-        require_perfil(usuario, *perfiles)
+    async def usuario_con_perfil(request: Request, usuario: CurrentUser) -> Usuario:
+        if usuario.perfil not in perfiles:  # recorded as the route's action
+            raise rechazo_en_la_ruta(request, usuario, SinPermiso(PERFIL_NO_PERMITE))
         return usuario
 
     return Depends(usuario_con_perfil)

@@ -74,6 +74,13 @@ class ServiceSettings(BaseSettings):
     # Names of fields that hold secrets: production refuses their development defaults.
     secret_fields: ClassVar[tuple[str, ...]] = ("database_url", "amqp_url", "gateway_secret")
 
+    @property
+    def runtime_url(self) -> str:
+        """What the running service connects with (its engine, relay, consumers, batcher):
+        `database_url`, whose role also migrates, unless a service runs as a role of its own
+        with fewer rights (auditoria's `runtime_database_url`)."""
+        return self.database_url
+
     @model_validator(mode="before")
     @classmethod
     def _environment_of_the_whole_system(cls, data: Any) -> Any:

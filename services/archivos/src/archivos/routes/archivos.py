@@ -29,7 +29,7 @@ async def versiones(archivo_id: uuid.UUID, por: CurrentUser, db: Session) -> Ver
     return VersionesOut(archivo_id=archivo_id, items=[VersionOut.de(v) for v in hecho.versiones])
 
 
-@router.delete("/api/v1/archivos/{archivo_id}", status_code=204)
+@router.delete("/api/v1/archivos/{archivo_id}", status_code=204, name="archivo.eliminar")
 async def eliminar(archivo_id: uuid.UUID, por: Carga, db: Session) -> Response:
     await archivos.eliminar_archivo(db, archivo_id, por)
     return Response(status_code=204)

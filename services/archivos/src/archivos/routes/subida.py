@@ -48,13 +48,24 @@ def _destino(request: Request) -> subida.Destino:
     return subida.Destino(request.app.state.sessions, request.app.state.almacen)
 
 
-@router.post(SUBIR, status_code=201, response_model=ArchivoOut, openapi_extra=_formulario(True))
+@router.post(
+    SUBIR,
+    name="archivo.subir",
+    status_code=201,
+    response_model=ArchivoOut,
+    openapi_extra=_formulario(True),
+)
 async def subir(expediente_id: uuid.UUID, request: Request, por: Carga, db: Session) -> ArchivoOut:
     hecho = await subida.subir_archivo(db, _destino(request), expediente_id, _cuerpo(request), por)
     return ArchivoOut.de_lista(hecho)
 
 
-@router.put(REEMPLAZAR, response_model=ArchivoOut, openapi_extra=_formulario(True))
+@router.put(
+    REEMPLAZAR,
+    name="archivo.reemplazar",
+    response_model=ArchivoOut,
+    openapi_extra=_formulario(True),
+)
 async def reemplazar(
     archivo_id: uuid.UUID, request: Request, por: Carga, db: Session
 ) -> ArchivoOut:

@@ -75,7 +75,7 @@ async def archivo_subido(request: Request, maximo: int) -> tuple[bytes, UploadFi
     return contenido, archivo
 
 
-@router.post("/api/v1/catalogo/importar", response_model=ImportacionOut)
+@router.post("/api/v1/catalogo/importar", response_model=ImportacionOut, name="catalogo.importar")
 async def importar(request: Request, user: Admin, cfg: Config, db: Session) -> ImportacionOut:
     contenido, archivo = await archivo_subido(request, cfg.importacion_max_bytes)
     formato = importacion.detectar_formato(archivo.filename, archivo.content_type)
@@ -85,6 +85,6 @@ async def importar(request: Request, user: Admin, cfg: Config, db: Session) -> I
     return await catalogo.importar(db, datos, por=user)
 
 
-@router.post("/api/v1/catalogo/republicar")
+@router.post("/api/v1/catalogo/republicar", name="catalogo.republicar")
 async def republicar(user: Admin, db: Session) -> dict[str, int]:
     return {"eventos": await catalogo.republicar(db, user)}

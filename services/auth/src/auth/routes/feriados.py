@@ -28,7 +28,7 @@ async def listar(
     return Lista[FeriadoOut](items=[FeriadoOut.model_validate(f) for f in filas])
 
 
-@router.post(RUTA_IMPORTAR, response_model=FeriadosImportadosOut)
+@router.post(RUTA_IMPORTAR, response_model=FeriadosImportadosOut, name="feriado.importar")
 async def importar(
     request: Request, user: Admin, cfg: Config, db: Session
 ) -> FeriadosImportadosOut:

@@ -28,7 +28,7 @@ from sigexp_common.security import Admin, Perfil
 router = APIRouter(tags=["usuarios"], route_class=IdempotentRoute)
 
 
-@router.get("/api/v1/usuarios", response_model=UsuariosOut)
+@router.get("/api/v1/usuarios", response_model=UsuariosOut, name="usuario.listar")
 async def listar(
     user: Admin,
     db: Session,
@@ -40,13 +40,14 @@ async def listar(
     cursor: str | None = None,
 ) -> UsuariosOut:
     filas, siguiente = await cuentas.listar_usuarios(
-        db, q=q, perfil=perfil, mesa_id=mesa_id, activo=activo, limit=limit, cursor=cursor
+        db, q=q, perfil=perfil, mesa_id=mesa_id, activo=activo, limit=limit, cursor=cursor, por=user
     )
     return UsuariosOut(items=[UsuarioOut.model_validate(f) for f in filas], next_cursor=siguiente)
 
 
 @router.post(
     "/api/v1/usuarios",
+    name="usuario.crear",
     response_model=UsuarioOut,
     status_code=status.HTTP_201_CREATED,
     dependencies=[ENVIA_CORREO],
@@ -55,29 +56,32 @@ async def crear(body: UsuarioIn, user: Admin, cfg: Config, db: Session) -> Usuar
     return UsuarioOut.model_validate(await cuentas.crear_usuario(db, cfg, body, por=user))
 
 
-@router.get("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
+@router.get("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut, name="usuario.ver")
 async def ver(usuario_id: uuid.UUID, user: Admin, db: Session) -> UsuarioOut:
-    return UsuarioOut.model_validate(await cuentas.obtener_usuario(db, usuario_id))
+    return UsuarioOut.model_validate(await cuentas.obtener_usuario(db, usuario_id, por=user))
 
 
-@router.patch("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut)
+@router.patch("/api/v1/usuarios/{usuario_id}", response_model=UsuarioOut, name="usuario.editar")
 async def editar(usuario_id: uuid.UUID, body: UsuarioPatch, user: Admin, db: Session) -> UsuarioOut:
     cuenta = await cuentas.actualizar_usuario(db, usuario_id, body, por=user)
     return UsuarioOut.model_validate(cuenta)
 
 
-@router.get("/api/v1/solicitudes-cuenta", response_model=SolicitudesOut)
+@router.get(
+    "/api/v1/solicitudes-cuenta", response_model=SolicitudesOut, name="solicitud_cuenta.listar"
+)
 async def listar_solicitudes(
     user: Admin,
     db: Session,
     estado: Literal["PENDIENTE", "APROBADA", "RECHAZADA"] | None = None,
 ) -> SolicitudesOut:
-    filas = await solicitudes.listar_solicitudes(db, estado)
+    filas = await solicitudes.listar_solicitudes(db, estado, por=user)
     return SolicitudesOut(items=[SolicitudCuentaOut.model_validate(f) for f in filas])
 
 
 @router.post(
     "/api/v1/solicitudes-cuenta/{solicitud_id}/aprobar",
+    name="solicitud_cuenta.aprobar",
     response_model=AprobacionOut,
     dependencies=[ENVIA_CORREO],
 )
@@ -93,6 +97,7 @@ async def aprobar(
 
 @router.post(
     "/api/v1/solicitudes-cuenta/{solicitud_id}/rechazar",
+    name="solicitud_cuenta.rechazar",
     response_model=SolicitudCuentaOut,
     dependencies=[ENVIA_CORREO],
 )

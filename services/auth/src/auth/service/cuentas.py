@@ -157,10 +157,17 @@ async def crear_usuario(
     return cuenta
 
 
-async def obtener_usuario(db: AsyncSession, usuario_id: uuid.UUID) -> Cuenta:
+async def obtener_usuario(
+    db: AsyncSession, usuario_id: uuid.UUID, por: Usuario | None = None
+) -> Cuenta:
+    """An account; read by `por` (ADMIN, over HTTP), the read or its refusal is recorded."""
     cuenta = await db.get(Cuenta, usuario_id)
+    recurso = f"usuario/{usuario_id}"
     if cuenta is None:
-        raise NoEncontrado("No existe un usuario con ese identificador.")
+        error = NoEncontrado("No existe un usuario con ese identificador.")
+        raise error if por is None else audit.denegar(error, por, "usuario.ver", recurso)
+    if por is not None:
+        await audit.lectura(db, por, "usuario.ver", recurso)
     return cuenta
 
 
@@ -206,13 +213,19 @@ async def listar_usuarios(
     activo: bool | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    por: Usuario | None = None,
 ) -> tuple[Sequence[Cuenta], str | None]:
-    """Accounts ordered by user name; `cursor` is the last user name of the previous page."""
+    """Accounts ordered by user name; `cursor` is the last user name of the previous page.
+    Read by `por` (ADMIN, over HTTP), the read is recorded with its filters."""
     consulta = _filtrar(select(Cuenta), q, perfil, mesa_id, activo)
     if cursor:
         consulta = consulta.where(func.lower(Cuenta.usuario) > cursor.lower())
     filas = (await db.scalars(consulta.order_by(func.lower(Cuenta.usuario)).limit(limit + 1))).all()
     siguiente = filas[limit - 1].usuario.lower() if len(filas) > limit else None
+    if por is not None:
+        filtros = {"q": q, "perfil": perfil, "mesa_id": mesa_id, "activo": activo}
+        detalle = {k: str(v) for k, v in filtros.items() if v is not None}
+        await audit.lectura(db, por, "usuario.listar", "usuarios", detalle=detalle)
     return filas[:limit], siguiente
 
 

@@ -97,12 +97,15 @@ async def refrescar(db: AsyncSession, settings: Settings, token: str) -> ParDeTo
             db, fila.usuario_id, MotivoRevocacion.REUTILIZACION_REFRESH
         )
         raise await _revocar_y_denegar(db, fila, "auth.refresh_reutilizado")
-    if fila.revocado_en is not None or fila.expira_en <= ahora:
-        raise NoAutenticado(SESION_INVALIDA)
     cuenta = await db.get(Cuenta, fila.usuario_id)
+    recurso = f"sesion/{fila.familia_id}"
+    if fila.revocado_en is not None or fila.expira_en <= ahora:  # a known user's 401: recorded
+        quien = usuario_de(cuenta) if cuenta else None
+        raise audit.denegar(NoAutenticado(SESION_INVALIDA), quien, "auth.refresh", recurso)
     if cuenta is None or not cuenta.activo:
         raise await _revocar_y_denegar(db, fila, "auth.refresh")
     fila.usado_en = ahora
+    audit.registrar(db, usuario_de(cuenta), "auth.refresh", recurso)
     return await _emitir(db, settings, cuenta, fila.familia_id)
 
 

@@ -57,11 +57,19 @@ async def crear_solicitud(
     return solicitud
 
 
-async def listar_solicitudes(db: AsyncSession, estado: str | None) -> Sequence[SolicitudCuenta]:
+async def listar_solicitudes(
+    db: AsyncSession, estado: str | None, por: Usuario | None = None
+) -> Sequence[SolicitudCuenta]:
     consulta = select(SolicitudCuenta).order_by(SolicitudCuenta.creada_en.desc()).limit(500)
     if estado:
         consulta = consulta.where(SolicitudCuenta.estado == estado)
-    return (await db.scalars(consulta)).all()
+    filas = (await db.scalars(consulta)).all()
+    if por is not None:  # the request's reader: recorded
+        detalle = {"estado": estado} if estado else {}
+        await audit.lectura(
+            db, por, "solicitud_cuenta.listar", "solicitudes-cuenta", detalle=detalle
+        )
+    return filas
 
 
 async def _pendiente(db: AsyncSession, solicitud_id: uuid.UUID) -> SolicitudCuenta:

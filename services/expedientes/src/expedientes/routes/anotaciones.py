@@ -83,7 +83,7 @@ async def solicitar_baja(
     return _solicitud(await bajas.solicitar_baja(db, expediente_id, body, por=user))
 
 
-@router.get("/solicitudes-baja", response_model=SolicitudesBajaOut)
+@router.get("/solicitudes-baja", response_model=SolicitudesBajaOut, name="baja.listar")
 async def listar_solicitudes(
     user: Admin,
     db: Session,
@@ -95,14 +95,20 @@ async def listar_solicitudes(
     return SolicitudesBajaOut(items=[_solicitud(s) for s in items], next_cursor=siguiente)
 
 
-@router.post("/solicitudes-baja/{solicitud_id}/aprobar", response_model=SolicitudBajaOut)
+@router.post(
+    "/solicitudes-baja/{solicitud_id}/aprobar", response_model=SolicitudBajaOut, name="baja.aprobar"
+)
 async def aprobar_baja(
     solicitud_id: uuid.UUID, user: Admin, db: Session, body: DecisionIn | None = None
 ) -> SolicitudBajaOut:
     return _solicitud(await bajas.aprobar_baja(db, solicitud_id, body or DecisionIn(), por=user))
 
 
-@router.post("/solicitudes-baja/{solicitud_id}/rechazar", response_model=SolicitudBajaOut)
+@router.post(
+    "/solicitudes-baja/{solicitud_id}/rechazar",
+    response_model=SolicitudBajaOut,
+    name="baja.rechazar",
+)
 async def rechazar_baja(
     solicitud_id: uuid.UUID, body: DecisionIn, user: Admin, db: Session
 ) -> SolicitudBajaOut:

@@ -49,7 +49,7 @@ async def iniciar_expediente(
     The series row is locked from its upsert until the commit, so what runs in between is what
     bounds the altas per second of one series: one statement (the series, the expediente, its
     custody copy, and the row as a read answers it), one INSERT of both outbox rows, COMMIT."""
-    require_perfil(por, Perfil.MESA_ENTRADA)
+    require_perfil(por, Perfil.MESA_ENTRADA, accion="expediente.crear", recurso="expedientes")
     if por.mesa_id is None or not por.organismo_codigo:
         raise Conflicto(
             "Su usuario no tiene una mesa de entradas asignada; consulte al administrador."
