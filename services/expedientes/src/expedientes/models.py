@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     Boolean,
     ColumnElement,
@@ -314,8 +316,9 @@ class ExpedienteLeido:
         return CustodiaLeida(self.mesa_actual_id, self.permiso_actual, self.en_transito)
 
     @classmethod
-    def de(cls, row: Row[Any]) -> ExpedienteLeido:
-        fila = row._mapping
+    def de(cls, row: Row[Any] | Mapping[str, Any] | asyncpg.Record) -> ExpedienteLeido:
+        """From a row of `leer_expedientes`: SQLAlchemy's, or asyncpg's (the search's)."""
+        fila = row._mapping if isinstance(row, Row) else row
         mesa = None
         if fila["mesa_nombre"] is not None:
             organismo = None
