@@ -162,12 +162,27 @@ class ResumenesOut(BaseModel):
 # A search page as JSON, written straight from the rows: the very document `ExpedientesOut` /
 # `ResumenesOut` make of them (tests/unit/test_esquemas.py holds them equal), without
 # validating fifty models twice (the route's and FastAPI's response model) and serialising
-# them a third time, which cost a search more CPU than its SQL.
+# them a third time, which cost a search more CPU than its SQL. Ids are written as text here:
+# asyncpg's own UUID type is not `uuid.UUID` itself, and `to_json` spends ten times longer
+# finding out how to write it.
+
+
+def _id(valor: uuid.UUID | None) -> str | None:
+    return None if valor is None else str(valor)
+
+
+def _mesa(mesa: dict[str, Any] | None) -> dict[str, Any] | None:
+    if mesa is None:
+        return None
+    organismo = mesa["organismo"]
+    if organismo is not None:
+        organismo = {**organismo, "id": str(organismo["id"])}
+    return {"id": str(mesa["id"]), "nombre": mesa["nombre"], "organismo": organismo}
 
 
 def _expediente(e: ExpedienteLeido) -> dict[str, Any]:
     return {
-        "id": e.id,
+        "id": str(e.id),
         "codigo": e.codigo,
         "numero": e.numero,
         "letras": e.letras or None,
@@ -182,25 +197,25 @@ def _expediente(e: ExpedienteLeido) -> dict[str, Any]:
         "caracter": e.caracter,
         "estado": e.estado,
         "version": e.version,
-        "organismo_id": e.organismo_id,
-        "mesa_inicio_id": e.mesa_inicio_id,
-        "mesa_actual_id": e.mesa_actual_id,
-        "mesa_actual": e.mesa_actual,
+        "organismo_id": _id(e.organismo_id),
+        "mesa_inicio_id": str(e.mesa_inicio_id),
+        "mesa_actual_id": str(e.mesa_actual_id),
+        "mesa_actual": _mesa(e.mesa_actual),
         "permiso_actual": e.permiso_actual,
         "creado_en": e.creado_en,
-        "iniciado_por": e.iniciado_por,
+        "iniciado_por": str(e.iniciado_por),
         "iniciado_por_usuario": e.iniciado_por_usuario,
     }
 
 
 def _resumen(e: ExpedienteLeido) -> dict[str, Any]:
-    mesa = e.mesa_actual
+    mesa = _mesa(e.mesa_actual)
     return {
-        "id": e.id,
+        "id": str(e.id),
         "referencia": e.referencia,
         "extracto": e.extracto,
         "estado": e.estado,
-        "mesa_actual_id": e.mesa_actual_id,
+        "mesa_actual_id": str(e.mesa_actual_id),
         "mesa_actual": mesa,
         "organismo": mesa["organismo"] if mesa else None,
         "creado_en": e.creado_en,
