@@ -179,7 +179,12 @@ async def capturar(dsn: str, usuario: Any, ruta: str) -> list[tuple[str, tuple[A
     def escuchar(dbapi_connection: Any, *_: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(anotar)
 
+    def sentencia(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # SQLAlchemy's own (an older tree)
+            vistas.append((statement, tuple(parameters or ())))
+
     event.listen(motor.sync_engine, "connect", escuchar)
+    event.listen(motor.sync_engine, "before_cursor_execute", sentencia)
     publica = [AccesoRegistrado.event_type, *(e.event_type for e in PUBLICA)]
     sesiones = make_sessionmaker(motor, "expedientes", publica)
     partes = urlsplit(ruta)

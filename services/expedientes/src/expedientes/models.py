@@ -66,7 +66,9 @@ class Expediente(Base):
         # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
         # filtered pages newest first.
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
-        Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
+        # A desk's scope and the file's words in one GIN index (migration busq_01): a desk's
+        # search for several words is one scan of both, its scope alone is served too.
+        Index("ix_expedientes_mesas_busqueda", "mesas", "busqueda", postgresql_using="gin"),
         Index(
             "ix_expedientes_con_documentos",
             text("(busqueda || texto_documentos)"),
