@@ -10,8 +10,15 @@ API, next to the same SQL run directly in the same run.
    (MESA_ENTRADA) and as AUTORIDAD (every organismo): wrk with `--conexiones` (8) for
    `--segundos`, then the very statements the service sent for those requests (captured from
    the service's own code with SQLAlchemy, replayed with asyncpg from as many connections);
-4. prints one table — HTTP req/s, p50, p99, SQL p50, p99, the target (p99 < 50 ms) — and the
-   EXPLAIN ANALYZE of the slowest scenario's statements, with the machine's load.
+4. prints one table — HTTP req/s, p50, p99, SQL p50, p99, the target (p99 < 50 ms), the CPU
+   the service (all its processes) and PostgreSQL's backends of this database spent per
+   answered request, and the machine's load after each scenario — and the EXPLAIN ANALYZE of
+   the slowest scenario's statements.
+
+`--workers N` runs the service with N HTTP processes (and its relay and consumers in one process
+beside them, as `serve` does); `--perfil DIR` records the service with py-spy during each
+scenario (`perfil.py`'s summary in `DIR/<scenario>/resumen.txt`); `--escenarios` and
+`--perfiles` pick a few.
 """
 
 from __future__ import annotations
