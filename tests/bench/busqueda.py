@@ -10,8 +10,15 @@ API, next to the same SQL run directly in the same run.
    (MESA_ENTRADA) and as AUTORIDAD (every organismo): wrk with `--conexiones` (8) for
    `--segundos`, then the very statements the service sent for those requests (captured from
    the service's own code with SQLAlchemy, replayed with asyncpg from as many connections);
-4. prints one table — HTTP req/s, p50, p99, SQL p50, p99, the target (p99 < 50 ms) — and the
-   EXPLAIN ANALYZE of the slowest scenario's statements, with the machine's load.
+4. prints one table — HTTP req/s, p50, p99, SQL p50, p99, the target (p99 < 50 ms), the CPU
+   the service (all its processes) and PostgreSQL's backends of this database spent per
+   answered request, and the machine's load after each scenario — and the EXPLAIN ANALYZE of
+   the slowest scenario's statements.
+
+`--workers N` runs the service with N HTTP processes (and its relay and consumers in one process
+beside them, as `serve` does); `--perfil DIR` records the service with py-spy during each
+scenario (`perfil.py`'s summary in `DIR/<scenario>/resumen.txt`); `--escenarios` and
+`--perfiles` pick a few.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ from urllib.parse import urlencode
 
 import asyncpg
 import carga
+import cpu
 import httpx
+import perfil as perfil_
 from generar_expedientes import generar
 
 from sigexp_testing.infra import free_port, local_infra, wait_until_ready
@@ -56,6 +65,8 @@ class Escenario:
     perfil: str
     rutas: list[str]
     http: carga.Resultado | None = None
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU ms per answered request
+    carga: float = 0.0  # the machine's 1-minute load average after the HTTP run
     sql: dict[str, float] = field(default_factory=dict)
     sentencias: list[list[tuple[str, tuple[Any, ...]]]] = field(default_factory=list)
 
@@ -153,7 +164,8 @@ def escenarios(perfil: str, referencias: list[str]) -> dict[str, list[str]]:
 
 async def capturar(dsn: str, usuario: Any, ruta: str) -> list[tuple[str, tuple[Any, ...]]]:
     """The SELECTs the service's own use case sends for `ruta` as `usuario` (its audit record
-    goes to the outbox of a transaction rolled back here)."""
+    goes to the outbox of a transaction rolled back here): the search's statements, which it
+    runs on the asyncpg connection itself, as asyncpg's query logger sees them."""
     from urllib.parse import parse_qsl, urlsplit
 
     from sqlalchemy import event
@@ -167,11 +179,19 @@ async def capturar(dsn: str, usuario: Any, ruta: str) -> list[tuple[str, tuple[A
     motor = make_engine(dsn.replace("postgresql://", "postgresql+asyncpg://", 1), 1, 0)
     vistas: list[tuple[str, tuple[Any, ...]]] = []
 
-    def anotar(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+    def anotar(consulta: Any) -> None:  # asyncpg's query logger: what the search runs itself
+        if consulta.query.lstrip().upper().startswith("SELECT"):
+            vistas.append((consulta.query, tuple(consulta.args or ())))
+
+    def escuchar(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(anotar)
+
+    def sentencia(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):  # SQLAlchemy's own (an older tree)
             vistas.append((statement, tuple(parameters or ())))
 
-    event.listen(motor.sync_engine, "before_cursor_execute", anotar)
+    event.listen(motor.sync_engine, "connect", escuchar)
+    event.listen(motor.sync_engine, "before_cursor_execute", sentencia)
     publica = [AccesoRegistrado.event_type, *(e.event_type for e in PUBLICA)]
     sesiones = make_sessionmaker(motor, "expedientes", publica)
     partes = urlsplit(ruta)
@@ -236,7 +256,7 @@ async def explicar(dsn: str, sentencias: list[tuple[str, tuple[Any, ...]]]) -> s
 
 
 def _servicio(
-    stack: ExitStack, dsn: str, jwks: str, amqp: str, puerto: int
+    stack: ExitStack, dsn: str, jwks: str, amqp: str, puerto: int, workers: int
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -244,7 +264,7 @@ def _servicio(
         "EXPEDIENTES_AMQP_URL": amqp,
         "EXPEDIENTES_JWKS_URL": jwks,
         "EXPEDIENTES_LOG_LEVEL": "WARNING",
-        "EXPEDIENTES_WORKERS": "1",
+        "EXPEDIENTES_WORKERS": str(workers),
         "PYTHONUNBUFFERED": "1",
     }
     argv = [sys.executable, "-m", "expedientes", "serve", "--port", str(puerto)]
@@ -275,6 +295,13 @@ def _argumentos() -> argparse.Namespace:
     parser.add_argument("--calentamiento", type=float, default=2.0)
     parser.add_argument("--conexiones", type=int, default=8)
     parser.add_argument("--perfiles", default="MESA_ENTRADA,AUTORIDAD")
+    parser.add_argument(
+        "--escenarios",
+        default="",
+        help="only those whose name holds one of these (comma-separated)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="the service's HTTP processes")
+    parser.add_argument("--perfil", type=Path, help="py-spy the service into this folder")
     return parser.parse_args()
 
 
@@ -307,7 +334,16 @@ def main() -> None:
         infra = local_infra(stack)
         jwks = stack.enter_context(jwks_server(tokens))
         puerto = free_port()
-        _servicio(stack, args.dsn, jwks, infra.amqp_vhost("busqueda"), puerto)
+        servicio = _servicio(
+            stack, args.dsn, jwks, infra.amqp_vhost("busqueda"), puerto, args.workers
+        )
+        nombre_base = _dsn_asyncpg(args.dsn).rsplit("/", 1)[1]
+        grupos = cpu.Grupos({servicio.pid: "servicio"}, (nombre_base,))
+        perfilador = None
+        if args.perfil:
+            ejecutable = perfil_.py_spy()
+            assert ejecutable, "falta py-spy (.venv/bin/py-spy)"
+            perfilador = perfil_.Perfilador(args.perfil, {servicio.pid: "expedientes"}, ejecutable)
         url = f"http://127.0.0.1:{puerto}"
         for perfil in args.perfiles.split(","):
             de_mesa = perfil != "AUTORIDAD"
@@ -331,6 +367,10 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {token}"}
             referencias = asyncio.run(_referencias(args.dsn, mesa["id"] if de_mesa else None, 50))
             for clave, rutas in escenarios(perfil, referencias).items():
+                if args.escenarios and not any(
+                    e.strip() in clave for e in args.escenarios.split(",")
+                ):
+                    continue
                 if clave.startswith("página siguiente"):
                     rutas = asyncio.run(_cursores(url, headers, rutas))
                 esc = Escenario(clave, perfil, rutas)
@@ -338,13 +378,27 @@ def main() -> None:
                 print(f"[{perfil}] {clave}...", file=sys.stderr, flush=True)
                 if args.calentamiento:
                     carga.correr(wrk, pedido, args.calentamiento, args.conexiones)
+                medidor = cpu.Medidor(grupos)
+                medidor.empezar()
+                if perfilador is not None:
+                    perfilador.empezar(_carpeta(perfil, clave), args.segundos)
                 esc.http = carga.correr(wrk, pedido, args.segundos, args.conexiones)
+                gastado = medidor.terminar()
+                if perfilador is not None:
+                    perfilador.terminar(_carpeta(perfil, clave))
+                respondidas = max(1, esc.http.requests)
+                esc.cpu_ms = {g: s * 1000 / respondidas for g, s in gastado.items()}
+                esc.carga = os.getloadavg()[0]
                 esc.sentencias = [asyncio.run(capturar(args.dsn, usuario, r)) for r in rutas]
                 esc.sql = asyncio.run(
                     medir_sql(args.dsn, esc.sentencias, args.segundos, args.conexiones)
                 )
                 filas.append(esc)
     _informe(filas, args, mesa)
+
+
+def _carpeta(perfil: str, clave: str) -> str:
+    return f"{perfil}-{clave}".replace(" ", "_").replace("(", "").replace(")", "").replace("+", "y")
 
 
 def _informe(filas: list[Escenario], args: argparse.Namespace, mesa: asyncpg.Record) -> None:
@@ -355,7 +409,8 @@ def _informe(filas: list[Escenario], args: argparse.Namespace, mesa: asyncpg.Rec
     )
     cabeza = (
         f"{'escenario':34} {'perfil':12} {'HTTP/s':>7} {'p50':>6} {'p99':>7} "
-        f"{'SQL/s':>7} {'p50':>6} {'p99':>7} {'HTTP/SQL p99':>12}  objetivo p99<50ms"
+        f"{'SQL/s':>7} {'p50':>6} {'p99':>7} {'HTTP/SQL p99':>12} {'CPU srv':>7} {'CPU pg':>6} "
+        f"{'carga':>5}  objetivo p99<50ms"
     )
     print(cabeza)
     print("-" * len(cabeza))
@@ -366,10 +421,15 @@ def _informe(filas: list[Escenario], args: argparse.Namespace, mesa: asyncpg.Rec
         print(
             f"{f.clave:34} {f.perfil:12} {f.http.por_segundo:7.0f} {f.http.p50_ms:6.1f} "
             f"{f.http.p99_ms:7.1f} {f.sql['por_segundo']:7.0f} {f.sql['p50_ms']:6.1f} "
-            f"{f.sql['p99_ms']:7.1f} {f.http.p99_ms / max(f.sql['p99_ms'], 0.01):12.1f}  "
-            f"{veredicto}{' ' + str(otros) if otros else ''}"
+            f"{f.sql['p99_ms']:7.1f} {f.http.p99_ms / max(f.sql['p99_ms'], 0.01):12.1f} "
+            f"{f.cpu_ms.get('servicio', 0):7.2f} {f.cpu_ms.get('postgres', 0):6.2f} "
+            f"{f.carga:5.1f}  {veredicto}{' ' + str(otros) if otros else ''}"
         )
     peor = max(filas, key=lambda f: f.http.p99_ms if f.http else 0)
+    print(
+        "\n(p50/p99 en ms; CPU srv / CPU pg: ms de CPU del servicio y de los backends de esta "
+        "base por pedido HTTP respondido; carga: media de 1 min al terminar su carga HTTP)"
+    )
     muestra = max(peor.sentencias, key=len)
     print(f"\nEXPLAIN ANALYZE del más lento ({peor.clave}, {peor.perfil}), un pedido:\n")
     print(asyncio.run(explicar(args.dsn, muestra)))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     Boolean,
     ColumnElement,
@@ -64,7 +66,9 @@ class Expediente(Base):
         # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
         # filtered pages newest first.
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
-        Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
+        # A desk's scope and the file's words in one GIN index (migration busq_01): a desk's
+        # search for several words is one scan of both, its scope alone is served too.
+        Index("ix_expedientes_mesas_busqueda", "mesas", "busqueda", postgresql_using="gin"),
         Index(
             "ix_expedientes_con_documentos",
             text("(busqueda || texto_documentos)"),
@@ -318,8 +322,9 @@ class ExpedienteLeido:
         return CustodiaLeida(self.mesa_actual_id, self.permiso_actual, self.en_transito)
 
     @classmethod
-    def de(cls, row: Row[Any]) -> ExpedienteLeido:
-        fila = row._mapping
+    def de(cls, row: Row[Any] | Mapping[str, Any] | asyncpg.Record) -> ExpedienteLeido:
+        """From a row of `leer_expedientes`: SQLAlchemy's, or asyncpg's (the search's)."""
+        fila = row._mapping if isinstance(row, Row) else row
         mesa = None
         if fila["mesa_nombre"] is not None:
             organismo = None

@@ -1,5 +1,6 @@
 """The hot reads cost one query each: the row, its custody copy, its desk's names and whether
-the caller may see it come back together (round trips counted with SQLAlchemy's events)."""
+the caller may see it come back together (round trips counted with SQLAlchemy's events and
+asyncpg's query logger)."""
 
 from __future__ import annotations
 
@@ -24,18 +25,34 @@ DATOS = {"extracto": "Compra de insumos de oficina", "tomos": 1, "fojas": 3}
 
 @asynccontextmanager
 async def _sentencias(app: FastAPI) -> AsyncIterator[list[str]]:
-    """Every statement the service sends to PostgreSQL meanwhile."""
+    """Every statement the service sends to PostgreSQL meanwhile: SQLAlchemy's events see its
+    statements, asyncpg's query logger those the search runs on the connection itself (and not
+    SQLAlchemy's, which are prepared statements), so each is seen once."""
     vistas: list[str] = []
 
     def anotar(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         vistas.append(" ".join(statement.split()))
 
+    def directa(consulta: Any) -> None:
+        vistas.append(" ".join(consulta.query.split()))
+
+    def al_tomar(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        record.driver_connection.add_query_logger(directa)
+
+    def al_devolver(dbapi_connection: Any, record: Any) -> None:
+        if record.driver_connection is not None:
+            record.driver_connection.remove_query_logger(directa)
+
     motor = app.state.engine.sync_engine
     event.listen(motor, "before_cursor_execute", anotar)
+    event.listen(motor.pool, "checkout", al_tomar)
+    event.listen(motor.pool, "checkin", al_devolver)
     try:
         yield vistas
     finally:
         event.remove(motor, "before_cursor_execute", anotar)
+        event.remove(motor.pool, "checkout", al_tomar)
+        event.remove(motor.pool, "checkin", al_devolver)
 
 
 MENSAJERIA = ("outbox", "inbox")  # the relay polls meanwhile, on its own connection

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from expedientes.schemas import ResumenesOut, ResumenOut
+from expedientes.schemas import ResumenesOut, resumenes_json
 from expedientes.service import consulta_global
 from sigexp_common import entrada
 from sigexp_common.db import Session
@@ -22,6 +22,7 @@ async def consultar(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=entrada.MAX_CURSOR)] = None,
-) -> ResumenesOut:
+) -> Response:
     items, siguiente = await consulta_global.consultar(db, q, limit, cursor, por=user)
-    return ResumenesOut(items=[ResumenOut.de(e) for e in items], next_cursor=siguiente)
+    # ResumenesOut, written at once (`schemas.resumenes_json`)
+    return Response(resumenes_json(items, siguiente), media_type="application/json")

@@ -5,9 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from expedientes.schemas import Caracter, Estado, ExpedienteIn, ExpedienteOut, ExpedientesOut
+from expedientes.schemas import (
+    Caracter,
+    Estado,
+    ExpedienteIn,
+    ExpedienteOut,
+    ExpedientesOut,
+    expedientes_json,
+)
 from expedientes.service import alta, consulta
 from sigexp_common import entrada
 from sigexp_common.db import Session
@@ -39,12 +46,11 @@ async def buscar(
     mes: Annotated[int | None, Query(ge=1, le=12)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=entrada.MAX_CURSOR)] = None,
-) -> ExpedientesOut:
+) -> Response:
     filtros = consulta.Filtros(q, estado, caracter, tipo, codigo, anio, mes, limit, cursor)
     items, siguiente = await consulta.buscar_expedientes(db, filtros, por=user)
-    return ExpedientesOut(
-        items=[ExpedienteOut.model_validate(e) for e in items], next_cursor=siguiente
-    )
+    # ExpedientesOut, written at once (`schemas.expedientes_json`)
+    return Response(expedientes_json(items, siguiente), media_type="application/json")
 
 
 @router.get("/expedientes/{expediente_id}", response_model=ExpedienteOut)

@@ -1,8 +1,7 @@
 """Searching expedientes, for the scoped listing and the consulta global: Spanish full text over
 what each file says and what its documents say, referencias and numbers matched exactly, best
-matches first, paged by a keyset cursor (never OFFSET). And the documents' text it searches:
-one text per archivo (the newest version's wins), from `sigexp.archivo.procesado.v1`, gathered
-into the expediente's `texto_documentos` vector.
+matches first, paged by a keyset cursor (never OFFSET). The documents' text it searches is kept
+by `service/textos.py`.
 
 Relevance comes in tiers, each read newest first through an index that serves that order:
 0. the file `q` names: its referencia (`123-ABC-2024`), a partial one (`123`, `123-2024`,
@@ -22,46 +21,67 @@ accents, no case, Spanish stems ("licitación" finds "LICITACIONES"). The words 
 the statement as a literal, so PostgreSQL plans each search for its own words (how common they
 are decides between the GIN index and the newest-first walk); a bound parameter would let it
 settle on one generic plan for every word.
+
+The statements are written here as SQL text and run on the request's asyncpg connection
+(`Sql`): a page is one to three statements whose words change every time, so building them as
+SQLAlchemy expressions, keying and compiling them (none is ever the same twice) cost more of
+the service's CPU than PostgreSQL spent running them. Their columns and joins are still
+`models.leer_expedientes`' (compiled once), and their rows feed `ExpedienteLeido.de` as before.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Row,
-    Select,
-    String,
-    Text,
-    and_,
-    func,
-    literal_column,
-    not_,
-    select,
-    tuple_,
-    update,
-)
-from sqlalchemy.dialects.postgresql import REGCONFIG
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes.events import ArchivoProcesado
-from expedientes.models import Alcance, Expediente, TextoDocumento
-from sigexp_common import entrada, projection
+from expedientes.models import leer_expedientes
+from expedientes.service.textos import CONFIGURACION, olvidar_texto, registrar_texto
+from sigexp_common import entrada
 from sigexp_common.errors import PeticionInvalida
 
-CONFIGURACION = "sigexp_es"
-_CONFIGURACION = literal_column(f"'{CONFIGURACION}'::regconfig", REGCONFIG)
-_D = literal_column("'D'::\"char\"", String)
+__all__ = ["CONFIGURACION", "Busqueda", "Lectura", "olvidar_texto", "pagina", "registrar_texto"]
+
 IDENTIDAD, DATOS, DOCUMENTOS = 0, 1, 2
 
 _REFERENCIA = re.compile(r"(\d{1,8})(?:-([A-Za-zÑñ]{1,10}))?(?:-(\d{4}))?")
 _GDE = re.compile(r"[A-Za-z]{2,6}-\d{4}-\d{1,10}-.*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Sql:
+    """The positional arguments (`$1`, `$2`...) of a statement being written: `arg(v)` keeps
+    `v` and answers its placeholder, so text and arguments are written together."""
+
+    __slots__ = ("args",)
+
+    def __init__(self) -> None:
+        self.args: list[Any] = []
+
+    def arg(self, valor: Any) -> str:
+        self.args.append(valor)
+        return f"${len(self.args)}"
+
+
+Condicion = Callable[[Sql], str]
+"""A WHERE condition over `leer_expedientes`' tables (`expedientes`, `custodias`), written
+with its arguments."""
+Sentencia = tuple[str, list[Any]]
+
+
+def _fija(texto: str) -> Condicion:
+    return lambda _: texto
+
+
+def _y(condiciones: list[str]) -> str:
+    return " AND ".join(f"({c})" for c in condiciones) if condiciones else "true"
 
 
 @dataclass(frozen=True)
@@ -90,49 +110,51 @@ class Busqueda:
             return cls(palabras, gde=palabras.upper())
         return cls(palabras)
 
-    def identidad(self) -> ColumnElement[bool] | None:
-        """The file `q` names, as a condition on its own indexes; None when it names none."""
+    def identidad(self) -> Condicion | None:
+        """The file `q` names, as a condition on its own indexes (`ix_expedientes_numero`,
+        `ix_expedientes_numero_gde`); None when it names none."""
         if self.gde is not None:
-            return func.upper(Expediente.numero_gde) == self.gde
+            gde = self.gde
+            return lambda s: f"upper(expedientes.numero_gde) = {s.arg(gde)}"
         if self.numero is None:
             return None
-        condiciones = [Expediente.numero == self.numero]
-        if self.anio is not None:
-            condiciones.append(Expediente.anio == self.anio)
-        if self.letras is not None:
-            condiciones.append(Expediente.letras == self.letras)
-        return and_(*condiciones)
+        valores = {"numero": self.numero, "anio": self.anio, "letras": self.letras}
+
+        def condicion(s: Sql) -> str:
+            partes = [f"expedientes.{k} = {s.arg(v)}" for k, v in valores.items() if v is not None]
+            return " AND ".join(partes)
+
+        return condicion
 
     def comun_en_la_mesa(self) -> bool:
         """Whether a desk's newest files likely hold a page of matches (`Lectura`'s window):
         for one word, yes; every further word, or a referencia, makes a match rarer."""
         return self.identidad() is None and len(self.palabras.split()) == 1
 
-    def consulta(self) -> ColumnElement[Any]:
+    def consulta(self) -> str:
         """The words as a tsquery (every word, stemmed), planned for these very words."""
-        texto = literal_column(_literal(self.palabras), Text)
-        return func.plainto_tsquery(_CONFIGURACION, func.sigexp_texto(texto))
+        texto = _literal(self.palabras)
+        return f"plainto_tsquery('{CONFIGURACION}'::regconfig, sigexp_texto({texto}))"
 
-    def niveles(self) -> list[tuple[int, ColumnElement[bool]]]:
+    def niveles(self) -> list[tuple[int, Condicion]]:
         """The tiers, best first, each the condition of its rows only (no row in two)."""
         consulta = self.consulta()
-        en_datos = Expediente.busqueda.bool_op("@@")(consulta)
+        en_datos = f"expedientes.busqueda @@ {consulta}"
         # Served by `ix_expedientes_con_documentos` (migration expbus_02): that very expression,
         # over the files that have documents' text only.
-        con_documentos = and_(
-            Expediente.texto_documentos.is_not(None),
-            Expediente.busqueda.op("||")(Expediente.texto_documentos).bool_op("@@")(consulta),
-            not_(en_datos),
+        con_documentos = (
+            "expedientes.texto_documentos IS NOT NULL AND "
+            f"(expedientes.busqueda || expedientes.texto_documentos) @@ {consulta} "
+            f"AND NOT ({en_datos})"
         )
         identidad = self.identidad()
         if identidad is None:
-            return [(DATOS, en_datos), (DOCUMENTOS, con_documentos)]
-        ajeno = not_(identidad)
-        return [
-            (IDENTIDAD, identidad),
-            (DATOS, and_(en_datos, ajeno)),
-            (DOCUMENTOS, and_(con_documentos, ajeno)),
-        ]
+            return [(DATOS, _fija(en_datos)), (DOCUMENTOS, _fija(con_documentos))]
+
+        def sin(condicion: str) -> Condicion:
+            return lambda s: f"{condicion} AND NOT ({identidad(s)})"
+
+        return [(IDENTIDAD, identidad), (DATOS, sin(en_datos)), (DOCUMENTOS, sin(con_documentos))]
 
 
 def _literal(texto: str) -> str:
@@ -146,93 +168,130 @@ VENTANA = 1000
 """Newest scope rows of a desk a page first reads through, checking each file (a word or a
 filter common in the desk fills a page there); when they do not hold enough matches, the page
 is read again from the files' own indexes."""
-MAS_NUEVO = (Expediente.creado_en.desc(), Expediente.id.desc())
 EN_VENTANA = "en_ventana"
 Posicion = tuple[datetime, uuid.UUID]
+
+# `leer_expedientes`' columns and joins, compiled once.
+_COLUMNAS, _TABLAS = (
+    str(leer_expedientes().compile(dialect=PGDialect_asyncpg()))  # type: ignore[no-untyped-call]
+    .removeprefix("SELECT ")
+    .split("\nFROM ")
+)
+_MAS_NUEVO = "expedientes.creado_en DESC, expedientes.id DESC"
 
 
 @dataclass(frozen=True)
 class Lectura:
-    """Where a page is read from: `base` (filters applied, no scope), within `alcance`; for a
-    desk's clerk (`mesa_id`, and the `anio` filter, if any) first through the desk's newest
-    scope rows (`Alcance`, `ix_alcances_mesa_creado_en` / `ix_alcances_mesa_anio`), then, if
-    they held too few matches, from the files' own indexes (the desk's GIN entries intersected
-    with a word's: a word rare in the desk)."""
+    """Where a page is read from: the files that pass `filtros`, within `alcance` (None: every
+    file); for a desk's clerk (`mesa_id`, and the `anio` filter, if any) first through the
+    desk's newest scope rows (`alcances`, `ix_alcances_mesa_creado_en` /
+    `ix_alcances_mesa_anio`), then, if they held too few matches, from the files' own indexes
+    (the desk's GIN entries intersected with a word's: a word rare in the desk)."""
 
-    base: Select[Any]
-    alcance: ColumnElement[bool]
+    filtros: tuple[Condicion, ...] = ()
+    alcance: Condicion | None = None
     mesa_id: uuid.UUID | None = None
     anio: int | None = None
 
     def sentencias(
         self,
-        condicion: ColumnElement[bool] | None,
+        condicion: Condicion | None,
         desde: Posicion | None,
         faltan: int,
         ventana: bool = True,
-    ) -> list[Select[Any]]:
+    ) -> list[Sentencia]:
         """The statements to try in order: the first that brings `faltan` rows is the page.
         Without `ventana` (what is rare anyway: a referencia, the documents' tier) only the
         files' own indexes."""
-        query = self.base if condicion is None else self.base.where(condicion)
-        completa = query.where(self.alcance)
-        if desde is not None:
-            completa = completa.where(_antes_de(Expediente.creado_en, Expediente.id, desde))
-        completa = completa.order_by(*MAS_NUEVO).limit(faltan)
+        completa = self._completa(condicion, desde, faltan)
         if self.mesa_id is None or not ventana:
             return [completa]
-        filas = select(Alcance.expediente_id, Alcance.creado_en).where(
-            Alcance.mesa_id == self.mesa_id
-        )
-        if self.anio is not None:
-            filas = filas.where(Alcance.anio == self.anio)
+        return [self._en_ventana(condicion, desde, faltan), completa]
+
+    def _donde(self, s: Sql, condicion: Condicion | None) -> list[str]:
+        donde = [filtro(s) for filtro in self.filtros]
+        if condicion is not None:
+            donde.append(condicion(s))
+        return donde
+
+    def _completa(
+        self, condicion: Condicion | None, desde: Posicion | None, faltan: int
+    ) -> Sentencia:
+        s = Sql()
+        donde = self._donde(s, condicion)
+        if self.alcance is not None:
+            donde.append(self.alcance(s))
         if desde is not None:
-            filas = filas.where(_antes_de(Alcance.creado_en, Alcance.expediente_id, desde))
-        recientes = (
-            filas.order_by(Alcance.creado_en.desc(), Alcance.expediente_id.desc())
-            .limit(VENTANA)
-            .subquery("ventana")
+            donde.append(_antes_de(s, "expedientes.creado_en, expedientes.id", desde))
+        sql = (
+            f"SELECT {_COLUMNAS} FROM {_TABLAS} WHERE {_y(donde)} "
+            f"ORDER BY {_MAS_NUEVO} LIMIT {s.arg(faltan)}"
         )
+        return sql, s.args
+
+    def _en_ventana(
+        self, condicion: Condicion | None, desde: Posicion | None, faltan: int
+    ) -> Sentencia:
+        s = Sql()
+        filas = [f"alcances.mesa_id = {s.arg(self.mesa_id)}"]
+        if self.anio is not None:
+            filas.append(f"alcances.anio = {s.arg(self.anio)}")
+        if desde is not None:
+            filas.append(_antes_de(s, "alcances.creado_en, alcances.expediente_id", desde))
+        de_la_mesa = f"FROM alcances WHERE {_y(filas)}"
+        ventana = s.arg(VENTANA)
         # How many scope rows the window holds (read once, apart, up to VENTANA): fewer than
         # VENTANA and the window was the desk's whole remaining scope, its page complete.
-        cuantas = select(func.count()).select_from(filas.limit(VENTANA).subquery("cuantas"))
-        corta = (
-            query.add_columns(cuantas.scalar_subquery().label(EN_VENTANA))
-            .join(recientes, recientes.c.expediente_id == Expediente.id)
-            .order_by(recientes.c.creado_en.desc(), recientes.c.expediente_id.desc())
-            .limit(faltan)
+        cuantas = f"(SELECT count(*) FROM (SELECT 1 {de_la_mesa} LIMIT {ventana}) AS cuantas)"
+        recientes = (
+            f"(SELECT alcances.expediente_id, alcances.creado_en {de_la_mesa} "
+            f"ORDER BY alcances.creado_en DESC, alcances.expediente_id DESC LIMIT {ventana})"
         )
-        return [corta, completa]
+        donde = self._donde(s, condicion)
+        sql = (
+            f"SELECT {_COLUMNAS}, {cuantas} AS {EN_VENTANA} FROM {_TABLAS} "
+            f"JOIN {recientes} AS ventana ON ventana.expediente_id = expedientes.id "
+            f"WHERE {_y(donde)} "
+            f"ORDER BY ventana.creado_en DESC, ventana.expediente_id DESC LIMIT {s.arg(faltan)}"
+        )
+        return sql, s.args
 
 
-def _antes_de(creado_en: Any, ident: Any, desde: Posicion) -> ColumnElement[bool]:
+def _antes_de(s: Sql, columnas: str, desde: Posicion) -> str:
     """After `desde` in newest-first order: a row comparison the btrees serve."""
-    return tuple_(creado_en, ident) < tuple_(*desde)
+    return f"({columnas}) < ({s.arg(desde[0])}, {s.arg(desde[1])})"
+
+
+async def conexion(db: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the request's session (its transaction, if any)."""
+    crudo = await (await db.connection()).get_raw_connection()
+    driver: asyncpg.Connection = crudo.driver_connection
+    return driver
 
 
 async def _leer(
-    conexion: AsyncConnection,
+    conexion: asyncpg.Connection,
     lectura: Lectura,
-    condicion: ColumnElement[bool] | None,
+    condicion: Condicion | None,
     desde: Posicion | None,
     faltan: int,
     ventana: bool = True,
-) -> list[Row[Any]]:
-    filas: list[Row[Any]] = []
-    for sentencia in lectura.sentencias(condicion, desde, faltan, ventana):
-        filas = list(await conexion.execute(sentencia))
-        if len(filas) >= faltan or (filas and filas[0]._mapping.get(EN_VENTANA, 0) < VENTANA):
+) -> list[asyncpg.Record]:
+    filas: list[asyncpg.Record] = []
+    for sql, args in lectura.sentencias(condicion, desde, faltan, ventana):
+        filas = await conexion.fetch(sql, *args)
+        if len(filas) >= faltan or (filas and filas[0].get(EN_VENTANA, 0) < VENTANA):
             break
     return filas
 
 
 async def pagina(
-    conexion: AsyncConnection,
+    conexion: asyncpg.Connection,
     lectura: Lectura,
     busqueda: Busqueda | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[Row[Any]], str | None]:
+) -> tuple[list[asyncpg.Record], str | None]:
     """One page of `lectura`: newest first without words, else by tier and newest first within
     each; and the cursor of the next page."""
     if busqueda is None:
@@ -242,7 +301,7 @@ async def pagina(
         return rows[:limit], siguiente
 
     desde_nivel = _leer_cursor_con_nivel(cursor) if cursor else None
-    filas: list[tuple[int, Row[Any]]] = []
+    filas: list[tuple[int, asyncpg.Record]] = []
     for nivel, condicion in busqueda.niveles():
         if desde_nivel is not None and nivel < desde_nivel[0]:
             continue
@@ -258,12 +317,12 @@ async def pagina(
     siguiente = None
     if len(filas) > limit:
         nivel, ultima = filas[limit - 1]
-        siguiente = entrada.cursor(str(nivel), ultima.creado_en.isoformat(), str(ultima.id))
+        siguiente = entrada.cursor(str(nivel), ultima["creado_en"].isoformat(), str(ultima["id"]))
     return [row for _, row in filas[:limit]], siguiente
 
 
-def _cursor(row: Row[Any]) -> str:
-    return entrada.cursor(row.creado_en.isoformat(), str(row.id))
+def _cursor(row: asyncpg.Record) -> str:
+    return entrada.cursor(row["creado_en"].isoformat(), str(row["id"]))
 
 
 def _leer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
@@ -276,72 +335,3 @@ def _leer_cursor_con_nivel(cursor: str) -> tuple[int, datetime, uuid.UUID]:
     if nivel not in {str(IDENTIDAD), str(DATOS), str(DOCUMENTOS)}:
         raise PeticionInvalida(entrada.CURSOR_INVALIDO)
     return int(nivel), entrada.instante(creado), entrada.identificador(ident)
-
-
-# The documents' text.
-
-LISTO = "LISTO"
-OLVIDADO = 2**62
-"""The version of a removed archivo's text: higher than any version archivos will make, so a
-late `procesado` of it changes nothing."""
-MAX_TEXTO = 1_000_000
-"""Characters of an expediente's documents read into its vector (each document's text already
-arrives cut at 100,000): a tsvector holds at most 1 MB."""
-
-
-async def registrar_texto(db: AsyncSession, evento: ArchivoProcesado) -> None:
-    """Keep the archivo's text if this version is newer than the one held (a failed processing
-    leaves that version without text), and gather the expediente's documents again."""
-    await _bloquear(db, evento.expediente_id)
-    cambio = await projection.apply_if_newer(
-        db,
-        TextoDocumento,
-        {"archivo_id": evento.archivo_id},
-        projection.version(evento),
-        {
-            "expediente_id": evento.expediente_id,
-            "texto": (evento.texto or "") if evento.estado == LISTO else "",
-            "eliminado": False,
-        },
-    )
-    if cambio:
-        await _reunir(db, evento.expediente_id)
-
-
-async def olvidar_texto(
-    db: AsyncSession, archivo_id: uuid.UUID, expediente_id: uuid.UUID | None = None
-) -> None:
-    """A removed archivo's text is no longer searched; a later `procesado` of it is ignored."""
-    guardado = await db.scalar(
-        select(TextoDocumento.expediente_id).where(TextoDocumento.archivo_id == archivo_id)
-    )
-    expediente_id = guardado or expediente_id
-    if expediente_id is not None:
-        await _bloquear(db, expediente_id)
-    await projection.apply_if_newer(
-        db,
-        TextoDocumento,
-        {"archivo_id": archivo_id},
-        OLVIDADO,
-        {"expediente_id": expediente_id, "texto": "", "eliminado": True},
-    )
-    if expediente_id is not None:
-        await _reunir(db, expediente_id)
-
-
-async def _bloquear(db: AsyncSession, expediente_id: uuid.UUID) -> None:
-    """Texts of one expediente are gathered one transaction at a time: two documents processed
-    at once must both end in its vector (each gathers after the other's commit)."""
-    await db.execute(select(Expediente.id).where(Expediente.id == expediente_id).with_for_update())
-
-
-async def _reunir(db: AsyncSession, expediente_id: uuid.UUID) -> None:
-    textos = (
-        select(func.left(func.string_agg(TextoDocumento.texto, " "), MAX_TEXTO))
-        .where(TextoDocumento.expediente_id == expediente_id, TextoDocumento.eliminado.is_(False))
-        .scalar_subquery()
-    )
-    vector = func.setweight(func.to_tsvector(_CONFIGURACION, func.sigexp_texto(textos)), _D)
-    await db.execute(
-        update(Expediente).where(Expediente.id == expediente_id).values(texto_documentos=vector)
-    )

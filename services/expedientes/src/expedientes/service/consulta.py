@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, extract
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.models import Custodia, Expediente, ExpedienteLeido, leer_expedientes
@@ -60,7 +59,7 @@ async def buscar_expedientes(
     """Within the user's scope: best matches first when `q` is given, else newest first
     (`service/busqueda.py`), paged by an opaque cursor."""
     pedida = busqueda.Busqueda.de(filtros.q) if filtros.q else None
-    conexion = await db.connection()
+    conexion = await busqueda.conexion(db)
     rows, siguiente = await busqueda.pagina(
         conexion, _lectura(filtros, por), pedida, filtros.limit, filtros.cursor
     )
@@ -75,39 +74,52 @@ async def buscar_expedientes(
     return expedientes, siguiente
 
 
-# Built once (building it cost more than a page's SQL): filters and scope go on top.
-_TODOS = leer_expedientes()
-
-
 def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:
-    """The files within `por`'s scope (`alcance.filtro`) that pass `filtros`; a desk's clerk's
-    page is first read through the desk's own newest scope rows (`busqueda.Lectura`)."""
-    alcance_de = alcance.filtro(por, Expediente.mesas)
-    base = _filtrar(_TODOS, filtros)
-    if por.ve_todo or por.mesa_id is None:
-        return busqueda.Lectura(base, alcance_de)
-    return busqueda.Lectura(base, alcance_de, por.mesa_id, filtros.anio)
+    """The files within `por`'s scope that pass `filtros`; a desk's clerk's page is first read
+    through the desk's own newest scope rows (`busqueda.Lectura`)."""
+    condiciones = _filtrar(filtros)
+    if por.ve_todo:
+        return busqueda.Lectura(condiciones)
+    mesa_id = por.mesa_id
+    if mesa_id is None:
+        return busqueda.Lectura(condiciones, lambda _: "false")
+    # `alcance.filtro`'s rule over the scope the GIN index holds (`ix_expedientes_mesas_busqueda`).
+    return busqueda.Lectura(
+        condiciones,
+        lambda s: f"expedientes.mesas @> ARRAY[{s.arg(mesa_id)}::uuid]",
+        mesa_id,
+        filtros.anio,
+    )
 
 
-def _filtrar(query: Select[Any], f: Filtros) -> Select[Any]:
+def _filtrar(f: Filtros) -> tuple[busqueda.Condicion, ...]:
+    condiciones = []
     if f.estado is not None:
-        query = query.where(_estado_es(f.estado))
-    exact = {
-        Expediente.caracter: f.caracter.value if f.caracter else None,
-        Expediente.tipo: f.tipo,
-        Expediente.codigo: f.codigo,
-        Expediente.anio: f.anio,
+        condiciones.append(_estado_es(f.estado))
+    exactos = {
+        "caracter": f.caracter.value if f.caracter else None,
+        "tipo": f.tipo,
+        "codigo": f.codigo,
+        "anio": f.anio,
     }
-    for column, value in exact.items():
-        if value is not None:
-            query = query.where(column == value)
+    for columna, valor in exactos.items():
+        if valor is not None:
+            condiciones.append(_igual(columna, valor))
     if f.mes is not None:
-        query = query.where(extract("month", Expediente.creado_en) == f.mes)
-    return query
+        mes = f.mes
+        condiciones.append(
+            lambda s: f"EXTRACT(month FROM expedientes.creado_en) = {s.arg(mes)}::integer"
+        )
+    return tuple(condiciones)
 
 
-def _estado_es(estado: Estado) -> ColumnElement[bool]:
+def _igual(columna: str, valor: object) -> busqueda.Condicion:
+    return lambda s: f"expedientes.{columna} = {s.arg(valor)}"
+
+
+def _estado_es(estado: Estado) -> busqueda.Condicion:
     """The API's estado as a condition: RECEPCION_PENDIENTE is custody's, the rest lifecycle."""
     if estado is Estado.RECEPCION_PENDIENTE:
-        return Custodia.en_transito.is_(True)
-    return and_(Custodia.en_transito.is_(False), Expediente.ciclo == estado.value)
+        return lambda _: "custodias.en_transito IS true"
+    ciclo = estado.value
+    return lambda s: f"custodias.en_transito IS false AND expedientes.ciclo = {s.arg(ciclo)}"

@@ -4,18 +4,17 @@ more (a summary; details stay within scope). A RESERVADO one never appears, for 
 
 from __future__ import annotations
 
-from sqlalchemy import true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes.models import Expediente, ExpedienteLeido, leer_expedientes
+from expedientes.models import ExpedienteLeido
 from expedientes.schemas import Caracter
 from expedientes.service import busqueda
 from sigexp_common import audit
 from sigexp_common.errors import CampoInvalido, DatoInvalido
 from sigexp_common.security import Usuario
 
-# Built once: only the words and the cursor change from one search to the next.
-_PUBLICOS = leer_expedientes().where(Expediente.caracter == Caracter.PUBLICO.value)
+# Every organismo's PUBLICO files: no scope, a RESERVADO one never.
+_PUBLICOS = busqueda.Lectura((lambda _: f"expedientes.caracter = '{Caracter.PUBLICO.value}'",))
 
 
 async def consultar(
@@ -26,9 +25,8 @@ async def consultar(
         raise DatoInvalido(
             "Escriba qué buscar.", [CampoInvalido("q", "Escriba una referencia o palabras.")]
         )
-    conexion = await db.connection()
-    lectura = busqueda.Lectura(_PUBLICOS, true())
-    rows, siguiente = await busqueda.pagina(conexion, lectura, pedida, limit, cursor)
+    conexion = await busqueda.conexion(db)
+    rows, siguiente = await busqueda.pagina(conexion, _PUBLICOS, pedida, limit, cursor)
     encontrados = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
         db,
