@@ -210,6 +210,10 @@ def _expediente(e: ExpedienteLeido) -> dict[str, Any]:
         "creado_en": e.creado_en,
         "iniciado_por": str(e.iniciado_por),
         "iniciado_por_usuario": e.iniciado_por_usuario,
+        # conexos are the detail's, never a listing's (as `ExpedienteOut` leaves them)
+        "vinculos": None,
+        "acumulados": None,
+        "acumulado_en": None,
     }
 
 

@@ -1,7 +1,7 @@
 """a desk's words in one GIN index: the desk's scope and the file's words together
 
 Revision ID: busq_01
-Revises: expbus_02
+Revises: conexos_01
 """
 
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "busq_01"
-down_revision: str | None = "expbus_02"
+down_revision: str | None = "conexos_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
