@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import edge
+from gateway import docs, edge, protection
 from gateway.client import Upstreams
+from gateway.limits import Limiters
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
 from sigexp_common.errors import install_error_handlers
@@ -46,6 +47,8 @@ def create_gateway(
         setup_logging("gateway", settings.log_level)
         app.state.settings = settings
         app.state.upstreams = Upstreams(settings)
+        app.state.limiters = Limiters.of(settings)
+        app.state.merged_schema = docs.MergedSchema()
         app.state.verifier = JwksVerifier(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )
@@ -70,6 +73,8 @@ def create_gateway(
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     install_error_handlers(app)
     install_request_context(app, address_of=edge.address_of(app.state.trusted_proxies))
+    protection.install(app, settings)  # outside the request context: sees its headers too
+    app.include_router(docs.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -24,7 +24,7 @@ RULES = (
     _rule(rf"^/api/v1/expedientes/{UUID}/archivos$", "archivos"),
     _rule(r"^/api/v1/(expedientes|solicitudes-baja)(/.*)?$", "expedientes"),
     _rule(r"^/api/v1/consulta-global$", "expedientes"),
-    _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion)(/.*)?$", "pases"),
+    _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion|tenencias)(/.*)?$", "pases"),
     _rule(r"^/api/v1/archivos(/.*)?$", "archivos"),
     _rule(r"^/api/v1/auditoria(/.*)?$", "auditoria"),
     _rule(r"^/api/v1/(auth|usuarios|catalogo|solicitudes-cuenta)(/.*)?$", "auth"),

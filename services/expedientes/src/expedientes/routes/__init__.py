@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from expedientes.routes import anotaciones, consulta_global, edicion, expedientes
+from expedientes.routes import anotaciones, consulta_global, detalle, edicion, expedientes
 
 ROUTERS: list[APIRouter] = [
+    detalle.router,  # first: /expedientes/resumenes before /expedientes/{id}
     expedientes.router,
     consulta_global.router,
     edicion.router,

@@ -28,6 +28,15 @@ async def ver_expediente(
     """One round trip: the row, its custody and whether `por` may see it (the scope rule as a
     column, not a second query)."""
     accion = "expediente.ver"
+    expediente = await leer_expediente(db, expediente_id, por, accion)
+    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
+    return expediente
+
+
+async def leer_expediente(
+    db: AsyncSession, expediente_id: uuid.UUID, por: Usuario, accion: str
+) -> ExpedienteLeido:
+    """`ver_expediente` without its record: the caller records the read it is part of."""
     conexion = await db.connection()  # Core on the request's transaction: no ORM execute path
     parametros = {"expediente_id": expediente_id, **alcance.parametros(por)}
     row = (await conexion.execute(_DETALLE, parametros)).first()
@@ -35,9 +44,7 @@ async def ver_expediente(
         raise alcance.no_existe(por, accion, expediente_id)
     if not row.visible:
         raise alcance.rechazo(por, row.caracter, accion, expediente_id)
-    expediente = ExpedienteLeido.de(row)
-    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
-    return expediente
+    return ExpedienteLeido.de(row)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,13 +84,23 @@ async def leer_historial(db: AsyncSession, expediente_id: uuid.UUID, por: Usuari
     in), under the detail's scope rule."""
     accion = "expediente.ver_historial"
     expediente = await acceso.expediente_para(db, expediente_id, por, accion)
-    query = (
-        select(Suceso, Mesa.nombre)
-        .outerjoin(Mesa, Mesa.id == Suceso.mesa_id)
-        .where(Suceso.expediente_id == expediente.id)
-        .order_by(Suceso.en, Suceso.id)
-    )
-    entradas = [
+    entradas = await entradas_de(db, expediente.id)
+    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
+    return entradas
+
+
+# Built once: the id is a bound parameter.
+_ENTRADAS = (
+    select(Suceso, Mesa.nombre)
+    .outerjoin(Mesa, Mesa.id == Suceso.mesa_id)
+    .where(Suceso.expediente_id == bindparam("expediente_id"))
+    .order_by(Suceso.en, Suceso.id)
+)
+
+
+async def entradas_de(db: AsyncSession, expediente_id: uuid.UUID) -> list[Entrada]:
+    """The timeline of an expediente its caller may see, oldest first (not recorded here)."""
+    return [
         Entrada(
             en=suceso.en,
             accion=suceso.accion,
@@ -98,7 +108,5 @@ async def leer_historial(db: AsyncSession, expediente_id: uuid.UUID, por: Usuari
             mesa=None if suceso.mesa_id is None else {"id": suceso.mesa_id, "nombre": nombre},
             detalle=suceso.detalle,
         )
-        for suceso, nombre in (await db.execute(query)).all()
+        for suceso, nombre in (await db.execute(_ENTRADAS, {"expediente_id": expediente_id})).all()
     ]
-    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
-    return entradas
