@@ -148,9 +148,7 @@ async def test_una_carga_sin_largo_declarado_tambien_pasa_por_partes(
             yield BLOQUE
 
     async with gateway_ante(servicio.app(), tokens) as url, httpx.AsyncClient() as client:
-        r = await client.post(
-            url + CARGA, content=cuerpo(), headers=_auth(tokens)
-        )
+        r = await client.post(url + CARGA, content=cuerpo(), headers=_auth(tokens))
     assert r.status_code == 200, r.text
     assert r.json()["bytes"] == BLOQUES // 2 * MB
 
