@@ -213,6 +213,21 @@ def test_el_detalle_compuesto_trae_cada_parte_y_el_listado_su_tenencia(sistema: 
     assert fila["tenencia"]["tiempo_en_mesa_segundos"] >= 0
     assert listado.json()["incompletos"] == []
 
+    # One audit record per composed read: expedientes' `expediente.ver`; pases and archivos
+    # answered as its parts and recorded nothing of their own.
+    admin = _login(sistema, *ADMIN)
+    auditoria = sistema.gateway + "/api/v1/auditoria"
+
+    def acciones() -> list[str] | None:
+        r = httpx.get(auditoria, params={"expediente_id": ident, "limit": 200}, headers=admin)
+        assert r.status_code == 200, r.text
+        vistas = [i["accion"] for i in r.json()["items"]]
+        return vistas if "expediente.ver" in vistas else None
+
+    vistas = _hasta(acciones, PLAZO_BUS, "auditoría registra la lectura compuesta")
+    assert "pase.ver_recorrido" not in vistas
+    assert "archivo.listar" not in vistas
+
 
 def test_en_mesa_trae_el_resumen_de_expedientes_de_cada_pase(sistema: Sistema) -> None:
     origen, destino = _login(sistema, "mesa.cap"), _login(sistema, "mesa.sgg")

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from expedientes.routes.anotaciones import anotacion_out
-from expedientes.schemas import DetalleOut, ExpedienteOut, ExpedientesOut, SucesoOut
+from expedientes.schemas import AnotacionOut, DetalleOut, ExpedienteOut, ExpedientesOut, SucesoOut
 from expedientes.service import detalle
 from sigexp_common.db import Session
 from sigexp_common.security import CurrentUser
@@ -34,6 +33,14 @@ async def ver_detalle(expediente_id: uuid.UUID, user: CurrentUser, db: Session) 
     hecho = await detalle.ver_detalle(db, expediente_id, por=user)
     return DetalleOut(
         expediente=ExpedienteOut.model_validate(hecho.expediente),
-        anotaciones=[anotacion_out(a) for a in hecho.anotaciones],
-        historial=[SucesoOut.model_validate(e, from_attributes=True) for e in hecho.historial],
+        anotaciones=[_anotacion(a) for a in hecho.anotaciones],
+        historial=[SucesoOut.model_validate(e) for e in hecho.historial],
     )
+
+
+def _anotacion(fila: dict[str, Any]) -> AnotacionOut:
+    """As `routes.anotaciones.anotacion_out`: a deleted one keeps its place without its text."""
+    salida = AnotacionOut.model_validate(fila)
+    if fila.get("eliminada_en") is not None:
+        salida = salida.model_copy(update={"texto": None, "eliminada": True})
+    return salida

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, extract
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, extract
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.models import Custodia, Expediente, ExpedienteLeido, leer_expedientes
@@ -37,14 +37,27 @@ async def leer_expediente(
     db: AsyncSession, expediente_id: uuid.UUID, por: Usuario, accion: str
 ) -> ExpedienteLeido:
     """`ver_expediente` without its record: the caller records the read it is part of."""
+    return ExpedienteLeido.de(await fila_visible(db, _DETALLE, expediente_id, por, accion))
+
+
+async def fila_visible(
+    db: AsyncSession,
+    statement: Select[Any],
+    expediente_id: uuid.UUID,
+    por: Usuario,
+    accion: str,
+    **parametros: Any,
+) -> Row[Any]:
+    """The row of `statement` (a `_DETALLE` with more columns) when `por` may see it; else
+    the scope rule's recorded refusal."""
     conexion = await db.connection()  # Core on the request's transaction: no ORM execute path
-    parametros = {"expediente_id": expediente_id, **alcance.parametros(por)}
-    row = (await conexion.execute(_DETALLE, parametros)).first()
+    valores = {"expediente_id": expediente_id, **alcance.parametros(por), **parametros}
+    row: Row[Any] | None = (await conexion.execute(statement, valores)).first()
     if row is None:
         raise alcance.no_existe(por, accion, expediente_id)
     if not row.visible:
         raise alcance.rechazo(por, row.caracter, accion, expediente_id)
-    return ExpedienteLeido.de(row)
+    return row
 
 
 @dataclass
