@@ -46,6 +46,11 @@ bench-pases: bootstrap
 bench-archivos: bootstrap
 	@.venv/bin/python tests/bench/archivos.py $(BENCH_ARGS)
 
+# Files through the gateway (issue 14): a 300 MB download through it vs straight from
+# archivos, 20 MB uploads through it vs a direct S3 put, the gateway's peak RSS meanwhile.
+bench-gateway: bootstrap
+	@.venv/bin/python tests/bench/transferencias.py $(BENCH_ARGS)
+
 # OCR (issue 12): pages per second of 1 and of 2 digitisation workers on 40 generated scans.
 bench-ocr: bootstrap
 	@.venv/bin/python tests/bench/ocr.py $(BENCH_ARGS)

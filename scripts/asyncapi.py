@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from sigexp_testing import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DESTINO = ROOT / "docs" / "asyncapi.yaml"
+# The same document as JSON inside the gateway's package: it serves it at /api/asyncapi.json.
+COPIA_GATEWAY = ROOT / "services" / "gateway" / "src" / "gateway" / "asyncapi.json"
 SERVICIOS = tuple(s.name for s in workspace.with_database())  # the ones with an outbox
 
 
@@ -168,6 +171,9 @@ def texto() -> str:
 
 def main() -> None:
     DESTINO.write_text(texto(), encoding="utf-8")
+    COPIA_GATEWAY.write_text(
+        json.dumps(documento(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"written {DESTINO.relative_to(ROOT)}", file=sys.stderr)
 
 

@@ -38,6 +38,8 @@ from sigexp_testing.infra import free_port, local_infra, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 USUARIO = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo MESA_ENTRADA (services/auth demo.py)
+# The ceiling apps and the scenarios that load them.
+USOS = {"techo_hola": ("techo_hola", "techo_hola_64"), "techo_lectura": ("techo_lectura",)}
 
 
 class Progreso:
@@ -145,9 +147,10 @@ def medir(
     relayed and chained: part of their cost), less what others made the shared servers spend.
     With a `perfilador`, py-spy samples every SIGEXP process while the load runs."""
     args = ctx.args
+    conexiones = escenario.conexiones or args.conexiones
     reposo = cpu.medir_reposo(ctx.grupos, args.reposo, cpu.COMPARTIDOS)
     if escenario.pedido is not None and args.calentamiento > 0:
-        carga.correr(ctx.wrk, escenario.pedido, args.calentamiento, args.conexiones)
+        carga.correr(ctx.wrk, escenario.pedido, args.calentamiento, conexiones)
         # The requests still in flight when wrk stopped are not this run's: let them finish.
         cpu.esperar_calma(ctx.grupos, 0.05, args.calma_max)
     medidor = cpu.Medidor(ctx.grupos)
@@ -157,7 +160,7 @@ def medir(
         perfilador.empezar(escenario.clave, args.segundos)
     if escenario.pedido is not None:
         r = carga.correr(
-            ctx.wrk, escenario.pedido, args.segundos, args.conexiones, progreso=progreso.carga
+            ctx.wrk, escenario.pedido, args.segundos, conexiones, progreso=progreso.carga
         )
         total, exitosas, estados, socket_ = r.requests, r.exitosas, r.estados, r.errores_socket
         segundos, p50, p99 = r.segundos, r.p50_ms, r.p99_ms
@@ -305,8 +308,11 @@ def main() -> None:
         for n, escenario in enumerate(lista, 1):
             progreso.fase(f"[{n}/{len(lista)}] {escenario.etiqueta}")
             medidas[escenario.clave] = medir(escenario, ctx, progreso, perfilador)
-            if escenario.clave in apps:  # its database connections are wanted by the next
-                sistema_.parar(apps.pop(escenario.clave))
+            # A ceiling app stops after its last scenario (the lectura's database connections
+            # are wanted by the next ones).
+            for app, claves in USOS.items():
+                if app in apps and not any(e.clave in claves for e in lista[n:]):
+                    sistema_.parar(apps.pop(app))
         errores = sistema_.errores(sis)
         progreso.fase("parando el sistema")
     progreso.fin()

@@ -5,6 +5,8 @@ cost measured first and subtracted:
     python tests/bench/costo.py [--altas N] [--lecturas N] [--perfil DIR]
 
 Starts the system as `make bench` does; with --perfil, py-spy samples every process meanwhile.
+Measures the alta and the detail direct at expedientes, then the composed detail through the
+gateway (`detalle_compuesto`: expedientes, pases and archivos and their audit).
 """
 
 from __future__ import annotations
@@ -127,6 +129,15 @@ def main() -> None:
             lambda: asyncio.run(_lecturas(url, token, ids, args.lecturas, args.concurrencia)),
             args.lecturas,
             "detalle",
+            perfilador,
+        )
+        gateway = sis.url("gateway")  # the composed detail (issue 14), every service it asks
+        _medir(
+            grupos,
+            reposo,
+            lambda: asyncio.run(_lecturas(gateway, token, ids, args.lecturas, args.concurrencia)),
+            args.lecturas,
+            "detalle_compuesto",
             perfilador,
         )
 

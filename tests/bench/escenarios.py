@@ -44,6 +44,7 @@ class Escenario:
     pedido: carga.Pedido | None = None
     insercion: Callable[[float], dict[str, Any]] = field(default=lambda s: {})
     unidad: str = "pedidos/s"
+    conexiones: int | None = None  # wrk's connections, when not the run's `--conexiones`
 
 
 def _insercion(ctx: Contexto, techo: str = "insercion") -> Callable[[float], dict[str, Any]]:
@@ -74,6 +75,13 @@ def escenarios(ctx: Contexto) -> list[Escenario]:
             "techo: hola mundo FastAPI",
             TECHO,
             carga.Pedido(f"{local}:{ctx.puertos['hola']}", ["/hola"]),
+        ),
+        Escenario(  # the composed detail's ceiling (issue 14): at its 64 connections
+            "techo_hola_64",
+            "techo: hola mundo FastAPI, 64 conexiones",
+            TECHO,
+            carga.Pedido(f"{local}:{ctx.puertos['hola']}", ["/hola"]),
+            conexiones=64,
         ),
         Escenario(
             "techo_lectura",
@@ -121,6 +129,13 @@ def escenarios(ctx: Contexto) -> list[Escenario]:
             "detalle compuesto por gateway",
             proyecto,
             carga.Pedido(sis.url("gateway"), detalle, encabezados=con_token),
+        ),
+        Escenario(
+            "detalle_gateway_64",
+            "detalle compuesto por gateway, 64 conexiones",
+            proyecto,
+            carga.Pedido(sis.url("gateway"), detalle, encabezados=con_token),
+            conexiones=64,
         ),
         Escenario(
             "alta_gateway",

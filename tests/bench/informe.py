@@ -91,6 +91,15 @@ OBJETIVOS = (
         100.0,
         "< 100 ms a 16 conexiones",
     ),
+    Objetivo(  # issue 14
+        "detalle compuesto por gateway, 64 conexiones",
+        "detalle_gateway_64",
+        "por_segundo",
+        "techo_hola_64",
+        ">=",
+        0.25,
+        "≥ 25% del hola mundo (64 conexiones)",
+    ),
     Objetivo(
         "alta por gateway",
         "alta_gateway",

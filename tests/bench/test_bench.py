@@ -17,6 +17,7 @@ import pytest
 BENCH = Path(__file__).with_name("bench.py")
 ESCENARIOS = {
     "techo_hola",
+    "techo_hola_64",
     "techo_lectura",
     "techo_insercion",
     "techo_numerada",
@@ -24,12 +25,13 @@ ESCENARIOS = {
     "me_directo",
     "me_gateway",
     "detalle_gateway",
+    "detalle_gateway_64",
     "alta_gateway",
 }
-OBJETIVOS = 6
+OBJETIVOS = 7
 # Routes through several processes can take longer than a brief run's second on a shared box:
 # for them the test holds only that nothing but 2xx came back.
-LENTOS = {"detalle_gateway", "alta_gateway"}
+LENTOS = {"detalle_gateway", "detalle_gateway_64", "alta_gateway"}
 
 
 @pytest.mark.timeout(300)

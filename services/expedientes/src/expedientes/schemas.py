@@ -349,3 +349,11 @@ class SucesoOut(BaseModel):
 
 class HistorialOut(BaseModel):
     items: list[SucesoOut]
+
+
+class DetalleOut(BaseModel):
+    """The expediente's share of the composed detail (the gateway adds pases and archivos)."""
+
+    expediente: ExpedienteOut
+    anotaciones: list[AnotacionOut]
+    historial: list[SucesoOut]

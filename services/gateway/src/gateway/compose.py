@@ -1,18 +1,35 @@
-"""Views composed from several services, asked in parallel with the caller's own token."""
+"""Views composed from several services, asked in parallel with the caller's own token.
+
+The owner of the main resource decides the answer: its 403/404 pass through unchanged, and
+when it does not answer the view is a 503 with `Retry-After`. Every other part has a budget
+(`PART_BUDGET_SECONDS`, 300 ms): a part that fails, is refused or is late is left out and
+named in `incompletos`, and the view is still a 200 (the UI asks again later).
+
+The parts are spliced as the services wrote them where their shape allows it (no parsing and
+serialising again of what is only passed on).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from gateway.client import UPSTREAM_ERRORS, Upstreams
 from gateway.proxy import forward_headers
+from sigexp_common.errors import NoDisponible
+
+# Sent with the secondary parts of a composed read: the main part's record covers them
+# (`sigexp_common.context.parte_de`; a service believes it only with the gateway's secret).
+PART_OF = "x-sigexp-parte-de"
+PART = "expediente.ver"  # the record that covers a detail's secondary parts
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -21,13 +38,25 @@ class Parte:
     body: bytes
     content_type: str | None
 
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
     def json(self) -> Any:
         return json.loads(self.body)
 
 
-async def _get(
+def part_headers(request: Request, part_of: str | None = None) -> list[tuple[str, str]]:
+    headers = [(k, v) for k, v in forward_headers(request) if k != "content-type"]
+    if part_of is not None:
+        headers.append((PART_OF, part_of))
+    return headers
+
+
+async def get_part(
     upstreams: Upstreams, service: str, path: str, headers: list[tuple[str, str]]
 ) -> Parte | None:
+    """The service's answer, or None when it did not answer."""
     upstream = upstreams[service]
     try:
         answer = await upstreams.request(upstream, "GET", upstream.url(path), headers, None)
@@ -38,43 +67,96 @@ async def _get(
         return None
 
 
+async def within(budget: float, part: Awaitable[Parte | None]) -> Parte | None:
+    """`part` if it comes within `budget` seconds, else None (it is cancelled)."""
+    try:
+        return await asyncio.wait_for(part, budget)
+    except TimeoutError:
+        return None
+
+
+def main_part(service: str, part: Parte | None, what: str) -> Parte | Response:
+    """The main part when it is a 200; its own answer when it refused; 503 when absent."""
+    if part is None:
+        raise NoDisponible(
+            f"El servicio de {service} no responde en este momento: no se puede mostrar "
+            f"{what}. Intente nuevamente en unos segundos.",
+            retry_after=5,
+        )
+    if not part.ok:
+        return Response(part.body, status_code=part.status, media_type=part.content_type)
+    return part
+
+
+def _inner(body: bytes) -> bytes | None:
+    """The members of a JSON object as written (`{"a":1,"b":2}` → `"a":1,"b":2`)."""
+    text = body.strip()
+    if text[:1] != b"{" or text[-1:] != b"}":
+        return None
+    return text[1:-1].strip()
+
+
+def _field(body: bytes, name: str) -> bytes | None:
+    """The value of an object's only member `name`, as written (`{"items":[..]}` → `[..]`)."""
+    prefix = b'{"' + name.encode() + b'":'
+    text = body.strip()
+    if not text.startswith(prefix) or text[-1:] != b"}":
+        return None
+    return text[len(prefix) : -1]
+
+
+def _pases(part: Parte) -> tuple[bytes, bytes]:
+    """pases' route answer `{"items": [...], "tenencia": {...}}` as its two values."""
+    text = part.body.strip()
+    cut = text.rfind(b',"tenencia":')  # tenencia is last, and holds no member of that name
+    if text.startswith(b'{"items":') and cut > 0 and text[-1:] == b"}":
+        return text[len(b'{"items":') : cut], text[cut + len(b',"tenencia":') : -1]
+    recorrido = part.json()
+    return json.dumps(recorrido["items"]).encode(), json.dumps(recorrido["tenencia"]).encode()
+
+
 async def detalle_expediente(
     upstreams: Upstreams, request: Request, expediente_id: uuid.UUID
 ) -> Response:
-    """`{expediente, pases, tenencia, archivos, anotaciones, historial}`.
-
-    The expediente itself decides the answer (404/403 pass through unchanged). The other parts
-    are best effort: a part that is not available yet is listed in `incompletos`.
-    """
-    headers = [(k, v) for k, v in forward_headers(request) if k != "content-type"]
+    """`{expediente, anotaciones, historial, pases, tenencia, archivos, incompletos}`:
+    expedientes' share in one request (one audit record, naming the parts), pases and archivos
+    in parallel within their budget."""
+    budget = request.app.state.settings.part_budget_seconds
     path = f"/api/v1/expedientes/{expediente_id}"
+    parte = part_headers(request, PART)
     expediente, pases, archivos = await asyncio.gather(
-        _get(upstreams, "expedientes", path, headers),
-        _get(upstreams, "pases", path + "/pases", headers),
-        _get(upstreams, "archivos", path + "/archivos", headers),
+        get_part(upstreams, "expedientes", path + "/detalle", part_headers(request)),
+        within(budget, get_part(upstreams, "pases", path + "/pases", parte)),
+        within(budget, get_part(upstreams, "archivos", path + "/archivos", parte)),
     )
-    if expediente is None:
+    main = main_part("expedientes", expediente, "el expediente")
+    if isinstance(main, Response):
+        return main
+    members = _inner(main.body)
+    if members is None:
         raise upstreams["expedientes"].unavailable()
-    if expediente.status != 200:
-        return Response(
-            expediente.body, status_code=expediente.status, media_type=expediente.content_type
+    incompletos: list[str] = []
+    items, tenencia = b"[]", b"null"
+    if pases is not None and pases.ok:
+        items, tenencia = _pases(pases)
+    else:
+        incompletos.append("pases")
+    lista = _field(archivos.body, "items") if archivos is not None and archivos.ok else None
+    if lista is None:
+        incompletos.append("archivos")
+    body = b"".join(
+        (
+            b"{",
+            members,
+            b',"pases":',
+            items,
+            b',"tenencia":',
+            tenencia,
+            b',"archivos":',
+            lista or b"[]",
+            b',"incompletos":',
+            json.dumps(incompletos).encode(),
+            b"}",
         )
-    body: dict[str, Any] = {
-        "expediente": expediente.json(),
-        "pases": [],
-        "tenencia": None,
-        "archivos": [],
-        "anotaciones": [],
-        "historial": [],
-        "incompletos": [],
-    }
-    if pases is not None and pases.status == 200:
-        recorrido = pases.json()
-        body["pases"], body["tenencia"] = recorrido["items"], recorrido["tenencia"]
-    else:
-        body["incompletos"].append("pases")
-    if archivos is not None and archivos.status == 200:
-        body["archivos"] = archivos.json().get("items", [])
-    else:
-        body["incompletos"].append("archivos")
-    return JSONResponse(body)
+    )
+    return Response(body, media_type=JSON)

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from gateway import auditoria, edge, web
+from gateway import auditoria, docs, edge, protection, web
 from gateway.client import Upstreams
+from gateway.limits import Limiters
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
 from sigexp_common import tracing
@@ -38,6 +39,8 @@ def create_gateway(
         tracing.configure("gateway", settings.traces)
         app.state.settings = settings
         app.state.upstreams = Upstreams(settings)
+        app.state.limiters = Limiters.of(settings)
+        app.state.merged_schema = docs.MergedSchema()
         app.state.verifier = JwksVerifier(
             settings.jwks_url, settings.jwt_issuer, settings.jwt_audience
         )
@@ -63,6 +66,8 @@ def create_gateway(
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     install_error_handlers(app)
     install_request_context(app, address_of=edge.address_of(app.state.trusted_proxies))
+    protection.install(app, settings)  # outside the request context: sees its headers too
+    app.include_router(docs.router)
     app.include_router(router)
     app.include_router(web.router)  # the web UI: `/`, `/ui/...`, `/static/...`
     return app

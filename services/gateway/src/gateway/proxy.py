@@ -18,7 +18,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from gateway.client import UPSTREAM_ERRORS, Upstream, Upstreams
 from gateway.edge import client_address, public_location
+from gateway.limits import body_limit, bounded
 from sigexp_common import context, tracing
+from sigexp_common.errors import DemasiadoGrande
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -28,7 +30,7 @@ HOP_BY_HOP = frozenset({
 GATEWAY_HEADER = "x-sigexp-gateway"
 NOT_FORWARDED = HOP_BY_HOP | {
     "host", "content-length", "expect", "x-request-id", "x-forwarded-for", "forwarded",
-    GATEWAY_HEADER,
+    GATEWAY_HEADER, "x-sigexp-parte-de",
 }  # fmt: skip
 # The gateway's own server writes Date and Server; the framing is the gateway's to choose.
 NOT_ANSWERED = HOP_BY_HOP | {"date", "server", "content-length"}
@@ -56,9 +58,26 @@ def forward_headers(request: Request) -> Headers:
     return headers
 
 
+class _Bounded:
+    """The client's body streamed up, cut once it goes past the route's limit (a chunked body
+    declares no length; a declared one was checked before): `exceeded` says it was."""
+
+    def __init__(self, request: Request, limit: int) -> None:
+        self.request, self.limit = request, limit
+        self.exceeded: DemasiadoGrande | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in bounded(self.request.stream(), self.limit):
+                yield chunk
+        except DemasiadoGrande as exc:
+            self.exceeded = exc
+            raise
+
+
 async def _request_body(
     request: Request, headers: Headers, buffer_max_bytes: int
-) -> bytes | AsyncIterator[bytes] | None:
+) -> bytes | _Bounded | None:
     """The body to send up: read whole when small and of known length, else streamed."""
     length = request.headers.get("content-length")
     if length is None and "transfer-encoding" not in request.headers:
@@ -67,7 +86,8 @@ async def _request_body(
         if int(length) <= buffer_max_bytes:
             return await request.body()
         headers.append(("content-length", length))  # sent as is, not re-chunked
-    return request.stream()
+    limit = body_limit(request.app.state.settings, request.method, request.url.path)
+    return _Bounded(request, limit)
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -162,9 +182,12 @@ async def forward(upstreams: Upstreams, request: Request, service: str) -> Respo
     headers = forward_headers(request)
     body = await _request_body(request, headers, settings.buffer_max_bytes)
     url = upstream.url(_raw_path(request), request.scope["query_string"].decode("latin-1"))
+    sent = body.__aiter__() if isinstance(body, _Bounded) else body
     try:
-        answer = await upstreams.request(upstream, request.method, url, headers, body)
+        answer = await upstreams.request(upstream, request.method, url, headers, sent)
     except UPSTREAM_ERRORS as exc:
+        if isinstance(body, _Bounded) and body.exceeded is not None:
+            raise body.exceeded from exc
         raise upstream.unavailable(exc) from exc
     passed = _answer_headers(answer, upstreams.origins)
     if not _buffered(answer, settings.buffer_max_bytes):

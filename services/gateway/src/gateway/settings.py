@@ -60,6 +60,26 @@ class Settings(BaseSettings):
     # anything else (files, exports, big answers) is streamed both ways without being held.
     buffer_max_bytes: int = 1024 * 1024
 
+    # Composed views: each secondary part (pases, archivos of a detail; the summaries of a
+    # desk's list) gets this long; past it the view answers without it (`incompletos`).
+    part_budget_seconds: float = 0.3
+
+    # Request bodies, by route class (`gateway/limits.py`): JSON, imports of catalogues and
+    # holidays, and uploads of archivos (archivos applies its own, smaller, limit too).
+    body_max_bytes: int = 1024 * 1024
+    import_body_max_bytes: int = 20 * 1024 * 1024
+    upload_body_max_bytes: int = 600 * 1024 * 1024
+    # Rate limits (token buckets in this process): sustained requests per second and burst,
+    # per signed-in user and per client address; 0 turns one off. Over it: 429 + Retry-After.
+    user_rate_per_second: float = 50.0
+    user_burst: int = 200
+    address_rate_per_second: float = 100.0
+    address_burst: int = 400
+    # CORS: off unless origins are listed (comma-separated, e.g. `https://a.gob.ar`).
+    cors_origins: str = ""
+    # Sent as Strict-Transport-Security when the gateway is reached over HTTPS (seconds; 0: no).
+    hsts_seconds: int = 0
+
     # Addresses or networks (comma-separated, e.g. `10.0.0.0/8,192.0.2.7`) of the proxies in
     # front of the gateway (an ingress): only from a peer in them is X-Forwarded-For read.
     trusted_proxies: str = ""

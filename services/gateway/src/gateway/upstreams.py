@@ -26,7 +26,7 @@ RULES = (
     _rule(r"^/api/v1/correcciones(/.*)?$", "expedientes"),
     _rule(r"^/api/v1/(expedientes|solicitudes-baja)(/.*)?$", "expedientes"),
     _rule(r"^/api/v1/consulta-global$", "expedientes"),
-    _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion)(/.*)?$", "pases"),
+    _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion|tenencias)(/.*)?$", "pases"),
     _rule(r"^/api/v1/archivos(/.*)?$", "archivos"),
     _rule(r"^/api/v1/auditoria(/.*)?$", "auditoria"),
     _rule(r"^/api/v1/(auth|usuarios|catalogo|solicitudes-cuenta)(/.*)?$", "auth"),

@@ -21,6 +21,8 @@ from .servidores import gateway_ante
 MB = 1024 * 1024
 BLOQUES = 64  # 64 MB each way, in 1 MB blocks
 BLOQUE = bytes(range(256)) * (MB // 256)
+# An upload route (the gateway's largest body class): other routes take 1 MiB at most.
+CARGA = "/api/v1/expedientes/0190b4c2-0000-7000-8000-000000000001/archivos"
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Servicio:
     def app(self) -> FastAPI:
         app = FastAPI()
 
-        @app.post("/api/v1/archivos/carga")
+        @app.post(CARGA)
         async def carga(request: Request) -> dict[str, object]:
             digest = hashlib.sha256()
             async for chunk in request.stream():
@@ -91,9 +93,9 @@ class Servicio:
             await asyncio.sleep(1.5)
             return {"ok": "tarde"}
 
-        @app.get("/api/v1/expedientes/{expediente_id}")
-        async def expediente(expediente_id: uuid.UUID) -> dict[str, str]:
-            return {"id": str(expediente_id)}
+        @app.get("/api/v1/expedientes/{expediente_id}/detalle")
+        async def expediente(expediente_id: uuid.UUID) -> dict[str, object]:
+            return {"expediente": {"id": str(expediente_id)}, "anotaciones": [], "historial": []}
 
         @app.get("/api/v1/expedientes/{expediente_id}/pases")
         async def pases(expediente_id: uuid.UUID) -> dict[str, object]:
@@ -126,7 +128,7 @@ async def test_una_carga_de_64_mb_llega_al_servicio_mientras_el_cliente_aun_envi
 
     async with gateway_ante(servicio.app(), tokens) as url, httpx.AsyncClient() as client:
         headers = {**_auth(tokens), "content-length": str(BLOQUES * MB)}
-        r = await client.post(url + "/api/v1/archivos/carga", content=cuerpo(), headers=headers)
+        r = await client.post(url + CARGA, content=cuerpo(), headers=headers)
     assert r.status_code == 200, r.text
     assert r.json() == {
         "bytes": BLOQUES * MB,
@@ -146,9 +148,7 @@ async def test_una_carga_sin_largo_declarado_tambien_pasa_por_partes(
             yield BLOQUE
 
     async with gateway_ante(servicio.app(), tokens) as url, httpx.AsyncClient() as client:
-        r = await client.post(
-            url + "/api/v1/archivos/carga", content=cuerpo(), headers=_auth(tokens)
-        )
+        r = await client.post(url + CARGA, content=cuerpo(), headers=_auth(tokens))
     assert r.status_code == 200, r.text
     assert r.json()["bytes"] == BLOQUES // 2 * MB
 
@@ -218,7 +218,7 @@ async def test_el_detalle_compuesto_nombra_la_parte_que_no_contesto_a_tiempo(
 ) -> None:
     expediente_id = uuid.uuid4()
     async with (
-        gateway_ante(Servicio().app(), tokens, pases_read_timeout_seconds=0.3) as url,
+        gateway_ante(Servicio().app(), tokens) as url,  # pases is later than its 300 ms
         httpx.AsyncClient() as client,
     ):
         r = await client.get(url + f"/api/v1/expedientes/{expediente_id}", headers=_auth(tokens))
@@ -226,6 +226,8 @@ async def test_el_detalle_compuesto_nombra_la_parte_que_no_contesto_a_tiempo(
     detalle = r.json()
     assert detalle["expediente"] == {"id": str(expediente_id)}
     assert detalle["archivos"] == [{"id": "un-archivo"}]
+    assert detalle["anotaciones"] == detalle["historial"] == detalle["pases"] == []
+    assert detalle["tenencia"] is None
     assert detalle["incompletos"] == ["pases"]
 
 

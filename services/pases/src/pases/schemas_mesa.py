@@ -156,3 +156,11 @@ class PaseEnRecorrido(PaseOut):
 class RecorridoOut(BaseModel):
     items: list[PaseEnRecorrido]
     tenencia: TenenciaOut
+
+
+class TenenciaConMesa(TenenciaOut):
+    mesa: MesaRef
+
+
+class TenenciasOut(BaseModel):
+    items: list[TenenciaConMesa]

@@ -221,4 +221,11 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     )
     for router in spec.routers:
         app.include_router(router)
+
+    # The gateway merges every service's schema into the public one (`/api/openapi.json`),
+    # in production too, where `/openapi.json` is not served; never routed from outside.
+    @app.get("/internal/openapi.json", include_in_schema=False)
+    async def internal_openapi() -> dict[str, Any]:
+        return app.openapi()
+
     return app

@@ -128,15 +128,23 @@ class RequestContext:
                 pass
         return peer_address(scope)
 
+    def _part_of(self, part_of: bytes | None, vouch: bytes | None) -> str | None:
+        """The composed read this request is part of, when the gateway says so."""
+        if part_of and vouch and self.secret and hmac.compare_digest(vouch, self.secret):
+            return part_of.decode("latin-1")[:100]
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid_raw = forwarded = vouch = length = None
+        rid_raw = forwarded = vouch = length = part_of = None
         chunked = False
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 rid_raw = value
+            elif name == b"x-sigexp-parte-de":
+                part_of = value
             elif name == b"x-forwarded-for":
                 forwarded = value
             elif name == b"x-sigexp-gateway":
@@ -168,6 +176,7 @@ class RequestContext:
 
         rid_token = context.request_id.set(rid)
         ip_token = context.client_address.set(address)
+        part_token = context.parte_de.set(self._part_of(part_of, vouch))
         started = time.perf_counter()
         server_span = tracing.span(
             f"{scope['method']} {scope['path']}",
@@ -185,6 +194,7 @@ class RequestContext:
         finally:
             context.request_id.reset(rid_token)
             context.client_address.reset(ip_token)
+            context.parte_de.reset(part_token)
         elapsed = time.perf_counter() - started
         path = getattr(scope.get("route"), "path", "desconocida")
         method = scope["method"]

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archivos.events import ArchivoEliminado, actor
-from archivos.models import Archivo, ArchivoVersion
-from archivos.service import acceso, copias
-from sigexp_common import audit, outbox
+from archivos.models import Archivo, ArchivoVersion, Custodia, Expediente
+from archivos.service import acceso
+from sigexp_common import alcance, audit, context, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.security import Usuario
 
@@ -46,28 +46,42 @@ async def versiones_de(
     return por_archivo
 
 
+_COPIAS = (
+    select(Custodia.mesas, Expediente.caracter)
+    .join(Expediente, Expediente.id == Custodia.expediente_id)
+    .where(Custodia.expediente_id == bindparam("expediente_id"))
+)
+_LISTA = (
+    select(Archivo, ArchivoVersion)
+    .join(ArchivoVersion, ArchivoVersion.archivo_id == Archivo.id)
+    .where(Archivo.expediente_id == bindparam("expediente_id"), Archivo.eliminado_en.is_(None))
+    .order_by(Archivo.creado_en, Archivo.id, ArchivoVersion.n)
+)
+
+
 async def listar_archivos(
     db: AsyncSession, expediente_id: uuid.UUID, por: Usuario
 ) -> list[ArchivoConVersiones]:
-    """The expediente's archivos not deleted, oldest first, each with all its versions."""
-    await copias.custodia_visible(db, expediente_id, por, LISTAR)
-    archivos = list(
-        await db.scalars(
-            select(Archivo)
-            .where(Archivo.expediente_id == expediente_id, Archivo.eliminado_en.is_(None))
-            .order_by(Archivo.creado_en, Archivo.id)
+    """The expediente's archivos not deleted, oldest first, each with all its versions: two
+    statements built once (the copies that decide the scope; the archivos with their
+    versions), where building them per request cost more than running them (py-spy)."""
+    copias_ = (await db.execute(_COPIAS, {"expediente_id": expediente_id})).first()
+    if copias_ is None or copias_.caracter is None:
+        raise alcance.desconocido(por, LISTAR, expediente_id)
+    alcance.exigir(por, copias_.mesas, copias_.caracter, LISTAR, expediente_id, copia=True)
+    por_archivo: dict[uuid.UUID, tuple[Archivo, list[ArchivoVersion]]] = {}
+    for archivo, version in (await db.execute(_LISTA, {"expediente_id": expediente_id})).all():
+        por_archivo.setdefault(archivo.id, (archivo, []))[1].append(version)
+    if context.parte_de.get() is None:  # else the composed detail's record covers it
+        await audit.lectura(
+            db,
+            por,
+            LISTAR,
+            f"expediente/{expediente_id}",
+            expediente_id=expediente_id,
+            detalle={"archivos": len(por_archivo)},
         )
-    )
-    versiones = await versiones_de(db, [a.id for a in archivos])
-    await audit.lectura(
-        db,
-        por,
-        LISTAR,
-        f"expediente/{expediente_id}",
-        expediente_id=expediente_id,
-        detalle={"archivos": len(archivos)},
-    )
-    return [ArchivoConVersiones(a, versiones[a.id]) for a in archivos]
+    return [ArchivoConVersiones(a, v) for a, v in por_archivo.values()]
 
 
 async def ver_versiones(

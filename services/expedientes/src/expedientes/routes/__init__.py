@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from expedientes.routes import anotaciones, conexos, consulta_global, edicion, expedientes
+from expedientes.routes import (
+    anotaciones,
+    conexos,
+    consulta_global,
+    detalle,
+    edicion,
+    expedientes,
+)
 
 ROUTERS: list[APIRouter] = [
+    detalle.router,  # first: /expedientes/resumenes before /expedientes/{id}
     expedientes.router,
     consulta_global.router,
     edicion.router,

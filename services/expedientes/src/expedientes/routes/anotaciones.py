@@ -26,7 +26,7 @@ from sigexp_common.security import Admin, CurrentUser
 router = APIRouter(prefix="/api/v1", tags=["expedientes"], route_class=IdempotentRoute)
 
 
-def _anotacion(anotacion: Anotacion) -> AnotacionOut:
+def anotacion_out(anotacion: Anotacion) -> AnotacionOut:
     salida = AnotacionOut.model_validate(anotacion)
     if anotacion.eliminada_en is not None:  # kept in its place, without its text
         salida = salida.model_copy(update={"texto": None, "eliminada": True})
@@ -40,7 +40,7 @@ async def agregar_anotacion(
     expediente_id: uuid.UUID, body: AnotacionIn, user: CurrentUser, db: Session
 ) -> AnotacionOut:
     anotacion = await anotaciones.agregar_anotacion(db, expediente_id, body, por=user)
-    return _anotacion(anotacion)
+    return anotacion_out(anotacion)
 
 
 @router.get("/expedientes/{expediente_id}/anotaciones", response_model=AnotacionesOut)
@@ -48,7 +48,7 @@ async def listar_anotaciones(
     expediente_id: uuid.UUID, user: CurrentUser, db: Session
 ) -> AnotacionesOut:
     items = await anotaciones.listar_anotaciones(db, expediente_id, por=user)
-    return AnotacionesOut(items=[_anotacion(a) for a in items])
+    return AnotacionesOut(items=[anotacion_out(a) for a in items])
 
 
 @router.delete("/expedientes/{expediente_id}/anotaciones/{anotacion_id}", status_code=204)

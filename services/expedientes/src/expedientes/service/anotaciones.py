@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.events_acciones import Actor, AnotacionAgregada, AnotacionEliminada
@@ -58,23 +58,35 @@ async def agregar_anotacion(
     return anotacion
 
 
+# Built once: the id and the reader's organismo are bound parameters.
+_DEL_ORGANISMO = (
+    select(Anotacion)
+    .where(
+        Anotacion.expediente_id == bindparam("expediente_id"),
+        Anotacion.organismo_id == bindparam("organismo_id"),
+    )
+    .order_by(Anotacion.creado_en, Anotacion.id)
+)
+
+
+async def anotaciones_de(
+    db: AsyncSession, expediente_id: uuid.UUID, por: Usuario
+) -> list[Anotacion]:
+    """The notes of an expediente `por` may read: those of its organismo (none without one),
+    oldest first (not recorded here)."""
+    if por.organismo_id is None:
+        return []
+    parametros = {"expediente_id": expediente_id, "organismo_id": por.organismo_id}
+    return list(await db.scalars(_DEL_ORGANISMO, parametros))
+
+
 async def listar_anotaciones(
     db: AsyncSession, expediente_id: uuid.UUID, por: Usuario
 ) -> list[Anotacion]:
     """Oldest first; only those written inside the user's organismo (none without one)."""
     accion = "anotacion.listar"
     expediente = await acceso.expediente_para(db, expediente_id, por, accion)
-    anotaciones: list[Anotacion] = []
-    if por.organismo_id is not None:
-        query = (
-            select(Anotacion)
-            .where(
-                Anotacion.expediente_id == expediente.id,
-                Anotacion.organismo_id == por.organismo_id,
-            )
-            .order_by(Anotacion.creado_en, Anotacion.id)
-        )
-        anotaciones = list(await db.scalars(query))
+    anotaciones = await anotaciones_de(db, expediente.id, por)
     await audit.lectura(
         db,
         por,

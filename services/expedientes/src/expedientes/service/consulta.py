@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Row, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.models import Custodia, Expediente, ExpedienteLeido, leer_expedientes
@@ -28,16 +29,36 @@ async def ver_expediente(
     """One round trip: the row, its custody and whether `por` may see it (the scope rule as a
     column, not a second query)."""
     accion = "expediente.ver"
+    expediente = await leer_expediente(db, expediente_id, por, accion)
+    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
+    return expediente
+
+
+async def leer_expediente(
+    db: AsyncSession, expediente_id: uuid.UUID, por: Usuario, accion: str
+) -> ExpedienteLeido:
+    """`ver_expediente` without its record: the caller records the read it is part of."""
+    return ExpedienteLeido.de(await fila_visible(db, _DETALLE, expediente_id, por, accion))
+
+
+async def fila_visible(
+    db: AsyncSession,
+    statement: Select[Any],
+    expediente_id: uuid.UUID,
+    por: Usuario,
+    accion: str,
+    **parametros: Any,
+) -> Row[Any]:
+    """The row of `statement` (a `_DETALLE` with more columns) when `por` may see it; else
+    the scope rule's recorded refusal."""
     conexion = await db.connection()  # Core on the request's transaction: no ORM execute path
-    parametros = {"expediente_id": expediente_id, **alcance.parametros(por)}
-    row = (await conexion.execute(_DETALLE, parametros)).first()
+    valores = {"expediente_id": expediente_id, **alcance.parametros(por), **parametros}
+    row: Row[Any] | None = (await conexion.execute(statement, valores)).first()
     if row is None:
         raise alcance.no_existe(por, accion, expediente_id)
     if not row.visible:
         raise alcance.rechazo(por, row.caracter, accion, expediente_id)
-    expediente = ExpedienteLeido.de(row)
-    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
-    return expediente
+    return row
 
 
 @dataclass

@@ -4,11 +4,12 @@ other services' events, and the scoped read of it (oldest first)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,6 +71,9 @@ async def anotar_noticia(
     return (await db.execute(statement)).first() is not None
 
 
+E = TypeVar("E")
+
+
 @dataclass(frozen=True)
 class Entrada:
     en: datetime
@@ -84,13 +88,24 @@ async def leer_historial(db: AsyncSession, expediente_id: uuid.UUID, por: Usuari
     in), under the detail's scope rule."""
     accion = "expediente.ver_historial"
     expediente = await acceso.expediente_para(db, expediente_id, por, accion)
-    query = (
-        select(Suceso, Mesa.nombre)
-        .outerjoin(Mesa, Mesa.id == Suceso.mesa_id)
-        .where(Suceso.expediente_id == expediente.id)
-        .order_by(Suceso.en, Suceso.id)
-    )
-    entradas = [
+    entradas = await entradas_de(db, expediente.id)
+    entradas = await sin_reservados_ajenos(db, entradas, por, _de_entrada)
+    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
+    return entradas
+
+
+# Built once: the id is a bound parameter.
+_ENTRADAS = (
+    select(Suceso, Mesa.nombre)
+    .outerjoin(Mesa, Mesa.id == Suceso.mesa_id)
+    .where(Suceso.expediente_id == bindparam("expediente_id"))
+    .order_by(Suceso.en, Suceso.id)
+)
+
+
+async def entradas_de(db: AsyncSession, expediente_id: uuid.UUID) -> list[Entrada]:
+    """The timeline of an expediente its caller may see, oldest first (not recorded here)."""
+    return [
         Entrada(
             en=suceso.en,
             accion=suceso.accion,
@@ -98,20 +113,25 @@ async def leer_historial(db: AsyncSession, expediente_id: uuid.UUID, por: Usuari
             mesa=None if suceso.mesa_id is None else {"id": suceso.mesa_id, "nombre": nombre},
             detalle=suceso.detalle,
         )
-        for suceso, nombre in (await db.execute(query)).all()
+        for suceso, nombre in (await db.execute(_ENTRADAS, {"expediente_id": expediente_id})).all()
     ]
-    entradas = await _sin_reservados_ajenos(db, entradas, por)
-    await audit.lectura(db, por, accion, f"expediente/{expediente.id}", expediente_id=expediente.id)
-    return entradas
 
 
-async def _sin_reservados_ajenos(
-    db: AsyncSession, entradas: list[Entrada], por: Usuario
-) -> list[Entrada]:
+async def sin_reservados_ajenos(
+    db: AsyncSession,
+    entradas: list[E],
+    por: Usuario,
+    partes: Callable[[E], tuple[str, dict[str, Any]]],
+) -> list[E]:
     """Entries that name a RESERVADO expediente out of `por`'s scope (a link, an accumulation)
-    are left out: the timeline never reveals that file (one more query only when it names any)."""
-    nombrados = [i for e in entradas for i in conexos.nombrados(e.accion, e.detalle)]
-    fuera = await conexos.ocultos(db, nombrados, por)
+    are left out: the timeline never reveals that file (one more query only when it names
+    any). `partes` gives an entry's accion and detalle (an `Entrada`, or its JSON form)."""
+    nombres = [conexos.nombrados(*partes(e)) for e in entradas]
+    fuera = await conexos.ocultos(db, [i for ids in nombres for i in ids], por)
     if not fuera:
         return entradas
-    return [e for e in entradas if not fuera.intersection(conexos.nombrados(e.accion, e.detalle))]
+    return [e for e, ids in zip(entradas, nombres, strict=True) if not fuera.intersection(ids)]
+
+
+def _de_entrada(entrada: Entrada) -> tuple[str, dict[str, Any]]:
+    return entrada.accion, entrada.detalle

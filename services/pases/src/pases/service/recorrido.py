@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from pases.copias import Mesa
 from pases.models import PENDIENTE, RECIBIDO, REVERTIDO, Pase, Tenencia
-from sigexp_common import alcance, audit
+from sigexp_common import alcance, audit, context
 from sigexp_common.security import Usuario
 
 
@@ -59,6 +59,26 @@ def tramos(
     return resultado
 
 
+_ORIGEN, _DESTINO = aliased(Mesa), aliased(Mesa)
+_VISIBLE = alcance.visible(Tenencia.mesas)
+# Built once (aliasing the desks and building the statement cost more than running it, py-spy):
+# the id and the user's scope are bound parameters.
+_RECORRIDO = (
+    select(
+        Tenencia,
+        Pase,
+        _VISIBLE.label("visible"),
+        _ORIGEN.nombre.label("origen"),
+        _DESTINO.nombre.label("destino"),
+    )
+    .outerjoin(Pase, and_(Pase.expediente_id == Tenencia.expediente_id, _VISIBLE))
+    .outerjoin(_ORIGEN, _ORIGEN.id == Pase.mesa_origen_id)
+    .outerjoin(_DESTINO, _DESTINO.id == Pase.mesa_destino_id)
+    .where(Tenencia.expediente_id == bindparam("expediente_id"))
+    .order_by(Pase.enviado_en)
+)
+
+
 async def ver_recorrido(
     db: AsyncSession, expediente_id: uuid.UUID, por: Usuario, ahora: datetime
 ) -> tuple[list[Tramo], Tenencia]:
@@ -67,24 +87,8 @@ async def ver_recorrido(
     scope the pases are not even read (the join asks the scope too): a refused RESERVADO costs
     what an unknown id costs, and gets its answer (`alcance.rechazo(copia=True)`)."""
     accion = "pase.ver_recorrido"
-    visible = alcance.filtro(por, Tenencia.mesas)
-    origen, destino = aliased(Mesa), aliased(Mesa)
-    rows = (
-        await db.execute(
-            select(
-                Tenencia,
-                Pase,
-                visible.label("visible"),
-                origen.nombre.label("origen"),
-                destino.nombre.label("destino"),
-            )
-            .outerjoin(Pase, and_(Pase.expediente_id == Tenencia.expediente_id, visible))
-            .outerjoin(origen, origen.id == Pase.mesa_origen_id)
-            .outerjoin(destino, destino.id == Pase.mesa_destino_id)
-            .where(Tenencia.expediente_id == expediente_id)
-            .order_by(Pase.enviado_en)
-        )
-    ).all()
+    parametros = {"expediente_id": expediente_id, **alcance.parametros(por)}
+    rows = (await db.execute(_RECORRIDO, parametros)).all()
     if not rows:
         raise alcance.desconocido(por, accion, expediente_id)
     tenencia = rows[0].Tenencia
@@ -93,5 +97,34 @@ async def ver_recorrido(
             por, tenencia.caracter, accion, expediente_id, "ver su recorrido", copia=True
         )
     filas = [(row.Pase, row.origen, row.destino) for row in rows if row.Pase is not None]
-    await audit.lectura(db, por, accion, f"expediente/{expediente_id}", expediente_id=expediente_id)
+    if context.parte_de.get() is None:  # else the composed detail's record covers it
+        recurso = f"expediente/{expediente_id}"
+        await audit.lectura(db, por, accion, recurso, expediente_id=expediente_id)
     return tramos(filas, tenencia, ahora), tenencia
+
+
+MAX_TENENCIAS = 200
+
+
+async def ver_tenencias(
+    db: AsyncSession, expediente_ids: list[uuid.UUID], por: Usuario
+) -> list[tuple[Tenencia, str | None]]:
+    """Custody now of each of `expediente_ids` `por` may see, with its desk's name (those out
+    of scope or unknown are simply absent: a listing's rows, not one file asked by id)."""
+    if not expediente_ids:
+        return []
+    rows = (
+        await db.execute(
+            select(Tenencia, Mesa.nombre)
+            .outerjoin(Mesa, Mesa.id == Tenencia.mesa_id)
+            .where(
+                Tenencia.expediente_id.in_(expediente_ids[:MAX_TENENCIAS]),
+                alcance.filtro(por, Tenencia.mesas),
+            )
+        )
+    ).all()
+    if context.parte_de.get() is None:  # else the listing's own record covers it
+        await audit.lectura(
+            db, por, "pase.ver_tenencias", "tenencias", detalle={"expedientes": len(rows)}
+        )
+    return [(tenencia, nombre) for tenencia, nombre in rows]
