@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     pases_url: str = "http://127.0.0.1:8003"
     archivos_url: str = "http://127.0.0.1:8004"
     auditoria_url: str = "http://127.0.0.1:8005"
+    integraciones_url: str = "http://127.0.0.1:8006"
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
