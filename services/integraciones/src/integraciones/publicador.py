@@ -57,7 +57,7 @@ class Publicador:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         )
         if a_cola is None:
-            await self.publico.publish(mensaje, clave, timeout=10)
+            await self.publico.publish(mensaje, clave, mandatory=False, timeout=10)
         else:
             await self.directo.publish(mensaje, a_cola, mandatory=True, timeout=10)
 
