@@ -16,8 +16,9 @@ from fastapi import FastAPI
 
 sys.path.insert(0, str(Path(__file__).parent))  # helpers of the suite
 
-from integraciones.main import build_spec
 from integraciones_ayudas import Certificado, certificado_autofirmado
+
+from integraciones.main import build_spec
 from integraciones.settings import Settings
 from sigexp_testing.apps import running_app
 from sigexp_testing.infra import TestInfra

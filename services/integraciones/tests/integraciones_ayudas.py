@@ -44,7 +44,10 @@ def certificado_autofirmado(carpeta: Path) -> Certificado:
         .not_valid_after(ahora + dt.timedelta(days=1))
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
+                [
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1")),
+                ]
             ),
             critical=False,
         )
@@ -101,7 +104,9 @@ class DestinoWebhook:
             self._runner = None
 
 
-def interno(tipo: str, datos: dict[str, Any], sequence: int | None = None, fuente: str = "pases") -> Envelope:
+def interno(
+    tipo: str, datos: dict[str, Any], sequence: int | None = None, fuente: str = "pases"
+) -> Envelope:
     return Envelope(
         source=f"/sigexp/{fuente}",
         type=tipo,
@@ -223,7 +228,9 @@ class Oyente:
 async def oyente_publico(amqp_url: str) -> Oyente:
     conexion = await aio_pika.connect_robust(amqp_url)
     canal = await conexion.channel()
-    exchange = await canal.declare_exchange("sigexp.publico", aio_pika.ExchangeType.TOPIC, durable=True)
+    exchange = await canal.declare_exchange(
+        "sigexp.publico", aio_pika.ExchangeType.TOPIC, durable=True
+    )
     cola = await canal.declare_queue(exclusive=True)
     await cola.bind(exchange, "#")
     return Oyente(cola, conexion)

@@ -141,7 +141,8 @@ class Despachador:
         entrega.intentos += 1
         try:
             if s.canal == Canal.WEBHOOK:
-                assert s.webhook_url and s.webhook_secreto
+                assert s.webhook_url is not None
+                assert s.webhook_secreto is not None
                 codigo = await self.webhooks.enviar(
                     s.webhook_url, s.webhook_secreto, str(evento.id), cuerpo(evento.envelope)
                 )
@@ -153,8 +154,16 @@ class Despachador:
         except Exception as exc:
             error = str(exc)[:1000] or type(exc).__name__
             codigo = exc.codigo if isinstance(exc, FalloDeEntrega) else None
-            db.add(Intento(entrega_seq=entrega.seq, suscriptor_id=s.id, en=ahora, ok=False,
-                           codigo_http=codigo, error=error))
+            db.add(
+                Intento(
+                    entrega_seq=entrega.seq,
+                    suscriptor_id=s.id,
+                    en=ahora,
+                    ok=False,
+                    codigo_http=codigo,
+                    error=error,
+                )
+            )
             entrega.ultimo_error = error
             if ahora - entrega.creada_en >= self.plazo:
                 entrega.estado = EstadoEntrega.APARCADA
@@ -162,8 +171,11 @@ class Despachador:
                 return True
             s.proximo_intento_en = ahora + self.espera(entrega.intentos)
             return False
-        db.add(Intento(entrega_seq=entrega.seq, suscriptor_id=s.id, en=ahora, ok=True,
-                       codigo_http=codigo))
+        db.add(
+            Intento(
+                entrega_seq=entrega.seq, suscriptor_id=s.id, en=ahora, ok=True, codigo_http=codigo
+            )
+        )
         entrega.estado = EstadoEntrega.ENTREGADA
         entrega.entregada_en = ahora
         entrega.ultimo_error = None

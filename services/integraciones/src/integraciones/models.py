@@ -79,7 +79,9 @@ class EventoPublicado(Base):
 
     __table_args__ = (
         Index("ix_eventos_publicos_time", "time", "seq"),
-        Index("ix_eventos_publicos_pendientes", "seq", postgresql_where=text("publicado_en IS NULL")),
+        Index(
+            "ix_eventos_publicos_pendientes", "seq", postgresql_where=text("publicado_en IS NULL")
+        ),
     )
 
 

@@ -52,7 +52,9 @@ class AdministradorBroker:
             respuesta = await self._cliente.request(metodo, ruta, json=json)
         except httpx.HTTPError as exc:
             raise NoDisponible("No se pudo contactar la administración del broker.") from exc
-        if respuesta.status_code >= 400 and not (metodo == "DELETE" and respuesta.status_code == 404):
+        if respuesta.status_code >= 400 and not (
+            metodo == "DELETE" and respuesta.status_code == 404
+        ):
             raise NoDisponible(
                 f"La administración del broker rechazó la operación ({respuesta.status_code})."
             )
@@ -65,12 +67,14 @@ class AdministradorBroker:
         the public exchange by `claves` (the broker fans events out to it by itself)."""
         for exchange, tipo in ((publico, "topic"), (directo, "direct")):
             await self._pedir(
-                "PUT", f"/exchanges/{self._v}/{quote(exchange, safe='')}",
+                "PUT",
+                f"/exchanges/{self._v}/{quote(exchange, safe='')}",
                 {"type": tipo, "durable": True},
             )
         q = quote(cola, safe="")
         await self._pedir(
-            "PUT", f"/queues/{self._v}/{q}",
+            "PUT",
+            f"/queues/{self._v}/{q}",
             {"durable": True, "arguments": {"x-queue-type": "quorum"}},
         )
         await self._pedir(
@@ -78,7 +82,8 @@ class AdministradorBroker:
         )
         for clave in claves or []:
             await self._pedir(
-                "POST", f"/bindings/{self._v}/e/{quote(publico, safe='')}/q/{q}",
+                "POST",
+                f"/bindings/{self._v}/e/{quote(publico, safe='')}/q/{q}",
                 {"routing_key": clave},
             )
 
@@ -86,17 +91,21 @@ class AdministradorBroker:
         u = quote(usuario, safe="")
         await self._pedir("PUT", f"/users/{u}", {"password": password, "tags": ""})
         await self._pedir(
-            "PUT", f"/permissions/{self._v}/{u}",
+            "PUT",
+            f"/permissions/{self._v}/{u}",
             {"configure": NADA, "write": NADA, "read": f"^{re.escape(cola)}$"},
         )
         for exchange in self.exchanges_protegidos:
             await self._pedir(
-                "PUT", f"/topic-permissions/{self._v}/{u}",
+                "PUT",
+                f"/topic-permissions/{self._v}/{u}",
                 {"exchange": exchange, "write": NADA, "read": NADA},
             )
 
     async def cambiar_password(self, usuario: str, password: str) -> None:
-        await self._pedir("PUT", f"/users/{quote(usuario, safe='')}", {"password": password, "tags": ""})
+        await self._pedir(
+            "PUT", f"/users/{quote(usuario, safe='')}", {"password": password, "tags": ""}
+        )
         await self.cerrar_conexiones(usuario)
 
     async def cerrar_conexiones(self, usuario: str) -> None:

@@ -17,9 +17,9 @@ from integraciones.schemas import (
     ReenvioOut,
     ReintentoOut,
     SuscriptorCreadoOut,
+    SuscriptoresOut,
     SuscriptorIn,
     SuscriptorOut,
-    SuscriptoresOut,
 )
 from integraciones.service import entregas, suscriptores
 from integraciones.settings import Settings
@@ -58,7 +58,9 @@ async def listar(user: Admin, db: Session) -> SuscriptoresOut:
 
 
 @router.get("/suscriptores/{suscriptor_id}", response_model=SuscriptorOut)
-async def ver(request: Request, suscriptor_id: uuid.UUID, user: Admin, db: Session) -> SuscriptorOut:
+async def ver(
+    request: Request, suscriptor_id: uuid.UUID, user: Admin, db: Session
+) -> SuscriptorOut:
     s, estado = await suscriptores.ver(db, suscriptor_id, user, _settings(request))
     return _salida(s, estado)
 

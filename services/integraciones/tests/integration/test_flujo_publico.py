@@ -9,8 +9,8 @@ import uuid
 
 import httpx
 from fastapi import FastAPI
-
 from integraciones_ayudas import iniciado, interno, oyente_publico, pase_enviado, publicar
+
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope, utcnow
 from sigexp_testing.infra import TestInfra
@@ -92,7 +92,11 @@ async def test_el_contenido_reservado_nunca_sale_en_mil_eventos_publicos(
     while len(sobres) < 1000:
         exp = uuid.uuid4()
         caracter = azar.choice(["PUBLICO", "RESERVADO"])
-        texto = f"{SECRETO} extracto {exp.hex[:6]}" if caracter == "RESERVADO" else f"visible {exp.hex[:6]}"
+        texto = (
+            f"{SECRETO} extracto {exp.hex[:6]}"
+            if caracter == "RESERVADO"
+            else f"visible {exp.hex[:6]}"
+        )
         if caracter == "PUBLICO":
             publicos[exp] = texto
         origen, destino = azar.sample(mesas, 2)

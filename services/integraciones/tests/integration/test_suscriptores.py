@@ -13,8 +13,8 @@ import httpx
 import pytest
 from aiormq.exceptions import AMQPError, ChannelAccessRefused, ProbableAuthenticationError
 from fastapi import FastAPI
-
 from integraciones_ayudas import iniciado, mesa, pase_enviado, publicar
+
 from sigexp_common.broker import Broker
 from sigexp_testing.tokens import TokenFactory
 from sigexp_testing.waiting import wait_until
@@ -31,7 +31,9 @@ async def _registrar(
     return respuesta.json()
 
 
-async def _leer(amqp_url: str, cola: str, cuantos: int, timeout: float = 30) -> list[dict[str, Any]]:
+async def _leer(
+    amqp_url: str, cola: str, cuantos: int, timeout: float = 30
+) -> list[dict[str, Any]]:
     conexion = await aio_pika.connect(amqp_url)
     try:
         canal = await conexion.channel()
@@ -70,7 +72,9 @@ async def test_un_suscriptor_recibe_en_su_cola_las_claves_que_eligio(
     _, client = servicio
     s = await _registrar(client, admin, claves=["sigexp.pase.*.v1"])
     cred = s["credenciales"]
-    assert cred["usuario"] and cred["password"] and cred["cola"] == s["cola"]
+    assert cred["usuario"]
+    assert cred["password"]
+    assert cred["cola"] == s["cola"]
     exp, m1, m2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await publicar(bus, iniciado(exp, "PUBLICO", mesa_id=m1), pase_enviado(exp, m1, m2, version=2))
 
@@ -176,7 +180,9 @@ async def test_filtrado_por_organismo_solo_recibe_los_expedientes_que_lo_tocan(
     _, client = servicio
     organismo, otro_organismo = uuid.uuid4(), uuid.uuid4()
     propia, ajena, tercera = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await publicar(bus, mesa(propia, organismo), mesa(ajena, otro_organismo), mesa(tercera, otro_organismo))
+    await publicar(
+        bus, mesa(propia, organismo), mesa(ajena, otro_organismo), mesa(tercera, otro_organismo)
+    )
     s = await _registrar(client, admin, organismo_id=str(organismo), solo_organismo=True)
     cred = s["credenciales"]
     llega, no_llega = uuid.uuid4(), uuid.uuid4()

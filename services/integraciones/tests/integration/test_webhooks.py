@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from integraciones_ayudas import Certificado, DestinoWebhook, iniciado, pase_enviado, publicar
 
 from integraciones import webhook
 from integraciones.despacho import Despachador
 from integraciones.main import build_spec
 from integraciones.publicador import Publicador
-from integraciones_ayudas import Certificado, DestinoWebhook, iniciado, pase_enviado, publicar
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import utcnow
 from sigexp_testing.infra import TestInfra
@@ -49,7 +49,9 @@ async def _registrar(
     return respuesta.json()
 
 
-async def _entregas(client: httpx.AsyncClient, admin: dict[str, str], sid: str) -> list[dict[str, Any]]:
+async def _entregas(
+    client: httpx.AsyncClient, admin: dict[str, str], sid: str
+) -> list[dict[str, Any]]:
     respuesta = await client.get(f"{RUTA}/{sid}/entregas", headers=admin)
     assert respuesta.status_code == 200
     return list(reversed(respuesta.json()["items"]))  # oldest first

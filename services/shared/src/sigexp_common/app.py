@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from sigexp_common.settings import ServiceSettings
 log = logging.getLogger("sigexp.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
-Delivery = Callable[["ServiceSpec", async_sessionmaker[AsyncSession]], Awaitable[None]]
+Delivery = Callable[["ServiceSpec", async_sessionmaker[AsyncSession]], Coroutine[Any, Any, None]]
 """A loop of the service's own that runs forever wherever its outbox relay runs (the
 integraciones service's public stream and webhooks): `(spec, sessions) -> never returns`."""
 

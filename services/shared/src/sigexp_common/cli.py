@@ -61,7 +61,9 @@ async def _relay(spec: ServiceSpec) -> None:
     sessions = spec.sessions(engine)
     relay = OutboxRelay.from_settings(settings, sessions, broker)
     try:
-        await asyncio.gather(relay.run(), *(delivery(spec, sessions) for delivery in spec.deliveries))
+        await asyncio.gather(
+            relay.run(), *(delivery(spec, sessions) for delivery in spec.deliveries)
+        )
     finally:
         await broker.close()
         await engine.dispose()

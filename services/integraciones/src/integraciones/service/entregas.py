@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integraciones import claves
-from integraciones.models import Entrega, EstadoEntrega, EventoPublicado, Intento, Suscriptor
+from integraciones.models import Entrega, EstadoEntrega, EventoPublicado, Intento
 from integraciones.service.suscriptores import suscriptor
 from sigexp_common import audit
 from sigexp_common.envelope import utcnow
@@ -64,7 +64,9 @@ async def reenviar(
         )
     consulta = select(EventoPublicado.seq, EventoPublicado.type, EventoPublicado.organismos)
     if desde_evento is not None:
-        inicio = await db.scalar(select(EventoPublicado.seq).where(EventoPublicado.id == desde_evento))
+        inicio = await db.scalar(
+            select(EventoPublicado.seq).where(EventoPublicado.id == desde_evento)
+        )
         if inicio is None:
             raise DatoInvalido(
                 "El evento indicado no está en el archivo.",
@@ -83,18 +85,28 @@ async def reenviar(
         await db.execute(
             insert(Entrega).values(
                 [
-                    {"suscriptor_id": s.id, "evento_seq": seq, "motivo": "REENVIO",
-                     "estado": EstadoEntrega.PENDIENTE, "intentos": 0}
+                    {
+                        "suscriptor_id": s.id,
+                        "evento_seq": seq,
+                        "motivo": "REENVIO",
+                        "estado": EstadoEntrega.PENDIENTE,
+                        "intentos": 0,
+                    }
                     for seq in elegidos
                 ]
             )
         )
     s.proximo_intento_en = utcnow()
     audit.registrar(
-        db, por, "suscriptor.reenviar", f"suscriptor/{s.id}",
-        detalle={"desde": desde.isoformat() if desde else None,
-                 "desde_evento": str(desde_evento) if desde_evento else None,
-                 "eventos": len(elegidos)},
+        db,
+        por,
+        "suscriptor.reenviar",
+        f"suscriptor/{s.id}",
+        detalle={
+            "desde": desde.isoformat() if desde else None,
+            "desde_evento": str(desde_evento) if desde_evento else None,
+            "eventos": len(elegidos),
+        },
     )
     return len(elegidos)
 
@@ -111,5 +123,7 @@ async def reintentar_aparcadas(db: AsyncSession, suscriptor_id: uuid.UUID, por: 
     )
     s.proximo_intento_en = utcnow()
     cuantas = int(getattr(resultado, "rowcount", 0))
-    audit.registrar(db, por, "suscriptor.reintentar", f"suscriptor/{s.id}", detalle={"entregas": cuantas})
+    audit.registrar(
+        db, por, "suscriptor.reintentar", f"suscriptor/{s.id}", detalle={"entregas": cuantas}
+    )
     return cuantas

@@ -31,7 +31,9 @@ ESPACIO = uuid.UUID("5b0d5c3e-3a8f-4e57-9a55-5d1c0b7e1f60")
 
 
 async def registrar_mesa(db: AsyncSession, ev: events.MesaActualizada) -> None:
-    await apply_if_newer(db, MesaCopia, {"id": ev.id}, version(ev), {"organismo_id": ev.organismo_id})
+    await apply_if_newer(
+        db, MesaCopia, {"id": ev.id}, version(ev), {"organismo_id": ev.organismo_id}
+    )
 
 
 async def _copia(db: AsyncSession, expediente_id: uuid.UUID) -> redaccion.Expediente | None:
@@ -160,14 +162,19 @@ async def publicar(
     destinos = [
         s.id
         for s in suscriptores
-        if claves.alguna(s.claves, env.type)
-        and (not s.solo_organismo or s.organismo_id in tocados)
+        if claves.alguna(s.claves, env.type) and (not s.solo_organismo or s.organismo_id in tocados)
     ]
     if destinos:
         await db.execute(
             insert(Entrega).values(
                 [
-                    {"suscriptor_id": d, "evento_seq": seq, "motivo": "VIVO", "estado": "PENDIENTE", "intentos": 0}
+                    {
+                        "suscriptor_id": d,
+                        "evento_seq": seq,
+                        "motivo": "VIVO",
+                        "estado": "PENDIENTE",
+                        "intentos": 0,
+                    }
                     for d in destinos
                 ]
             )

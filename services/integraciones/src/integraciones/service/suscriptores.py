@@ -36,7 +36,8 @@ def amqp_url_de(settings: Settings, usuario: str, password: str) -> str:
     host = base.hostname or "127.0.0.1"
     puerto = f":{base.port}" if base.port else ""
     vhost = base.path if len(base.path) > 1 else "/" + quote("/", safe="")
-    return f"{base.scheme}://{quote(usuario, safe='')}:{quote(password, safe='')}@{host}{puerto}{vhost}"
+    credenciales = f"{quote(usuario, safe='')}:{quote(password, safe='')}"
+    return f"{base.scheme}://{credenciales}@{host}{puerto}{vhost}"
 
 
 async def suscriptor(
@@ -90,9 +91,17 @@ async def registrar(
     db.add(s)
     await db.flush()
     audit.registrar(
-        db, por, "suscriptor.registrar", f"suscriptor/{sid}",
-        detalle={"nombre": s.nombre, "canal": s.canal, "claves": s.claves,
-                 "organismo_id": str(s.organismo_id), "solo_organismo": s.solo_organismo},
+        db,
+        por,
+        "suscriptor.registrar",
+        f"suscriptor/{sid}",
+        detalle={
+            "nombre": s.nombre,
+            "canal": s.canal,
+            "claves": s.claves,
+            "organismo_id": str(s.organismo_id),
+            "solo_organismo": s.solo_organismo,
+        },
     )
     return s, credenciales
 
@@ -148,12 +157,15 @@ async def rotar(
         s.webhook_secreto = secrets.token_urlsafe(32)
         credenciales = CredencialesOut(webhook_secreto=s.webhook_secreto)
     else:
-        assert s.usuario_broker and s.cola
+        assert s.usuario_broker is not None
+        assert s.cola is not None
         password = secrets.token_urlsafe(24)
         async with administrador(settings) as broker:
             await broker.cambiar_password(s.usuario_broker, password)
         credenciales = CredencialesOut(
-            usuario=s.usuario_broker, password=password, cola=s.cola,
+            usuario=s.usuario_broker,
+            password=password,
+            cola=s.cola,
             amqp_url=amqp_url_de(settings, s.usuario_broker, password),
         )
     audit.registrar(db, por, "suscriptor.rotar", f"suscriptor/{s.id}")
