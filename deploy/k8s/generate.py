@@ -52,6 +52,8 @@ FROM_CONFIG = {
     "s3_endpoint": "s3-endpoint",
     "s3_secure": "s3-secure",
     "s3_bucket": "s3-bucket",
+    "rabbitmq_api_url": "rabbitmq-api-url",  # integraciones: subscribers' users and queues
+    "amqp_suscriptores_url": "amqp-suscriptores-url",  # the address ministries connect to
 }
 FROM_SECRET = {  # `{service}` is the service's name: its own database, broker user, keys
     "database_url": "{service}-database-url",
@@ -62,12 +64,16 @@ FROM_SECRET = {  # `{service}` is the service's name: its own database, broker u
     "s3_access_key": "s3-access-key",
     "s3_secret_key": "s3-secret-key",
     "gateway_secret": "gateway-secret",  # one for the whole system: the gateway and services
+    "rabbitmq_api_usuario": "rabbitmq-api-usuario",
+    "rabbitmq_api_password": "rabbitmq-api-password",
 }
 ORDER = [
     *("env", "log_level", "database_url", "amqp_url", "jwks_url", "migrate_on_start"),
     *("public_url", "url_publica", "smtp_host", "smtp_port", "smtp_from", "key_encryption_secret"),
     *("admin_usuario", "admin_password"),
     *("s3_endpoint", "s3_secure", "s3_bucket", "s3_access_key", "s3_secret_key"),
+    *("rabbitmq_api_url", "rabbitmq_api_usuario", "rabbitmq_api_password"),
+    "amqp_suscriptores_url",
     "gateway_secret",
 ]
 
