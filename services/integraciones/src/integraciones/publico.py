@@ -18,6 +18,8 @@ from typing import ClassVar
 
 from sigexp_common.envelope import Event
 
+EXCHANGE = "sigexp.publico"
+
 # What a public event may carry whatever the expediente's carácter.
 SIEMPRE = frozenset(
     {

@@ -7,8 +7,12 @@ import json
 import random
 import uuid
 
+from pathlib import Path
+
 import httpx
+import yaml
 from fastapi import FastAPI
+from jsonschema import Draft202012Validator
 from integraciones_ayudas import iniciado, interno, oyente_publico, pase_enviado, publicar
 
 from sigexp_common.broker import Broker
@@ -16,6 +20,17 @@ from sigexp_common.envelope import Envelope, utcnow
 from sigexp_testing.infra import TestInfra
 
 SECRETO = "SECRETO-RESERVADO"
+DOCUMENTO = Path(__file__).resolve().parents[4] / "docs" / "asyncapi.yaml"
+
+
+def _validadores() -> dict[str, Draft202012Validator]:
+    """Public routing key -> the validator of its message in the published AsyncAPI document."""
+    doc = yaml.safe_load(DOCUMENTO.read_text(encoding="utf-8"))
+    return {
+        m["name"]: Draft202012Validator({**doc, "$ref": f"#/components/messages/{n}/payload"})
+        for n, m in doc["components"]["messages"].items()
+        if n.startswith("Publico")
+    }
 
 
 def _recibido(
@@ -123,6 +138,10 @@ async def test_el_contenido_reservado_nunca_sale_en_mil_eventos_publicos(
         "sigexp.expediente.actualizado.v1",
     }
     assert all(r["source"] == "/sigexp/integraciones" for r in recibidos)
+    validadores = _validadores()
+    for r in recibidos:  # every public event fits the schema the ministries are given
+        errores = [e.message for e in validadores[r["type"]].iter_errors(r)]
+        assert not errores, (r["type"], errores[:3])
     # PUBLICO content does go out: every public iniciado carries its extracto.
     iniciados = [r["data"] for r in recibidos if r["type"] == "sigexp.expediente.iniciado.v1"]
     for datos in iniciados:
