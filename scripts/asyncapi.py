@@ -224,9 +224,7 @@ def documento() -> dict[str, Any]:
         datos = clase.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(datos.pop("$defs", {}))
         schemas[nombre] = datos
-        messages[nombre] = _mensaje(
-            nombre, tipo, clase, "/sigexp/integraciones", publico.EXCHANGE
-        )
+        messages[nombre] = _mensaje(nombre, tipo, clase, "/sigexp/integraciones", publico.EXCHANGE)
         channels[nombre] = _canal(nombre, tipo, publico.EXCHANGE)
         operations[f"integraciones.publica.{nombre}"] = {
             "action": "send",

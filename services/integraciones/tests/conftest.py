@@ -3,9 +3,7 @@ RabbitMQ's management API (the plugin is enabled here when it does not answer)."
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -23,31 +21,6 @@ from integraciones.settings import Settings
 from sigexp_testing.apps import running_app
 from sigexp_testing.infra import TestInfra
 from sigexp_testing.tokens import TokenFactory
-
-API = "http://127.0.0.1:15672"
-
-
-def _gestion_responde() -> bool:
-    try:
-        return httpx.get(f"{API}/api/overview", auth=("guest", "guest"), timeout=5).is_success
-    except httpx.HTTPError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def gestion_rabbitmq() -> str:
-    """The management API of the local broker, enabling its plugin when missing (as
-    scripts/bootstrap.sh does)."""
-    if not _gestion_responde():
-        subprocess.run(
-            ["rabbitmq-plugins", "enable", "rabbitmq_management"], check=True, timeout=120
-        )
-        limite = time.monotonic() + 60
-        while not _gestion_responde():
-            if time.monotonic() > limite:
-                pytest.fail("RabbitMQ's management API did not answer on :15672")
-            time.sleep(0.5)
-    return API
 
 
 def ajustes(infra: TestInfra, **extra: Any) -> Settings:
@@ -70,7 +43,7 @@ def ca_de_pruebas(tmp_path_factory: pytest.TempPathFactory) -> Certificado:
 
 @pytest.fixture(scope="session")
 async def servicio(
-    infra: TestInfra, tokens: TokenFactory, gestion_rabbitmq: str, ca_de_pruebas: Certificado
+    infra: TestInfra, tokens: TokenFactory, rabbitmq_management: str, ca_de_pruebas: Certificado
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     settings = ajustes(infra, webhook_ca=str(ca_de_pruebas.cert), webhook_plazo_horas=24.0)
     async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_client:

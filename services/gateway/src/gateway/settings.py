@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     archivos_read_timeout_seconds: float | None = 120.0  # a 500 MB upload is stored first
     auditoria_connect_timeout_seconds: float | None = None
     auditoria_read_timeout_seconds: float | None = 60.0  # exports and chain verification
+    integraciones_connect_timeout_seconds: float | None = None
+    integraciones_read_timeout_seconds: float | None = None
     # Pooled keep-alive connections: at most this many open to each service. They are closed
     # idle before uvicorn's own 5 s keep-alive does, so a request never takes a dying one.
     max_connections_per_service: int = 100

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import random
 import uuid
-
 from pathlib import Path
 
 import httpx
 import yaml
 from fastapi import FastAPI
-from jsonschema import Draft202012Validator
 from integraciones_ayudas import iniciado, interno, oyente_publico, pase_enviado, publicar
+from jsonschema import Draft202012Validator
 
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import Envelope, utcnow

@@ -130,7 +130,7 @@ async def test_un_suscriptor_no_lee_la_cola_de_otro_ni_el_bus_interno_ni_publica
 
 
 async def test_revocar_cierra_la_conexion_abierta_y_la_credencial_deja_de_servir(
-    servicio: tuple[FastAPI, httpx.AsyncClient], admin: dict[str, str], gestion_rabbitmq: str
+    servicio: tuple[FastAPI, httpx.AsyncClient], admin: dict[str, str], rabbitmq_management: str
 ) -> None:
     _, client = servicio
     s = await _registrar(client, admin)
@@ -138,7 +138,7 @@ async def test_revocar_cierra_la_conexion_abierta_y_la_credencial_deja_de_servir
     conexion = await aio_pika.connect(cred["amqp_url"])
     cerrada = asyncio.Event()
     conexion.close_callbacks.add(lambda *_: cerrada.set())
-    await wait_until(lambda: _conectado(gestion_rabbitmq, cred["usuario"]), timeout=30)
+    await wait_until(lambda: _conectado(rabbitmq_management, cred["usuario"]), timeout=30)
 
     assert (await client.delete(f"{RUTA}/{s['id']}", headers=admin)).status_code == 204
 
