@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
-# outbox, inbox and Idempotency-Key answers: the shared branch
-depends_on: str | Sequence[str] | None = ("sigexp_0001", "sigexp_0002")
+# outbox and inbox: the shared branch (Idempotency-Key answers: 0002)
+depends_on: str | Sequence[str] | None = "sigexp_0001"
 
 
 def upgrade() -> None:
