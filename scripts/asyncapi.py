@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from sigexp_testing import workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DESTINO = ROOT / "docs" / "asyncapi.yaml"
+# The same document as JSON inside the gateway's package: it serves it at /api/asyncapi.json.
+DESTINO_GATEWAY = ROOT / "services" / "gateway" / "src" / "gateway" / "asyncapi.json"
 SERVICIOS = tuple(s.name for s in workspace.with_database())  # the ones with an outbox
 
 
@@ -270,9 +273,15 @@ def texto() -> str:
     return yaml.safe_dump(documento(), sort_keys=False, allow_unicode=True, width=100)
 
 
+def texto_json() -> str:
+    return json.dumps(documento(), ensure_ascii=False, indent=1) + "\n"
+
+
 def main() -> None:
     DESTINO.write_text(texto(), encoding="utf-8")
-    print(f"written {DESTINO.relative_to(ROOT)}", file=sys.stderr)
+    DESTINO_GATEWAY.write_text(texto_json(), encoding="utf-8")
+    for destino in (DESTINO, DESTINO_GATEWAY):
+        print(f"written {destino.relative_to(ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

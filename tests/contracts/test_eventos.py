@@ -41,6 +41,8 @@ COPIAS = [
 def test_el_documento_asyncapi_publicado_esta_al_dia() -> None:
     publicado = (ROOT / "docs" / "asyncapi.yaml").read_text(encoding="utf-8")
     assert publicado == asyncapi.texto(), "run `make asyncapi` and commit docs/asyncapi.yaml"
+    servido = asyncapi.DESTINO_GATEWAY.read_text(encoding="utf-8")
+    assert servido == asyncapi.texto_json(), "run `make asyncapi`: the gateway serves it"
 
 
 def test_todo_tipo_de_evento_sigue_la_convencion() -> None:
@@ -217,3 +219,22 @@ def test_cada_consumidor_lee_el_ejemplo_de_su_productor(servicio: str, copia: ty
     sobre = Envelope.model_validate(_ejemplo(mensaje))
     leido = copia.from_envelope(sobre)  # raises if the consumer cannot read it
     assert leido.envelope.type == copia.event_type, servicio
+
+
+async def test_el_gateway_sirve_el_documento_y_una_pagina_para_recorrerlo() -> None:
+    import httpx
+
+    from gateway.main import create_gateway
+
+    transporte = httpx.ASGITransport(app=create_gateway())
+    async with httpx.AsyncClient(transport=transporte, base_url="http://gateway") as client:
+        documento = await client.get("/api/asyncapi.json")
+        pagina = await client.get("/api/asyncapi")
+
+    assert documento.status_code == 200
+    assert documento.json() == DOCUMENTO  # no token needed: ministries read it
+    assert pagina.status_code == 200
+    assert pagina.headers["content-type"].startswith("text/html")
+    assert "script-src" not in pagina.headers["content-security-policy"]
+    assert "sigexp.publico" in pagina.text
+    assert 'id="PublicoPaseEnviadoV1"' in pagina.text

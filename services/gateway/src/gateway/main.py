@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import edge
+from gateway import asyncapi, edge
 from gateway.client import Upstreams
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
@@ -70,6 +70,7 @@ def create_gateway(
     app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     install_error_handlers(app)
     install_request_context(app, address_of=edge.address_of(app.state.trusted_proxies))
+    app.include_router(asyncapi.router)  # before the catch-all of forwarded routes
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
