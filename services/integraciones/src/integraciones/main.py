@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from integraciones import despacho
 from integraciones.consumers import HANDLERS
 from integraciones.events import PUBLICA
-from integraciones.routes import router
+from integraciones.routes import credenciales, router
 from integraciones.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
 
@@ -20,7 +20,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         title="SIGEXP integraciones",
         settings=settings or Settings(),
         migrations_dir=Path(__file__).parent / "migrations",
-        routers=[router],
+        routers=[credenciales, router],
         handlers=HANDLERS,
         publica=PUBLICA,
         deliveries=[despacho.correr],  # sigexp.publico and the deliveries, beside the relay

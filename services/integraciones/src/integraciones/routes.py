@@ -30,6 +30,9 @@ from sigexp_common.security import Admin
 router = APIRouter(
     prefix="/api/v1/integraciones", tags=["integraciones"], route_class=IdempotentRoute
 )
+# The two answers that carry credentials ignore Idempotency-Key, as login does: a stored answer
+# would keep a broker password or a webhook secret in a table for a day.
+credenciales = APIRouter(prefix="/api/v1/integraciones", tags=["integraciones"])
 
 
 def _settings(request: Request) -> Settings:
@@ -44,7 +47,7 @@ def _salida(s: Suscriptor, estado: suscriptores.Estado | None = None) -> Suscrip
     return SuscriptorOut(**datos)
 
 
-@router.post("/suscriptores", status_code=201, response_model=SuscriptorCreadoOut)
+@credenciales.post("/suscriptores", status_code=201, response_model=SuscriptorCreadoOut)
 async def registrar(
     request: Request, body: SuscriptorIn, user: Admin, db: Session
 ) -> SuscriptorCreadoOut:
@@ -65,7 +68,7 @@ async def ver(
     return _salida(s, estado)
 
 
-@router.post("/suscriptores/{suscriptor_id}/credenciales", response_model=CredencialesOut)
+@credenciales.post("/suscriptores/{suscriptor_id}/credenciales", response_model=CredencialesOut)
 async def rotar(
     request: Request, suscriptor_id: uuid.UUID, user: Admin, db: Session
 ) -> CredencialesOut:

@@ -14,8 +14,10 @@ import pytest
 from aiormq.exceptions import AMQPError, ChannelAccessRefused, ProbableAuthenticationError
 from fastapi import FastAPI
 from integraciones_ayudas import iniciado, mesa, pase_enviado, publicar
+from sqlalchemy import text
 
 from sigexp_common.broker import Broker
+from sigexp_common.db import transaction
 from sigexp_testing.tokens import TokenFactory
 from sigexp_testing.waiting import wait_until
 
@@ -244,3 +246,31 @@ async def test_claves_que_no_eligen_eventos_publicos_son_422(
     assert respuesta.status_code == 422
     assert respuesta.json()["errors"][0]["campo"].startswith("claves")
     assert (await client.get(f"{RUTA}/{uuid.uuid4()}", headers=admin)).status_code == 404
+
+
+async def test_las_credenciales_no_quedan_guardadas_como_respuesta_idempotente(
+    servicio: tuple[FastAPI, httpx.AsyncClient], admin: dict[str, str]
+) -> None:
+    app, client = servicio
+    cabeceras = {**admin, "Idempotency-Key": f"alta-{uuid.uuid4()}"}
+    cuerpo = {"nombre": "Ministerio", "organismo_id": str(uuid.uuid4())}
+
+    primera = await client.post(RUTA, json=cuerpo, headers=cabeceras)
+    rotada = await client.post(f"{RUTA}/{primera.json()['id']}/credenciales", headers=cabeceras)
+
+    baja = f"baja-{uuid.uuid4()}"  # other answers are kept, as in every service
+    revocada = await client.delete(
+        f"{RUTA}/{primera.json()['id']}", headers={**admin, "Idempotency-Key": baja}
+    )
+
+    assert primera.status_code == 201
+    assert rotada.status_code == 200
+    assert revocada.status_code == 204
+    async with transaction(app.state.sessions) as db:
+        filas = await db.execute(
+            text("SELECT key, convert_from(body, 'UTF8') FROM idempotency_keys")
+        )
+        guardadas = dict(filas.tuples().all())
+    assert baja in guardadas
+    for secreto in (primera.json()["credenciales"]["password"], rotada.json()["password"]):
+        assert not any(secreto in cuerpo for cuerpo in guardadas.values())

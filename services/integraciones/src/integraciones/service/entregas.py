@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,7 +53,7 @@ async def reenviar(
     por: Usuario,
 ) -> int:
     """Queue every archived event the subscriber would have received since `desde` (or after
-    the event `desde_evento`), in the archive's order; the number queued."""
+    the event `desde_evento`), in the order they happened; the number queued."""
     s = await suscriptor(db, suscriptor_id, por, "suscriptor.reenviar")
     if not s.activo:
         raise Conflicto("El suscriptor está revocado.")
@@ -64,18 +64,26 @@ async def reenviar(
         )
     consulta = select(EventoPublicado.seq, EventoPublicado.type, EventoPublicado.organismos)
     if desde_evento is not None:
-        inicio = await db.scalar(
-            select(EventoPublicado.seq).where(EventoPublicado.id == desde_evento)
-        )
+        inicio = (
+            await db.execute(
+                select(EventoPublicado.time, EventoPublicado.seq).where(
+                    EventoPublicado.id == desde_evento
+                )
+            )
+        ).first()
         if inicio is None:
             raise DatoInvalido(
                 "El evento indicado no está en el archivo.",
                 [CampoInvalido("desde_evento", "no es un evento público conocido")],
             )
-        consulta = consulta.where(EventoPublicado.seq > inicio)
+        consulta = consulta.where(
+            tuple_(EventoPublicado.time, EventoPublicado.seq) > tuple_(inicio.time, inicio.seq)
+        )
     else:
         consulta = consulta.where(EventoPublicado.time >= desde)
-    filas = (await db.execute(consulta.order_by(EventoPublicado.seq).limit(MAX_REENVIO))).all()
+    # In the order they happened (the producers' time; the archive's order among equals).
+    orden = (EventoPublicado.time, EventoPublicado.seq)
+    filas = (await db.execute(consulta.order_by(*orden).limit(MAX_REENVIO))).all()
     elegidos = [
         seq
         for seq, tipo, organismos in filas
