@@ -36,7 +36,7 @@ async def pagina() -> HTMLResponse:
 
 def _tipo(propiedad: dict[str, Any]) -> str:
     if "$ref" in propiedad:
-        return propiedad["$ref"].rsplit("/", 1)[-1]
+        return str(propiedad["$ref"]).rsplit("/", 1)[-1]
     if "anyOf" in propiedad:
         return " | ".join(_tipo(o) for o in propiedad["anyOf"])
     if propiedad.get("type") == "array":
