@@ -106,6 +106,13 @@ def test_el_suscriptor_de_ejemplo_recibe_el_pase_enviado_por_el_gateway(
         if suscriptor.poll() is None:
             suscriptor.kill()
             suscriptor.wait()
+        # Revoked through the gateway: its broker user (the node's, not the vhost's) goes too.
+        baja = httpx.delete(
+            f"{sistema.gateway}/api/v1/integraciones/suscriptores/{alta.json()['id']}",
+            headers=admin,
+            timeout=30,
+        )
+        assert baja.status_code == 204, baja.text
     assert suscriptor.returncode == 0, errores.decode()
     [linea] = salida.decode().splitlines()
     recibido = json.loads(linea)

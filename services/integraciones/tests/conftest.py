@@ -48,6 +48,23 @@ async def servicio(
     settings = ajustes(infra, webhook_ca=str(ca_de_pruebas.cert), webhook_plazo_horas=24.0)
     async with running_app(build_spec(settings), verifier=tokens.verifier()) as app_client:
         yield app_client
+        await _borrar_usuarios_del_broker(app_client[0], settings)
+
+
+async def _borrar_usuarios_del_broker(app: FastAPI, settings: Settings) -> None:
+    """Broker users are the node's, not the session vhost's: delete those the tests made."""
+    from sqlalchemy import select
+
+    from integraciones.models import Suscriptor
+    from integraciones.service.suscriptores import administrador
+    from sigexp_common.db import transaction
+
+    async with transaction(app.state.sessions) as db:
+        filas = (await db.execute(select(Suscriptor.usuario_broker, Suscriptor.cola))).all()
+    async with administrador(settings) as broker:
+        for usuario, cola in filas:
+            if usuario and cola:
+                await broker.revocar(usuario, cola)
 
 
 @pytest.fixture(scope="session")
