@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from sigexp_common.broker import Broker
 from sigexp_common.db import transaction
+from sigexp_testing.infra import free_port
 from sigexp_testing.tokens import TokenFactory
 from sigexp_testing.waiting import wait_until
 
@@ -274,3 +275,25 @@ async def test_las_credenciales_no_quedan_guardadas_como_respuesta_idempotente(
     assert baja in guardadas
     for secreto in (primera.json()["credenciales"]["password"], rotada.json()["password"]):
         assert not any(secreto in cuerpo for cuerpo in guardadas.values())
+
+
+async def test_sin_la_api_de_gestion_el_alta_es_503_y_no_guarda_nada(
+    servicio: tuple[FastAPI, httpx.AsyncClient], admin: dict[str, str]
+) -> None:
+    app, client = servicio
+    nombre = f"Ministerio sin broker {uuid.uuid4()}"
+    original = app.state.settings
+    cerrado = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    app.state.settings = original.model_copy(update={"rabbitmq_api_url": cerrado})
+    try:
+        respuesta = await client.post(
+            RUTA, json={"nombre": nombre, "organismo_id": str(uuid.uuid4())}, headers=admin
+        )
+    finally:
+        app.state.settings = original
+
+    assert respuesta.status_code == 503
+    assert respuesta.headers["content-type"] == "application/problem+json"
+    assert "broker" in respuesta.json()["detail"]
+    listado = (await client.get(RUTA, headers=admin)).json()["items"]
+    assert nombre not in [s["nombre"] for s in listado]
