@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test lint fmt bootstrap bench bench-logins bench-busqueda bench-pases bench-archivos bench-ocr asyncapi k8s lock
+.PHONY: up test lint fmt bootstrap backup restore bench bench-logins bench-busqueda bench-pases bench-archivos bench-ocr asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -14,6 +14,16 @@ up: bootstrap
 
 test: bootstrap
 	@$(RUN) pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Every service's database (pg_dump) and the bucket into a new folder (DESTINO=dir, default
+# .data/respaldos/<time>); restore one with DESDE=dir (REEMPLAZAR=1 drops what is there).
+# Where: the SIGEXP_* variables of make up (docs/operaciones.md).
+backup: bootstrap
+	@.venv/bin/python scripts/respaldo.py crear $(if $(DESTINO),--destino $(DESTINO))
+
+restore: bootstrap
+	@test -n "$(DESDE)" || { echo "make restore DESDE=<carpeta del respaldo>"; exit 2; }
+	@.venv/bin/python scripts/respaldo.py restaurar $(DESDE) $(if $(REEMPLAZAR),--reemplazar)
 
 # The read path against ceilings measured in the same run (issue 8); BENCH_ARGS e.g. --breve,
 # --segundos 20, --url gateway=http://127.0.0.1:8000 ... for a running system.

@@ -23,6 +23,8 @@ from sigexp_testing import workspace
 from sigexp_testing.workspace import GATEWAY, Service
 
 K8S = Path(__file__).resolve().parent
+BASE = K8S / "base"  # what this writes; overlays/dev and overlays/prod build on it
+WITHOUT_KEDA = K8S / "sin-keda"  # the workers' CPU autoscalers, for clusters without KEDA
 TEMPLATES = K8S / "templates"
 TAG = "0.1.0"
 CONFIG, SECRETS = "sigexp-config", "sigexp-secrets"
@@ -33,8 +35,9 @@ DB_NOTE = (
     "# Every pod of a service with a database runs `python -m <service> migrate` as an init"
     " container\n# (idempotent, serialised by an advisory lock): no process starts against an"
     " older schema. The\n# Job runs the same migration on its own, for a first install or ahead"
-    " of a rollout.\n# Relays and consumers serve no HTTP: they exit on a fatal error and"
-    " Kubernetes restarts them.\n"
+    " of a rollout.\n# Relays and consumers serve no HTTP: they exit on a fatal error, and their"
+    " liveness probe\n# (`python -m <service> latido <process>`) restarts one whose loop"
+    " hangs.\n"
 )
 
 # Where each setting's value comes from, in the order the variables are listed. A setting the
@@ -93,6 +96,7 @@ RESOURCES = {
     "migrate": _sized("100m", "128Mi", "500m", "384Mi"),
 }
 COMPONENT = {"serve": "api", "relay": "relay", "consume": "consumer", "worker": "worker"}
+WORKER_METRICS_PORT = 9104  # a worker's own /metrics (job durations): `worker_metrics_port`
 
 
 def settings_env(name: str) -> dict[str, str]:
@@ -178,6 +182,18 @@ def _container(service: Service, name: str, kind: str, api: bool = False) -> dic
             "readinessProbe": _probe("/health/ready", probed, periodSeconds=10, timeoutSeconds=3),
             "livenessProbe": _probe("/health/live", probed, periodSeconds=20, timeoutSeconds=3),
         }
+    if kind in ("relay", "consume", "worker"):  # no HTTP: the process's own heartbeat
+        container["livenessProbe"] = {
+            "exec": {"command": ["python", "-m", service.name, "latido", kind]},
+            "initialDelaySeconds": 60,
+            "periodSeconds": 30,
+            "timeoutSeconds": 20,
+            "failureThreshold": 3,
+        }
+    if kind == "worker" and "worker_metrics_port" in settings_env(service.name):
+        variable = settings_env(service.name)["worker_metrics_port"]
+        container["env"].append({"name": variable, "value": str(WORKER_METRICS_PORT)})
+        container["ports"] = [{"name": "metrics", "containerPort": WORKER_METRICS_PORT}]
     container |= {
         "resources": RESOURCES[kind],
         "securityContext": _security(),
@@ -277,15 +293,105 @@ def worker_hpa_manifest(service: Service) -> str:
     """The CPU fallback for clusters without KEDA: not in the kustomization (an overlay
     swaps it for the ScaledObject)."""
     note = (
-        f"# {service.name} workers without KEDA: a HorizontalPodAutoscaler on CPU. Not listed in"
-        "\n# kustomization.yaml: an overlay applies it and drops the KEDA documents of"
-        f"\n# {service.name}-worker.yaml (deploy/README.md).\n"
+        f"# {service.name} workers without KEDA: a HorizontalPodAutoscaler on CPU. Not in the"
+        "\n# base: an overlay lists deploy/k8s/sin-keda and drops the KEDA documents of"
+        f"\n# base/{service.name}-worker.yaml (overlays/dev does).\n"
     )
     return _dump(note, _template("worker-hpa.yaml", service=service.name))
 
 
+DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+DATA_PORTS = {"postgres": 5432, "rabbitmq": 5672, "s3": 9000}
+MONITORING = {"kubernetes.io/metadata.name": "monitoring"}  # Prometheus's namespace
+
+
+def _policy(name: str, pods: dict[str, str], **spec: Any) -> dict[str, Any]:
+    types = [t for t in ("Ingress", "Egress") if t.lower() in spec]
+    selector = {"matchLabels": pods} if pods else {}  # {}: every pod of the namespace
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"podSelector": selector, "policyTypes": types, **spec},
+    }
+
+
+def _api_pods(service: Service) -> dict[str, str]:
+    return {"app.kubernetes.io/name": service.name, "app.kubernetes.io/component": "api"}
+
+
+def _tcp(*ports: int) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def _ingress(service: Service) -> list[dict[str, Any]]:
+    """Who may call a service's API: anyone for the gateway (the Ingress controller), the
+    gateway for the others; every SIGEXP pod for auth (JWKS, revoked sessions); Prometheus."""
+    metrics = ops_port(service) or service.port
+    rules: list[dict[str, Any]] = [
+        {"from": [{"namespaceSelector": {"matchLabels": MONITORING}}], "ports": _tcp(metrics)}
+    ]
+    if service.name == GATEWAY:
+        rules.insert(0, {"ports": _tcp(service.port)})
+    elif service.name == "auth":
+        rules.insert(0, {"from": [{"podSelector": {}}], "ports": _tcp(service.port)})
+    else:
+        gateway = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": GATEWAY}}}
+        rules.insert(0, {"from": [gateway], "ports": _tcp(service.port)})
+    return rules
+
+
+def _egress(service: Service) -> list[dict[str, Any]]:
+    """Where a service's pods may go: its database, the broker, storage for archivos (by port:
+    the servers are outside the cluster; an overlay narrows them to their addresses), auth's
+    JWKS; the gateway also every service's API."""
+    auth = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "auth"}}}
+    rules: list[dict[str, Any]] = [{"ports": _tcp(DATA_PORTS["rabbitmq"])}]
+    if service.has_database:
+        rules.insert(0, {"ports": _tcp(DATA_PORTS["postgres"])})
+    if service.uses_s3:
+        rules.append({"ports": _tcp(DATA_PORTS["s3"], 443)})
+    if service.name == GATEWAY:
+        for other in workspace.services():
+            if other.name != GATEWAY:
+                target = {"podSelector": {"matchLabels": _api_pods(other)}}
+                rules.append({"to": [target], "ports": _tcp(other.port)})
+    elif service.name != "auth":
+        rules.append({"to": [auth], "ports": _tcp(workspace.service("auth").port)})
+    return rules
+
+
+def network_manifest() -> str:
+    """Deny by default; then each service's pods get exactly the traffic they need."""
+    objects = [
+        _policy("default-deny", {}, ingress=[], egress=[]),
+        _policy("dns", {}, egress=[{"ports": DNS_PORTS}]),
+    ]
+    for service in workspace.services():
+        name = {"app.kubernetes.io/name": service.name}
+        objects.append(
+            _policy(f"{service.name}-api", _api_pods(service), ingress=_ingress(service))
+        )
+        objects.append(_policy(f"{service.name}-egress", name, egress=_egress(service)))
+        if service.worker_queue:
+            workers = {**name, "app.kubernetes.io/component": "worker"}
+            scrape = {
+                "from": [{"namespaceSelector": {"matchLabels": MONITORING}}],
+                "ports": _tcp(WORKER_METRICS_PORT),
+            }
+            objects.append(_policy(f"{service.name}-worker-metrics", workers, ingress=[scrape]))
+    note = (
+        "# Nothing reaches a pod or leaves it unless a policy below allows it. Only the gateway\n"
+        "# takes traffic from outside; the other APIs take it from the gateway (auth also from\n"
+        "# every SIGEXP pod, for its JWKS); Prometheus in the namespace `monitoring` scrapes\n"
+        "# /metrics. PostgreSQL, RabbitMQ and S3 are outside the cluster, so they are allowed\n"
+        "# by port: a site overlay narrows them to their addresses (deploy/README.md).\n"
+    )
+    return _dump(note, objects)
+
+
 def kustomization() -> str:
-    resources = ["namespace.yaml", "config.yaml"]
+    resources = ["namespace.yaml", "config.yaml", "network-policies.yaml"]
     for service in workspace.services():
         resources.append(f"{service.name}.yaml")
         if service.worker_queue and service.has_worker:
@@ -299,26 +405,46 @@ def kustomization() -> str:
         "images": [{"name": s.image, "newTag": TAG} for s in workspace.services()],
     }
     note = (
-        "# kubectl apply -k deploy/k8s   (after creating the Secret `sigexp-secrets`; see"
-        " deploy/README.md)\n# Plain image names (`docker build -f deploy/Dockerfile"
-        " --build-arg SERVICE=<name> ...`): an\n# overlay sets `newName` to the organisation's"
-        " own registry and `newTag` to the release.\n"
+        "# The base: apply an overlay, `kubectl apply -k deploy/k8s/overlays/prod` (after"
+        " creating the\n# Secret `sigexp-secrets`; see deploy/README.md). Plain image names"
+        " (`docker build -f\n# deploy/Dockerfile --build-arg SERVICE=<name> ...`): the overlay"
+        " sets `newName` to the\n# organisation's own registry and `newTag` to the release.\n"
+    )
+    return HEADER + note + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def without_keda_kustomization(files: list[str]) -> str:
+    data = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": files,
+    }
+    note = (
+        "# The workers' HorizontalPodAutoscalers on CPU, for a cluster without KEDA: an overlay"
+        " lists\n# this folder and deletes the KEDA documents of the base (overlays/dev does).\n"
     )
     return HEADER + note + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def rendered() -> dict[str, str]:
-    """File name under deploy/k8s -> its generated text."""
-    files = {"kustomization.yaml": kustomization()}
+    """Path under deploy/k8s (base/..., sin-keda/...) -> its generated text."""
+    files = {
+        "base/kustomization.yaml": kustomization(),
+        "base/network-policies.yaml": network_manifest(),
+    }
+    hpas = []
     for service in workspace.services():
-        files[f"{service.name}.yaml"] = service_manifest(service)
+        files[f"base/{service.name}.yaml"] = service_manifest(service)
         if service.worker_queue:
-            files[f"{service.name}-worker.yaml"] = worker_manifest(service)
-            files[f"{service.name}-worker-hpa.yaml"] = worker_hpa_manifest(service)
+            files[f"base/{service.name}-worker.yaml"] = worker_manifest(service)
+            files[f"sin-keda/{service.name}-worker-hpa.yaml"] = worker_hpa_manifest(service)
+            hpas.append(f"{service.name}-worker-hpa.yaml")
+    files["sin-keda/kustomization.yaml"] = without_keda_kustomization(hpas)
     return files
 
 
 def main() -> None:
+    WITHOUT_KEDA.mkdir(exist_ok=True)
     for name, text in rendered().items():
         (K8S / name).write_text(text, encoding="utf-8")
     print(f"wrote {len(rendered())} files under {K8S.relative_to(Path.cwd())}", file=sys.stderr)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+
+from .reaper import die_with_parent
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ async def run_command(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         process_group=0,
+        preexec_fn=lambda: die_with_parent(signal.SIGKILL),  # the runner killed: so is this
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout)

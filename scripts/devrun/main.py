@@ -9,6 +9,7 @@ import sys
 
 from .config import SERVICES, WORKERS, ConfigError, load_config
 from .console import Console
+from .reaper import die_with_parent
 from .runner import run
 
 
@@ -50,4 +51,5 @@ def main() -> None:
         "--check", action="store_true", help="start, wait until ready, print, stop, exit 0"
     )
     args = parser.parse_args()
+    die_with_parent()  # `make` killed: SIGTERM stops this runner and its children cleanly
     sys.exit(asyncio.run(_main(args.check)))

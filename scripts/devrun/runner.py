@@ -12,7 +12,7 @@ from pathlib import Path
 from sigexp_testing import workspace
 from sigexp_testing.mailcatcher import start_mailcatcher
 
-from . import commands
+from . import commands, instance
 from .config import DATABASE_SERVICES, SERVICES, WORKERS, Config
 from .console import Console, is_log_record
 from .infra import (
@@ -24,6 +24,7 @@ from .infra import (
     ensure_bucket,
     wait_for_port,
 )
+from .reaper import Reaper
 from .summary import print_summary
 from .supervisor import Child, ChildSpec, StartFailed, Supervisor, wait_ready
 
@@ -37,7 +38,13 @@ class Demo:
 async def run(config: Config, console: Console, check: bool) -> int:
     """Bring everything up; with `check`, stop again once ready. Returns the exit code."""
     started = time.monotonic()
-    supervisor = Supervisor(console, config.stop_timeout)
+    try:
+        lock = instance.hold(config.data_dir)
+    except instance.AlreadyRunning as exc:
+        console.error(str(exc))
+        return 1
+    reaper = Reaper()
+    supervisor = Supervisor(console, config.stop_timeout, reaper)
     mailcatcher = None
     try:
         await _check_servers(config)
@@ -48,14 +55,10 @@ async def run(config: Config, console: Console, check: bool) -> int:
             smtp = config.smtp
             mailcatcher = start_mailcatcher(smtp.mail_dir, smtp.host, smtp.port)
         await _migrate(config, console)
-        children = [supervisor.start(_service(config, name)) for name in SERVICES if name != "auth"]
-        for name in WORKERS:
-            if workspace.service(name).has_worker:
-                children.append(supervisor.start(_worker(config, name)))
-            else:
-                console.info(f"{name} has no `worker` command yet: its workers are not started")
-        demo = await _load_demo(config, console)
-        children.append(supervisor.start(_service(config, "auth")))
+        specs = processes(config)
+        children = [supervisor.start(spec) for spec in specs if spec.name != "auth"]
+        demo = await _load_demo(config, console)  # meanwhile; auth starts after its demo data
+        children += [supervisor.start(spec) for spec in specs if spec.name == "auth"]
         await wait_ready(children, config.ready_timeout, console)
         print_summary(config, console, demo.table, demo.note, time.monotonic() - started)
         if check:
@@ -71,8 +74,10 @@ async def run(config: Config, console: Console, check: bool) -> int:
         return 1
     finally:
         await supervisor.stop_all()
+        reaper.close()
         if mailcatcher is not None:
             mailcatcher.stop()
+        instance.release(lock)
 
 
 async def _check_servers(config: Config) -> None:
@@ -167,6 +172,15 @@ async def _load_demo(config: Config, console: Console) -> Demo:
     table = [line for line in table if not is_log_record(line)]
     console.info("demo catalogue and users loaded")
     return Demo(table=table)
+
+
+def processes(config: Config) -> list[ChildSpec]:
+    """Every long-running process of `make up`: each service's `serve` (its relay and
+    consumers inside, by its environment) and the digitisation workers of those that have them.
+    `tests/contracts` compares this set with docker-compose.yml's."""
+    specs = [_service(config, name) for name in SERVICES]
+    specs += [_worker(config, name) for name in WORKERS if workspace.service(name).has_worker]
+    return specs
 
 
 def _service(config: Config, name: str) -> ChildSpec:

@@ -1,7 +1,8 @@
 """One supervisor for every long-running process: prefixed logs, restarts with backoff, stop.
 
 Each child runs in its own process group, so a Ctrl-C reaches only the runner, which then
-stops the children itself: SIGTERM, then SIGKILL after a timeout.
+stops the children itself: SIGTERM, then SIGKILL after a timeout. Every group is also told to
+the reaper (reaper.py), which stops them if the runner is killed before it could.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import httpx
 
 from .console import Console
+from .reaper import Reaper
 
 MAX_START_ATTEMPTS = 3  # a child that dies this many times before it is ready fails the start
 STABLE_AFTER = 60.0  # seconds of uptime after which the restart backoff starts again at 1 s
@@ -35,9 +37,10 @@ class ChildSpec:
 
 
 class Child:
-    def __init__(self, spec: ChildSpec, console: Console) -> None:
+    def __init__(self, spec: ChildSpec, console: Console, reaper: Reaper) -> None:
         self.spec = spec
         self.console = console
+        self.reaper = reaper
         self.process: asyncio.subprocess.Process | None = None
         self.tail: deque[str] = deque(maxlen=40)
         self.ready = False
@@ -91,11 +94,14 @@ class Child:
             process_group=0,
             limit=_STREAM_LIMIT,
         )
+        self.reaper.watch(self.process.pid)
         assert self.process.stdout is not None
         async for raw in self.process.stdout:
             shown = self.console.child(self.name, raw.decode(errors="replace"))
             self.tail.extend(shown.splitlines())
-        return await self.process.wait()
+        code = await self.process.wait()
+        self.reaper.forget(self.process.pid)
+        return code
 
     async def stop(self, timeout: float) -> None:
         self._stopping.set()
@@ -118,13 +124,14 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 
 class Supervisor:
-    def __init__(self, console: Console, stop_timeout: float) -> None:
+    def __init__(self, console: Console, stop_timeout: float, reaper: Reaper) -> None:
         self.console = console
         self.stop_timeout = stop_timeout
+        self.reaper = reaper
         self.children: list[Child] = []
 
     def start(self, spec: ChildSpec) -> Child:
-        child = Child(spec, self.console)
+        child = Child(spec, self.console, self.reaper)
         self.children.append(child)
         child.start()
         return child

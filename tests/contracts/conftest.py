@@ -24,7 +24,7 @@ from sigexp_testing import workspace
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = ROOT / "services"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-K8S_DIR = ROOT / "deploy" / "k8s"
+K8S_DIR = ROOT / "deploy" / "k8s" / "base"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 
 

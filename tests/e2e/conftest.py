@@ -120,7 +120,11 @@ class Sistema:
 
 
 def _environment(
-    infra: TestInfra, s3: S3Server, smtp: tuple[int, Path], ports: dict[str, int]
+    infra: TestInfra,
+    s3: S3Server,
+    smtp: tuple[int, Path],
+    ports: dict[str, int],
+    traces: Path | None = None,
 ) -> dict[str, str]:
     amqp = infra.amqp_vhost("e2e")
     jwks = f"http://127.0.0.1:{ports['auth']}/.well-known/jwks.json"
@@ -132,6 +136,8 @@ def _environment(
         env[prefix + "JWKS_URL"] = jwks
         env[prefix + "RELAY_POLL_SECONDS"] = "0.5"
         env[prefix + "WORKERS"] = "1"  # `_wait_consumers` reads the consumers' own /metrics
+        if traces is not None:  # tests/e2e/test_trazas.py follows a pase through them
+            env[prefix + "TRACES"] = f"archivo:{traces / service}.jsonl"
     env.update(
         {
             "AUTH_SMTP_HOST": "127.0.0.1",
@@ -148,6 +154,8 @@ def _environment(
             "GATEWAY_AMQP_URL": amqp,
         }
     )
+    if traces is not None:
+        env["GATEWAY_TRACES"] = f"archivo:{traces / 'gateway'}.jsonl"
     for service in WITH_DATABASE:
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
     return env
@@ -191,8 +199,8 @@ def sistema(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Sistema]:
     ports = {service: free_port() for service in (*WITH_DATABASE, "gateway")}
-    env = _environment(infra, s3, smtp, ports)
     logs = tmp_path_factory.mktemp("logs")
+    env = _environment(infra, s3, smtp, ports, logs / "trazas")
     sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
     with running(sistema):
         yield sistema

@@ -7,6 +7,7 @@ prefix and are dropped with the session's other databases.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -80,6 +81,26 @@ def _run_check(env: dict[str, str], timeout: float = 420) -> Run:
     return Run(process.returncode, process.stdout, time.monotonic() - begun)
 
 
+def _start_until_ready(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`make up` (not --check), returned once it printed that everything is ready."""
+    process = subprocess.Popen(
+        [sys.executable, "scripts/dev.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if READY_LINE in line:
+            break
+    assert any(READY_LINE in line for line in seen), "".join(seen)[-6000:]
+    return process
+
+
 def _demo_users(output: str) -> list[str]:
     """The demo users table of the ready summary (indented lines after "Demo users:")."""
     lines = output.splitlines()
@@ -135,21 +156,7 @@ def test_ctrl_c_stops_every_service_and_exits_0(
     first_start: Run, runner_env: dict[str, str]
 ) -> None:
     assert first_start.code == 0, first_start.output[-6000:]
-    process = subprocess.Popen(
-        [sys.executable, "scripts/dev.py"],
-        cwd=ROOT,
-        env=runner_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if READY_LINE in line:
-            break
-    assert any(READY_LINE in line for line in seen), "".join(seen)[-6000:]
+    process = _start_until_ready(runner_env)
 
     process.send_signal(signal.SIGINT)
     rest, _ = process.communicate(timeout=120)
@@ -187,3 +194,82 @@ def test_make_up_says_in_one_line_how_to_start_a_server_that_does_not_answer(
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def running_runner(first_start: Run, runner_env: dict[str, str]):
+    """A `make up` left running (not --check) for the tests that need one alive."""
+    assert first_start.code == 0, first_start.output[-6000:]
+    process = _start_until_ready(runner_env)
+    yield process
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=120)
+
+
+def test_a_second_make_up_says_in_one_line_that_one_is_running(
+    running_runner: subprocess.Popen[str], runner_env: dict[str, str]
+) -> None:
+    run = _run_check(runner_env, timeout=60)
+
+    assert run.code == 1
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    assert len(lines) == 1, run.output
+    assert "already running" in lines[0]
+    assert f"pid {running_runner.pid}" in lines[0]
+
+
+def test_make_up_killed_with_sigkill_leaves_no_process_behind(
+    running_runner: subprocess.Popen[str], runner_env: dict[str, str]
+) -> None:
+    descendants = _descendants(running_runner.pid)
+    assert len(descendants) >= len(SERVICES), "every service runs under the runner"
+
+    running_runner.kill()
+    running_runner.wait(timeout=10)
+
+    deadline = time.monotonic() + 60
+    while (alive := [pid for pid in descendants if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == [], f"still running after the runner's SIGKILL: {_commands(alive)}"
+    ports = [int(runner_env[f"SIGEXP_{name.upper()}_PORT"]) for name in SERVICES]
+    assert [port for port in ports if _listening(port)] == []
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, from /proc; None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = stat[1]
+    found: list[int] = []
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")  # a zombie has already exited
+
+
+def _commands(pids: list[int]) -> list[str]:
+    shown = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            shown.append(f"{pid}: {argv.decode(errors='replace')[:120]}")
+    return shown

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from archivos.consumers import HANDLERS
-from archivos.digitalizacion.worker import cola_al_conectar, soltar_cola
+from archivos.digitalizacion.worker import COLA, cola_al_conectar, soltar_cola
 from archivos.events import PUBLICA
 from archivos.routes import ROUTERS
 from archivos.routes.subida import REEMPLAZAR, SUBIR
@@ -33,6 +33,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         ready_checks={"storage": storage_ready},
         on_startup=[open_storage, cola_al_conectar],
         on_shutdown=[soltar_cola],
+        queues=[COLA],
         body_limits={SUBIR: subida + 1, REEMPLAZAR: subida + 1},
     )
 

@@ -39,6 +39,9 @@ class Settings(ServiceSettings):
 
     # Digitisation workers (`python -m archivos worker`, see `archivos.digitalizacion`).
     worker_concurrency: int = Field(default=1, ge=1)  # jobs at once; `--concurrency` wins
+    # A worker's /metrics (job durations) on this port; 0: none (make up runs one worker
+    # beside the API, whose /metrics already shows the queue's depth).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
     digitalizacion_intentos: int = Field(default=3, ge=1)  # failed tries before ERROR
     digitalizacion_timeout_seconds: float = 1800.0  # one job's child process at most
     digitalizacion_memoria_mb: int = 1024  # address space of one job's child process

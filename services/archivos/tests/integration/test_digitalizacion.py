@@ -23,6 +23,7 @@ from digitalizacion_ayudas import (
     worker_en_proceso,
 )
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from archivos.digitalizacion.worker import COLA
 from archivos.storage import make_client
@@ -31,6 +32,13 @@ from sigexp_testing.infra import TestInfra
 from sigexp_testing.waiting import wait_until
 
 PNG, PDF, TIFF = "image/png", "application/pdf", "image/tiff"
+
+
+def _trabajos_hechos() -> float:
+    return (
+        REGISTRY.get_sample_value("sigexp_digitalizacion_seconds_count", {"resultado": "hecho"})
+        or 0.0
+    )
 
 
 def _hijos(pid: int) -> list[str]:
@@ -50,9 +58,15 @@ async def test_un_png_escaneado_queda_listo_con_sus_palabras_en_el_evento(
     servicio: FastAPI, bus: Broker, infra: TestInfra
 ) -> None:
     contenido = escaneos.png(escaneos.paginas_del_parrafo(1, "RESOLUCIÓN")[0])
+    hechos = _trabajos_hechos()
     async with escuchar_procesados(infra.amqp_url) as procesados, worker_en_proceso(servicio):
         archivo_id = await subir(servicio, bus, contenido, PNG)
         evento = await procesados.esperar(archivo_id)
+
+        async def medido() -> bool:  # the job's duration is in the worker's /metrics
+            return _trabajos_hechos() > hechos
+
+        await wait_until(medido)
     assert evento["estado"] == "LISTO"
     assert evento["paginas"] == 1
     assert evento["version"] == 1

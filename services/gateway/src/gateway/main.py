@@ -15,6 +15,7 @@ from gateway import asyncapi, edge
 from gateway.client import Upstreams
 from gateway.routes import router
 from gateway.settings import Settings, trusted_networks
+from sigexp_common import tracing
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import install_request_context
 from sigexp_common.logs import setup_logging
@@ -44,6 +45,7 @@ def create_gateway(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_logging("gateway", settings.log_level)
+        tracing.configure("gateway", settings.traces)
         app.state.settings = settings
         app.state.upstreams = Upstreams(settings)
         app.state.verifier = JwksVerifier(

@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from gateway.client import UPSTREAM_ERRORS, Upstream, Upstreams
 from gateway.edge import client_address, public_location
-from sigexp_common import context
+from sigexp_common import context, tracing
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -50,6 +50,7 @@ def forward_headers(request: Request) -> Headers:
     dropped = NOT_FORWARDED | _connection_named(request.headers.getlist("connection"))
     headers = [(k, v) for k, v in request.headers.items() if k not in dropped]
     headers.append(("x-request-id", context.request_id.get() or context.new_request_id()))
+    headers.extend(tracing.outgoing())  # the gateway's request span, when tracing is on
     headers.append(("x-forwarded-for", client_address(request, state.trusted_proxies)))
     headers.append((GATEWAY_HEADER, state.settings.gateway_secret))
     return headers

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = "sigexp.events"
     revocations_url: str | None = None
+    traces: str | None = None  # `otlp:<url>` or `archivo:<path>` (sigexp_common.tracing)
 
     # Upstream timeouts: connect = reaching the service; read = silence while waiting for its
     # answer (every byte that arrives restarts it, so a long download is not cut). Each

@@ -14,8 +14,10 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sigexp_common import tracing
 from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.audit_batch import AuditBatcher
+from sigexp_common.backlog import outbox_probe, queues_probe
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handlers
 from sigexp_common.db import make_engine, make_sessionmaker
@@ -62,6 +64,11 @@ CONSUMERS_STARTED = Gauge(
 )
 
 
+def _reported_queues(spec: ServiceSpec) -> tuple[str, ...]:
+    own = (f"{spec.name}.events", f"{spec.name}.dlq") if spec.handlers else ()
+    return (*own, *(name for queue in spec.queues for name in (queue, f"{queue}.dlq")))
+
+
 def broker_probe(app: FastAPI) -> None:
     """What readiness leaves out, for /metrics: the outbox lets writes go on meanwhile."""
     BROKER_CONNECTED.set(1 if app.state.broker.is_ready else 0)
@@ -81,6 +88,7 @@ class ServiceSpec:
     ready_checks: Mapping[str, ReadyCheck] = field(default_factory=dict)
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
+    queues: Sequence[str] = ()  # queues of its own besides `<name>.events` (a worker queue)
     title: str = ""
     # Where this process loads the revoked sessions from; None: auth's internal route over
     # HTTP (`settings.revocations_url`). auth reads its own database instead.
@@ -185,6 +193,7 @@ def _lifespan(
 
 def create_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings
+    tracing.configure(spec.name, settings.traces)  # each HTTP worker process has its own
     # Services are reached through the gateway: in production they publish no docs of their
     # own (the gateway serves the merged ones), and a path never redirects to another one
     # (a redirect would name the service's internal address): `/x/` is simply not `/x`.
@@ -209,7 +218,11 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     # Ready = can serve: the database and the service's own checks, never the broker.
     checks: dict[str, ReadyCheck] = {"database": database_ready, **spec.ready_checks}
     app.include_router(
-        operations_router(checks, probes=(broker_probe, jwks_probe, revocations_probe))
+        operations_router(
+            checks,
+            probes=(broker_probe, jwks_probe, revocations_probe),
+            async_probes=(outbox_probe, queues_probe(_reported_queues(spec))),
+        )
     )
     for router in spec.routers:
         app.include_router(router)

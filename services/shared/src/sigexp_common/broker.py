@@ -13,6 +13,7 @@ exchange and every binding), the publisher parks the message the broker returns 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -235,6 +236,21 @@ class Broker:
             )
         finally:
             await channel.close()
+
+    async def queue_depth(self, name: str) -> tuple[int, int] | None:
+        """(messages ready, consumers) of queue `name`, by a passive declare on a channel of
+        its own (a missing queue closes only that channel); None when not connected or absent."""
+        if self._connection is None or self._connection.is_closed:
+            return None
+        channel = await self._connection.channel()
+        try:
+            queue = await channel.declare_queue(name, passive=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            return None
+        result = queue.declaration_result
+        with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError):
+            await channel.close()
+        return int(result.message_count or 0), int(result.consumer_count or 0)
 
     async def close(self) -> None:
         if self._connection is not None:

@@ -25,11 +25,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
+from sigexp_common import dlq, latido, tracing
 from sigexp_common.app import ServiceSpec, create_app
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, connections_needed, routing_keys
@@ -121,6 +123,31 @@ def outbox_reintentar(spec: ServiceSpec, args: list[str]) -> None:
     print(f"{revived} evento(s) del outbox vuelven a intentarse")
 
 
+def dlq_command(spec: ServiceSpec, args: list[str]) -> None:
+    """`dlq [--cola COLA]`: what waits in the dead-letter queue; `dlq reprocesar ID ... |
+    --todos`: those messages go back to the service's queue to be processed (once)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {spec.name} dlq")
+    parser.add_argument("accion", nargs="?", choices=["listar", "reprocesar"], default="listar")
+    parser.add_argument("ids", nargs="*", help="message ids (the `id` of the CloudEvent)")
+    parser.add_argument("--todos", action="store_true", help="reprocess every parked message")
+    parser.add_argument("--cola", help="a work queue of the service (archivos.digitalizacion)")
+    parser.add_argument("--limite", type=int, default=100)
+    options = parser.parse_args(args)
+    queue, dead = dlq.queue_names(spec.name, options.cola)
+    url = spec.settings.amqp_url
+    if options.accion == "listar":
+        parked, total = asyncio.run(dlq.listar(url, dead, options.limite))
+        print(f"{dead}: {total} mensaje(s) aparcado(s)")
+        for item in parked:
+            print(f"  {item.message_id}  {item.tipo}  {item.motivo or '-'} x{item.veces}")
+            print(f"      {item.cuerpo[:160]}")
+        return
+    if not options.ids and not options.todos:
+        parser.error("reprocesar: indique los ids de los mensajes o --todos")
+    moved = asyncio.run(dlq.reprocesar(url, dead, queue, None if options.todos else options.ids))
+    print(f"{moved} mensaje(s) de {dead} vuelven a {queue}")
+
+
 ExtraCommand = Callable[[ServiceSpec, list[str]], None]
 BuildSpec = Callable[[], ServiceSpec]
 
@@ -132,17 +159,22 @@ def worker_app() -> FastAPI:
     return create_app(build_spec())
 
 
-def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
+def _until_terminated(work: Coroutine[Any, Any, None], heartbeat: Path | None = None) -> None:
     """Run `work` until it ends or SIGTERM/SIGINT arrive; then cancel it, so its `finally`
     blocks close the broker and the database (a relay stops between passes, not mid-write)."""
 
     async def run() -> None:
         task = asyncio.create_task(work)
+        beating = asyncio.create_task(latido.latir(heartbeat)) if heartbeat else None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        finally:
+            if beating is not None:
+                beating.cancel()
 
     asyncio.run(run())
 
@@ -152,6 +184,7 @@ def _messaging(build_spec: BuildSpec, relay: bool, consume: bool) -> None:
     environment it inherited says."""
     spec = build_spec()
     setup_logging(spec.name, spec.settings.log_level)
+    tracing.configure(spec.name, spec.settings.traces)
 
     async def both() -> None:
         await asyncio.gather(
@@ -260,7 +293,12 @@ def main(
     extra_commands: dict[str, ExtraCommand] | None = None,
 ) -> None:
     """Dispatch `serve|migrate|relay|consume` and the service's own commands (with their args)."""
-    extra = {"outbox-reintentar": outbox_reintentar, **(extra_commands or {})}
+    extra = {
+        "outbox-reintentar": outbox_reintentar,
+        "dlq": dlq_command,
+        "latido": lambda spec, rest: latido.comprobar(spec.name, rest),
+        **(extra_commands or {}),
+    }
     parser = argparse.ArgumentParser(description="SIGEXP service runner")
     parser.add_argument("command", choices=["serve", "migrate", "relay", "consume", *extra])
     parser.add_argument("--host", default="127.0.0.1")
@@ -277,4 +315,4 @@ def main(
         extra[args.command](spec, rest)
     else:
         runner = _relay if args.command == "relay" else _consume
-        _until_terminated(runner(spec))
+        _until_terminated(runner(spec), latido.ruta(spec.name, args.command))

@@ -28,12 +28,13 @@ from typing import Any
 
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sigexp_common import context, inbox
+from sigexp_common import context, inbox, tracing
 from sigexp_common.db import transaction
 from sigexp_common.envelope import Envelope, Event
 from sigexp_common.errors import sqlstate
@@ -68,6 +69,17 @@ class Batched:
 Handlers = Mapping[type[Event], Handler | Batched]
 
 CONSUMED = Counter("sigexp_events_consumed_total", "Events consumed", ["type", "outcome"])
+REDELIVERED = Counter(
+    "sigexp_events_redelivered_total",
+    "Deliveries of an event the broker had delivered before (a consumer failed or died)",
+    ["type"],
+)
+
+
+def _traceparent(envelope: Envelope) -> str | None:
+    extra = envelope.model_extra or {}
+    value = extra.get("traceparent")
+    return value if isinstance(value, str) else None
 
 
 def connections_needed(handlers: Handlers, prefetch: int) -> int:
@@ -136,6 +148,8 @@ class EventConsumer:
             CONSUMED.labels("desconocido", "invalido").inc()
             await message.reject(requeue=False)
             return
+        if message.redelivered:
+            REDELIVERED.labels(envelope.type).inc()
         bound = self._bound(envelope)
         if bound is not None and bound[0].event_type in self._batches:
             await self._join_batch(message, envelope, bound[0])
@@ -143,7 +157,10 @@ class EventConsumer:
         event_token = context.event_id.set(str(envelope.id))
         request_token = context.request_id.set(envelope.requestid)
         try:
-            outcome = await self._handle_through_outages(envelope)
+            with tracing.span(
+                f"consume {envelope.type}", _traceparent(envelope), SpanKind.CONSUMER
+            ):
+                outcome = await self._handle_through_outages(envelope)
         except InvalidPayload as exc:
             log.error("payload does not fit %s, dead-lettering: %s", envelope.type, exc.__cause__)
             CONSUMED.labels(envelope.type, "invalido").inc()

@@ -20,6 +20,7 @@ from typing import Final
 from fastapi import APIRouter, FastAPI, Request, Response, params
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from opentelemetry.trace import SpanKind
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -32,7 +33,7 @@ from prometheus_client import (
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sigexp_common import context
+from sigexp_common import context, tracing
 from sigexp_common.errors import RechazoDeBorde, respuesta_inesperada
 
 REQUESTS = Counter("sigexp_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -55,6 +56,7 @@ MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"  # set by `cli serve` when it runs se
 
 ReadyCheck = Callable[[FastAPI], Awaitable[bool]]
 MetricProbe = Callable[[FastAPI], None]
+AsyncMetricProbe = Callable[[FastAPI], Awaitable[None]]  # e.g. a query; bounded by itself
 AddressOf = Callable[[Scope], "str | None"]
 QUIET_PATHS = ("/health/", "/metrics")  # probes and scrapes would drown the access log
 access_log = logging.getLogger("sigexp.access")
@@ -167,8 +169,14 @@ class RequestContext:
         rid_token = context.request_id.set(rid)
         ip_token = context.client_address.set(address)
         started = time.perf_counter()
+        server_span = tracing.span(
+            f"{scope['method']} {scope['path']}",
+            tracing.incoming(scope["headers"]),
+            SpanKind.SERVER,
+        )
         try:
-            await self.app(scope, body.receive, send_with_headers)
+            with server_span:
+                await self.app(scope, body.receive, send_with_headers)
         except Exception as exc:
             if started_response:
                 raise
@@ -285,7 +293,9 @@ def jwks_probe(app: FastAPI) -> None:
 
 
 def operations_router(
-    checks: Mapping[str, ReadyCheck], probes: Sequence[MetricProbe] = ()
+    checks: Mapping[str, ReadyCheck],
+    probes: Sequence[MetricProbe] = (),
+    async_probes: Sequence[AsyncMetricProbe] = (),
 ) -> APIRouter:
     """`/health/live`, `/health/ready` (every check in `checks`) and `/metrics`.
 
@@ -316,6 +326,8 @@ def operations_router(
     async def metrics(request: Request) -> Response:
         for probe in probes:
             probe(request.app)
+        for async_probe in async_probes:  # each bounds its own time
+            await async_probe(request.app)
         return Response(render_metrics(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigexp_common import context
+from sigexp_common import context, tracing
 from sigexp_common.envelope import Envelope, Event
 from sigexp_common.messaging_tables import OutboxMessage
 
@@ -27,6 +27,7 @@ def envelope(info: Mapping[str, Any], event: Event) -> Envelope:
             f"{info.get('source')} publishes {event.event_type} without declaring it "
             "in PUBLICA (events.py)"
         )
+    traced = tracing.traceparent()  # CloudEvents' distributed-tracing extension, when on
     return Envelope(
         source=f"/sigexp/{info.get('source', 'desconocido')}",
         type=event.event_type,
@@ -34,6 +35,7 @@ def envelope(info: Mapping[str, Any], event: Event) -> Envelope:
         requestid=context.request_id.get(),
         sequence=event.sequence(),
         data=event.model_dump(mode="json"),
+        **({"traceparent": traced} if traced else {}),
     )
 
 

@@ -18,11 +18,12 @@ import logging
 from datetime import timedelta
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sigexp_common import idempotency
+from sigexp_common import idempotency, tracing
 from sigexp_common.broker import Broker
 from sigexp_common.db import asyncpg_dsn, transaction
 from sigexp_common.delivery import DeliveryLoop, DeliveryTable
@@ -179,9 +180,12 @@ class OutboxRelay:
     async def _publish(self, row: OutboxMessage) -> None:
         # The stored envelope is already the CloudEvent's JSON form: no model round trip.
         body = json.dumps(row.envelope, separators=(",", ":")).encode()
-        await self.broker.publish(
-            body, routing_key=row.type, message_id=str(row.id), timeout=self.publish_timeout
-        )
+        with tracing.span(
+            f"publish {row.type}", row.envelope.get("traceparent"), SpanKind.PRODUCER
+        ):
+            await self.broker.publish(
+                body, routing_key=row.type, message_id=str(row.id), timeout=self.publish_timeout
+            )
 
     def _backoff(self, attempts: int) -> float:
         return min(self.max_backoff_seconds, 0.5 * 2.0 ** min(attempts, 10))

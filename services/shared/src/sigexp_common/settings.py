@@ -49,6 +49,7 @@ class ServiceSettings(BaseSettings):
     # process of their own beside them, never in the workers (see `sigexp_common.cli`).
     workers: int = Field(default_factory=available_cores, ge=1)
     run_relay: bool = True
+    traces: str | None = None  # `otlp:<url>` or `archivo:<path>` (sigexp_common.tracing)
     run_consumers: bool = True
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 100  # rows published per pass before awaiting their confirms

@@ -17,6 +17,7 @@ from pathlib import Path
 from aio_pika.abc import AbstractIncomingMessage
 from fastapi import FastAPI
 from minio import Minio
+from prometheus_client import Histogram, start_http_server
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +27,7 @@ from archivos.digitalizacion.hijo import Avance, digitalizar
 from archivos.procesamiento import ArchivoIlegible
 from archivos.settings import Settings
 from archivos.storage import make_client
+from sigexp_common import latido
 from sigexp_common.app import ServiceSpec
 from sigexp_common.broker import Broker
 from sigexp_common.db import make_engine, transaction
@@ -41,6 +43,14 @@ PAUSA_MAXIMA = 30.0  # before a failed job is handed back to the queue
 
 class ContenidoDistinto(RuntimeError):
     """The object read from storage is not the bytes the version recorded."""
+
+
+JOB_SECONDS = Histogram(
+    "sigexp_digitalizacion_seconds",
+    "One delivery of a digitisation job, by how it ended (hecho, reintento, fallido)",
+    ["resultado"],
+    buckets=(0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1800),
+)
 
 
 def intento(message: AbstractIncomingMessage) -> int:
@@ -65,6 +75,7 @@ class Digitalizador:
             await message.reject(requeue=False)
             return
         numero = intento(message)
+        empezado = time.monotonic()
         try:
             await self.atender(trabajo, numero)
         except Exception as exc:
@@ -72,15 +83,19 @@ class Digitalizador:
                 log.warning(
                     "job failed, to be tried again: %s", exc, extra=self._datos(trabajo, numero)
                 )
+                JOB_SECONDS.labels("reintento").observe(time.monotonic() - empezado)
                 await self._devolver(message, numero)
                 return
             log.exception("job failed for the last time", extra=self._datos(trabajo, numero))
+            JOB_SECONDS.labels("fallido").observe(time.monotonic() - empezado)
             try:
                 await self._fallar(trabajo, f"No se pudo digitalizar tras {numero} intentos.")
             except Exception:  # the database is down too: the queue's own limit bounds it
                 log.exception("cannot record the ERROR", extra=self._datos(trabajo, numero))
                 await self._devolver(message, numero)
                 return
+        else:
+            JOB_SECONDS.labels("hecho").observe(time.monotonic() - empezado)
         await message.ack()
 
     @staticmethod
@@ -229,9 +244,13 @@ def worker(spec: ServiceSpec, args: list[str]) -> None:
     settings = spec.settings
     assert isinstance(settings, Settings)
     concurrencia = max(1, opciones.concurrency or settings.worker_concurrency)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port)  # a thread: /metrics of this worker
 
     async def hasta_la_senial() -> None:
         tarea = asyncio.create_task(trabajar(spec, concurrencia))
+        latiendo = asyncio.create_task(latido.latir(latido.ruta(SERVICIO, "worker")))
+        tarea.add_done_callback(lambda _: latiendo.cancel())
         loop = asyncio.get_running_loop()
         for senial in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(senial, tarea.cancel)
