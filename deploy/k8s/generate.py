@@ -301,7 +301,7 @@ def worker_hpa_manifest(service: Service) -> str:
 
 
 DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
-DATA_PORTS = {"postgres": 5432, "rabbitmq": 5672, "s3": 9000}
+DATA_PORTS = {"postgres": 5432, "rabbitmq": 5672, "rabbitmq-management": 15672, "s3": 9000}
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}  # Prometheus's namespace
 
 
@@ -344,13 +344,19 @@ def _ingress(service: Service) -> list[dict[str, Any]]:
 def _egress(service: Service) -> list[dict[str, Any]]:
     """Where a service's pods may go: its database, the broker, storage for archivos (by port:
     the servers are outside the cluster; an overlay narrows them to their addresses), auth's
-    JWKS; the gateway also every service's API."""
+    JWKS; the gateway also every service's API; integraciones the broker's management API and
+    the ministries' HTTPS webhooks."""
     auth = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "auth"}}}
     rules: list[dict[str, Any]] = [{"ports": _tcp(DATA_PORTS["rabbitmq"])}]
     if service.has_database:
         rules.insert(0, {"ports": _tcp(DATA_PORTS["postgres"])})
     if service.uses_s3:
         rules.append({"ports": _tcp(DATA_PORTS["s3"], 443)})
+    fields = settings_env(service.name)
+    if "rabbitmq_api_url" in fields:  # integraciones: the broker's management API
+        rules.append({"ports": _tcp(DATA_PORTS["rabbitmq-management"])})
+    if "webhook_timeout_segundos" in fields:
+        rules.append({"ports": _tcp(443)})  # ministries' webhooks (HTTPS, anywhere)
     if service.name == GATEWAY:
         for other in workspace.services():
             if other.name != GATEWAY:
