@@ -1,4 +1,5 @@
-"""Writes docs/asyncapi.yaml: every event on the bus, who publishes it and who consumes it.
+"""Writes docs/asyncapi.yaml: every event on the bus, who publishes it and who consumes it,
+and the public events the ministries receive (`sigexp.publico`, from integraciones).
 
 The document is generated from what each service declares: the events it publishes
 (`<service>/events.py: PUBLICA`, which `outbox.add` enforces at run time) and the ones it reads
@@ -18,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from integraciones import publico
 from sigexp_common import revocation
 from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.envelope import Envelope, Event
@@ -26,7 +28,7 @@ from sigexp_testing import workspace
 ROOT = Path(__file__).resolve().parents[1]
 DESTINO = ROOT / "docs" / "asyncapi.yaml"
 # The same document as JSON inside the gateway's package: it serves it at /api/asyncapi.json.
-COPIA_GATEWAY = ROOT / "services" / "gateway" / "src" / "gateway" / "asyncapi.json"
+DESTINO_GATEWAY = ROOT / "services" / "gateway" / "src" / "gateway" / "asyncapi.json"
 SERVICIOS = tuple(s.name for s in workspace.with_database())  # the ones with an outbox
 
 
@@ -77,6 +79,107 @@ def _nombre(tipo: str) -> str:
     return "".join(parte.capitalize() for parte in tipo.split(".")[1:])
 
 
+UUID_EJEMPLO = "0193a5b0-7c1e-7d2a-9f00-5e1c0b7e1f60"
+INSTANTE_EJEMPLO = "2026-12-01T12:00:00Z"
+
+
+def _valor(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """A value that fits `schema` (an example: the first option, one item, every property)."""
+    if "$ref" in schema:
+        return _valor(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    opciones = schema.get("anyOf") or schema.get("oneOf")
+    if opciones:
+        no_nulas = [o for o in opciones if o.get("type") != "null"]
+        return _valor((no_nulas or opciones)[0], defs)
+    tipo = schema.get("type", "object")
+    if tipo == "string":
+        formato = schema.get("format")
+        if formato == "uuid":
+            return UUID_EJEMPLO
+        if formato == "date-time":
+            return INSTANTE_EJEMPLO
+        if formato == "date":
+            return INSTANTE_EJEMPLO[:10]
+        return "texto"
+    if tipo == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if tipo == "number":
+        return 1.0
+    if tipo == "boolean":
+        return False
+    if tipo == "null":
+        return None
+    if tipo == "array":
+        return [_valor(schema.get("items", {}), defs)]
+    propiedades = schema.get("properties", {})
+    return {nombre: _valor(sub, defs) for nombre, sub in propiedades.items()}
+
+
+def ejemplo(clase: type[Event]) -> dict[str, Any]:
+    """The payload of an example event of `clase`, checked by the model itself."""
+    esquema = clase.model_json_schema()
+    datos = _valor(esquema, esquema.get("$defs", {}))
+    return clase.model_validate(datos).model_dump(mode="json")
+
+
+def _mensaje(
+    nombre: str, tipo: str, clase: type[Event], fuente: str, exchange: str
+) -> dict[str, Any]:
+    return {
+        "name": tipo,
+        "title": (clase.__doc__ or tipo).strip().splitlines()[0],
+        "contentType": "application/cloudevents+json",
+        "payload": {
+            "allOf": [
+                {"$ref": "#/components/schemas/CloudEvent"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": tipo},
+                        "data": {"$ref": f"#/components/schemas/{nombre}"},
+                    },
+                },
+            ]
+        },
+        "bindings": {"amqp": {"messageType": tipo, "bindingVersion": "0.3.0"}},
+        "examples": [
+            {
+                "name": "ejemplo",
+                "summary": f"publicado en {exchange}",
+                "payload": {
+                    "specversion": "1.0",
+                    "id": UUID_EJEMPLO,
+                    "source": fuente,
+                    "type": tipo,
+                    "subject": UUID_EJEMPLO,
+                    "time": INSTANTE_EJEMPLO,
+                    "datacontenttype": "application/json",
+                    "data": ejemplo(clase),
+                },
+            }
+        ],
+    }
+
+
+def _canal(nombre: str, tipo: str, exchange: str) -> dict[str, Any]:
+    return {
+        "address": tipo,
+        "messages": {nombre: {"$ref": f"#/components/messages/{nombre}"}},
+        "bindings": {
+            "amqp": {
+                "is": "routingKey",
+                "exchange": {"name": exchange, "type": "topic", "durable": True},
+            }
+        },
+    }
+
+
 def documento() -> dict[str, Any]:
     eventos = publicados()
     schemas: dict[str, Any] = {}
@@ -88,33 +191,10 @@ def documento() -> dict[str, Any]:
         datos = clase.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(datos.pop("$defs", {}))
         schemas[nombre] = datos
-        messages[nombre] = {
-            "name": tipo,
-            "title": (clase.__doc__ or tipo).strip().splitlines()[0],
-            "contentType": "application/cloudevents+json",
-            "payload": {
-                "allOf": [
-                    {"$ref": "#/components/schemas/CloudEvent"},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "type": {"const": tipo},
-                            "data": {"$ref": f"#/components/schemas/{nombre}"},
-                        },
-                    },
-                ]
-            },
-        }
-        channels[nombre] = {
-            "address": tipo,
-            "messages": {nombre: {"$ref": f"#/components/messages/{nombre}"}},
-            "bindings": {
-                "amqp": {
-                    "is": "routingKey",
-                    "exchange": {"name": "sigexp.events", "type": "topic", "durable": True},
-                }
-            },
-        }
+        messages[nombre] = _mensaje(
+            nombre, tipo, clase, f"/sigexp/{productores[0]}", "sigexp.events"
+        )
+        channels[nombre] = _canal(nombre, tipo, "sigexp.events")
         for productor in productores:
             operations[f"{productor}.publica.{nombre}"] = {
                 "action": "send",
@@ -141,6 +221,26 @@ def documento() -> dict[str, Any]:
                 "summary": "cola exclusiva de cada proceso (sigexp_common.revocation), sin "
                 "DLQ: al conectarse recarga la lista de auth (GET /internal/revocaciones)",
             }
+    for clase in publico.PUBLICOS:
+        tipo = clase.event_type
+        nombre = "Publico" + _nombre(tipo)
+        datos = clase.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(datos.pop("$defs", {}))
+        schemas[nombre] = datos
+        messages[nombre] = _mensaje(nombre, tipo, clase, "/sigexp/integraciones", publico.EXCHANGE)
+        channels[nombre] = _canal(nombre, tipo, publico.EXCHANGE)
+        operations[f"integraciones.publica.{nombre}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{nombre}"},
+            "summary": "integraciones publica la versión pública (redactada) en "
+            f"{publico.EXCHANGE}, desde su archivo, en orden",
+        }
+        operations[f"ministerio.recibe.{nombre}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{nombre}"},
+            "summary": "cola publico.<suscriptor> (su usuario solo puede leerla) o webhook "
+            "HTTPS firmado (X-Sigexp-Firma: HMAC-SHA256 de '<timestamp>.<cuerpo>')",
+        }
     envelope = Envelope.model_json_schema()
     envelope["properties"].pop("data", None)
     envelope["properties"]["data"] = {"type": "object"}
@@ -154,6 +254,10 @@ def documento() -> dict[str, Any]:
                 "Every event is a CloudEvents 1.0 JSON envelope on the topic exchange "
                 "`sigexp.events`; routing key = `type` = `sigexp.<aggregate>.<event>.v<N>`, "
                 "`subject` = aggregate id, `id` = UUID (consumers deduplicate on it). "
+                "The ministries' public events (channels `Publico*`) travel on the topic "
+                "exchange `sigexp.publico` with the same routing keys: redacted versions, "
+                "versioned on their own (for an expediente that is not PUBLICO only ids, "
+                "referencia, estado and desks; the rest null). "
                 "Generated by scripts/asyncapi.py from the services' event models."
             ),
         },
@@ -169,12 +273,15 @@ def texto() -> str:
     return yaml.safe_dump(documento(), sort_keys=False, allow_unicode=True, width=100)
 
 
+def texto_json() -> str:
+    return json.dumps(documento(), ensure_ascii=False, indent=1) + "\n"
+
+
 def main() -> None:
     DESTINO.write_text(texto(), encoding="utf-8")
-    COPIA_GATEWAY.write_text(
-        json.dumps(documento(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
-    print(f"written {DESTINO.relative_to(ROOT)}", file=sys.stderr)
+    DESTINO_GATEWAY.write_text(texto_json(), encoding="utf-8")
+    for destino in (DESTINO, DESTINO_GATEWAY):
+        print(f"written {destino.relative_to(ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

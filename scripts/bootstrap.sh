@@ -48,6 +48,30 @@ install_debian_packages() {
   fi
 }
 
+# integraciones makes the ministries' broker users and queues through RabbitMQ's HTTP
+# management API (port 15672): enable its plugin on the local node when it is missing.
+enable_rabbitmq_management() {
+  if [ "${SIGEXP_SKIP_RABBITMQ_PLUGIN:-}" = "1" ] || ! command -v rabbitmq-plugins >/dev/null 2>&1; then
+    return 0
+  fi
+  # Already answering (the quick check: rabbitmq-plugins itself takes seconds to start).
+  if (exec 3<>/dev/tcp/127.0.0.1/15672) 2>/dev/null; then
+    return 0
+  fi
+  # No local node running (RabbitMQ elsewhere): nothing to enable here.
+  if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "bootstrap: enabling RabbitMQ's management plugin (integraciones needs its HTTP API)"
+    rabbitmq-plugins enable rabbitmq_management >/dev/null \
+      || echo "bootstrap: WARNING: could not enable it; run: rabbitmq-plugins enable rabbitmq_management" >&2
+  else
+    echo "bootstrap: RabbitMQ's management plugin is off (integraciones needs it); as root run:"
+    echo "  rabbitmq-plugins enable rabbitmq_management"
+  fi
+}
+
 if [ ! -x .tools/bin/uv ]; then
   python3 -m venv .tools
   .tools/bin/pip install -qq --disable-pip-version-check "uv>=0.9,<0.14"
@@ -55,6 +79,7 @@ fi
 [ "${1:-}" = "--uv-only" ] && exit 0  # scripts/lock.sh needs only uv
 
 install_debian_packages
+enable_rabbitmq_management
 # The venv is synced only when the lock changed since the last sync (a stamp holds its hash).
 LOCK=requirements-dev.lock
 stamp=.venv/.sigexp-lock.sha256

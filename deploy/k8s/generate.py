@@ -55,6 +55,8 @@ FROM_CONFIG = {
     "s3_endpoint": "s3-endpoint",
     "s3_secure": "s3-secure",
     "s3_bucket": "s3-bucket",
+    "rabbitmq_api_url": "rabbitmq-api-url",  # integraciones: subscribers' users and queues
+    "amqp_suscriptores_url": "amqp-suscriptores-url",  # the address ministries connect to
 }
 FROM_SECRET = {  # `{service}` is the service's name: its own database, broker user, keys
     "database_url": "{service}-database-url",
@@ -67,6 +69,8 @@ FROM_SECRET = {  # `{service}` is the service's name: its own database, broker u
     "s3_access_key": "s3-access-key",
     "s3_secret_key": "s3-secret-key",
     "gateway_secret": "gateway-secret",  # one for the whole system: the gateway and services
+    "rabbitmq_api_usuario": "rabbitmq-api-usuario",
+    "rabbitmq_api_password": "rabbitmq-api-password",
 }
 ORDER = [
     *("env", "log_level", "database_url", "runtime_database_url", "amqp_url", "jwks_url"),
@@ -74,6 +78,8 @@ ORDER = [
     *("public_url", "url_publica", "smtp_host", "smtp_port", "smtp_from", "key_encryption_secret"),
     *("admin_usuario", "admin_password"),
     *("s3_endpoint", "s3_secure", "s3_bucket", "s3_access_key", "s3_secret_key"),
+    *("rabbitmq_api_url", "rabbitmq_api_usuario", "rabbitmq_api_password"),
+    "amqp_suscriptores_url",
     "gateway_secret",
 ]
 
@@ -299,7 +305,7 @@ def worker_hpa_manifest(service: Service) -> str:
 
 
 DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
-DATA_PORTS = {"postgres": 5432, "rabbitmq": 5672, "s3": 9000}
+DATA_PORTS = {"postgres": 5432, "rabbitmq": 5672, "rabbitmq-management": 15672, "s3": 9000}
 MONITORING = {"kubernetes.io/metadata.name": "monitoring"}  # Prometheus's namespace
 
 
@@ -342,13 +348,19 @@ def _ingress(service: Service) -> list[dict[str, Any]]:
 def _egress(service: Service) -> list[dict[str, Any]]:
     """Where a service's pods may go: its database, the broker, storage for archivos (by port:
     the servers are outside the cluster; an overlay narrows them to their addresses), auth's
-    JWKS; the gateway also every service's API."""
+    JWKS; the gateway also every service's API; integraciones the broker's management API and
+    the ministries' HTTPS webhooks."""
     auth = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "auth"}}}
     rules: list[dict[str, Any]] = [{"ports": _tcp(DATA_PORTS["rabbitmq"])}]
     if service.has_database:
         rules.insert(0, {"ports": _tcp(DATA_PORTS["postgres"])})
     if service.uses_s3:
         rules.append({"ports": _tcp(DATA_PORTS["s3"], 443)})
+    fields = settings_env(service.name)
+    if "rabbitmq_api_url" in fields:  # integraciones: the broker's management API
+        rules.append({"ports": _tcp(DATA_PORTS["rabbitmq-management"])})
+    if "webhook_timeout_segundos" in fields:
+        rules.append({"ports": _tcp(443)})  # ministries' webhooks (HTTPS, anywhere)
     if service.name == GATEWAY:
         for other in workspace.services():
             if other.name != GATEWAY:

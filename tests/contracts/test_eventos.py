@@ -10,6 +10,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from sigexp_common.envelope import Envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +28,8 @@ def _generador() -> ModuleType:
 
 
 asyncapi = _generador()
+DOCUMENTO = yaml.safe_load(asyncapi.texto())
+MENSAJES = sorted(DOCUMENTO["components"]["messages"])
 COPIAS = [
     (servicio, clase)
     for servicio in asyncapi.SERVICIOS
@@ -35,6 +41,8 @@ COPIAS = [
 def test_el_documento_asyncapi_publicado_esta_al_dia() -> None:
     publicado = (ROOT / "docs" / "asyncapi.yaml").read_text(encoding="utf-8")
     assert publicado == asyncapi.texto(), "run `make asyncapi` and commit docs/asyncapi.yaml"
+    servido = asyncapi.DESTINO_GATEWAY.read_text(encoding="utf-8")
+    assert servido == asyncapi.texto_json(), "run `make asyncapi`: the gateway serves it"
 
 
 def test_todo_tipo_de_evento_sigue_la_convencion() -> None:
@@ -153,3 +161,83 @@ def test_nadie_declara_el_exchange_de_eventos_con_sus_propios_argumentos() -> No
         if propia.search(ruta.read_text(encoding="utf-8")) and str(ruta.relative_to(ROOT)) != viejo
     ]
     assert not culpables, f"use broker.declare_events_exchange(connection, channel) in {culpables}"
+
+
+def validador(mensaje: str) -> Draft202012Validator:
+    """The payload schema of one message of the document, its `$ref`s resolved inside it."""
+    return Draft202012Validator({**DOCUMENTO, "$ref": f"#/components/messages/{mensaje}/payload"})
+
+
+def _ejemplo(mensaje: str) -> dict:
+    [ejemplo] = DOCUMENTO["components"]["messages"][mensaje]["examples"]
+    return ejemplo["payload"]
+
+
+def _productor(mensaje: str) -> type:
+    tipo = DOCUMENTO["components"]["messages"][mensaje]["name"]
+    if mensaje.startswith("Publico"):
+        from integraciones.publico import PUBLICOS
+
+        return next(p for p in PUBLICOS if p.event_type == tipo)
+    return asyncapi.publicados()[tipo][0]
+
+
+def test_el_documento_tiene_los_eventos_publicos_en_su_exchange() -> None:
+    from integraciones.publico import PUBLICOS
+
+    publicos = [m for m in MENSAJES if m.startswith("Publico")]
+    assert len(publicos) == len(PUBLICOS)
+    for nombre in publicos:
+        canal = DOCUMENTO["channels"][nombre]
+        assert canal["bindings"]["amqp"]["exchange"]["name"] == "sigexp.publico"
+    assert not any("Anotacion" in m or "Acceso" in m for m in publicos)
+
+
+@pytest.mark.parametrize("mensaje", MENSAJES)
+def test_cada_evento_publicado_valida_contra_su_esquema(mensaje: str) -> None:
+    """The producer's own event (its model, as it serialises it) fits the document's schema."""
+    ejemplo = _ejemplo(mensaje)
+    productor = _productor(mensaje)
+    enviado = productor.model_validate(ejemplo["data"]).model_dump(mode="json")
+    errores = [e.message for e in validador(mensaje).iter_errors({**ejemplo, "data": enviado})]
+    assert not errores, f"{mensaje}: {errores[:3]}"
+
+
+@pytest.mark.parametrize("mensaje", ["PaseEnviadoV1", "PublicoPaseEnviadoV1"])
+def test_un_evento_al_que_le_falta_un_campo_no_valida(mensaje: str) -> None:
+    ejemplo = _ejemplo(mensaje)
+    datos = dict(ejemplo["data"])
+    datos.pop("expediente_id")
+    assert list(validador(mensaje).iter_errors({**ejemplo, "data": datos}))
+    assert list(validador(mensaje).iter_errors({**ejemplo, "type": "sigexp.otro.v1"}))
+
+
+@pytest.mark.parametrize(
+    ("servicio", "copia"), COPIAS, ids=[f"{s}:{c.event_type}" for s, c in COPIAS]
+)
+def test_cada_consumidor_lee_el_ejemplo_de_su_productor(servicio: str, copia: type) -> None:
+    if copia.event_type in SIN_PRODUCTOR:
+        pytest.skip(f"{copia.event_type}: {SIN_PRODUCTOR[copia.event_type]}")
+    mensaje = asyncapi._nombre(copia.event_type)
+    sobre = Envelope.model_validate(_ejemplo(mensaje))
+    leido = copia.from_envelope(sobre)  # raises if the consumer cannot read it
+    assert leido.envelope.type == copia.event_type, servicio
+
+
+async def test_el_gateway_sirve_el_documento_y_una_pagina_para_recorrerlo() -> None:
+    import httpx
+
+    from gateway.main import create_gateway
+
+    transporte = httpx.ASGITransport(app=create_gateway())
+    async with httpx.AsyncClient(transport=transporte, base_url="http://gateway") as client:
+        documento = await client.get("/api/asyncapi.json")
+        pagina = await client.get("/api/asyncapi")
+
+    assert documento.status_code == 200
+    assert documento.json() == DOCUMENTO  # no token needed: ministries read it
+    assert pagina.status_code == 200
+    assert pagina.headers["content-type"].startswith("text/html")
+    assert "script-src" not in pagina.headers["content-security-policy"]
+    assert "sigexp.publico" in pagina.text
+    assert 'id="PublicoPaseEnviadoV1"' in pagina.text

@@ -139,6 +139,8 @@ def _expected_egress(service: workspace.Service) -> set[int]:
         ports |= {s.port for s in workspace.services() if s.name != workspace.GATEWAY}
     elif service.name != "auth":
         ports.add(workspace.service("auth").port)  # its JWKS
+    if service.name == "integraciones":
+        ports |= {15672, 443}  # the broker's management API; ministries' HTTPS webhooks
     return ports
 
 

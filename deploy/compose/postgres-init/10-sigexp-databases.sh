@@ -22,6 +22,7 @@ create_database sigexp_expedientes "$SIGEXP_EXPEDIENTES_DB_PASSWORD"
 create_database sigexp_pases "$SIGEXP_PASES_DB_PASSWORD"
 create_database sigexp_archivos "$SIGEXP_ARCHIVOS_DB_PASSWORD"
 create_database sigexp_auditoria "$SIGEXP_AUDITORIA_DB_PASSWORD"
+create_database sigexp_integraciones "$SIGEXP_INTEGRACIONES_DB_PASSWORD"
 
 # auditoria runs as a login role of its own, which may only INSERT and SELECT the chain: its
 # migrations (as sigexp_auditoria, the owner) grant it its rights (auditoria/permisos.py).

@@ -1,7 +1,6 @@
 """The public API documents: one OpenAPI 3.1 document merging the services' public routes as
 the gateway serves them (`/api/openapi.json`), a page to browse it (`/api/docs`, its script
-and styles served from here: no CDN), and the AsyncAPI document of the bus
-(`/api/asyncapi.json`, written by `make asyncapi` next to this module).
+and styles served from here: no CDN). The AsyncAPI document of the bus is `gateway.asyncapi`'s.
 
 Each service's schema is read from its `/internal/openapi.json` (never routed from outside) and
 kept for `CACHE_SECONDS`. A path is kept only when the gateway routes it to that service
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse
 
 from gateway.client import UPSTREAM_ERRORS, Upstreams
 from gateway.upstreams import is_public, service_for
@@ -28,7 +27,6 @@ from sigexp_common.errors import NoEncontrado
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "docs_assets"
-ASYNCAPI = HERE / "asyncapi.json"
 CACHE_SECONDS = 30.0
 METHODS = ("get", "post", "put", "patch", "delete")
 DOCS_POLICY = (
@@ -188,11 +186,6 @@ class MergedSchema:
 async def openapi(request: Request) -> JSONResponse:
     merged: MergedSchema = request.app.state.merged_schema
     return JSONResponse(await merged.get(request.app.state.upstreams))
-
-
-@router.get("/api/asyncapi.json", include_in_schema=False)
-async def asyncapi() -> Response:
-    return Response(ASYNCAPI.read_bytes(), media_type="application/json")
 
 
 @router.get("/api/docs", include_in_schema=False)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from gateway import auditoria, docs, edge, protection, web
+from gateway import asyncapi, auditoria, docs, edge, protection, web
 from gateway.client import Upstreams
 from gateway.limits import Limiters
 from gateway.routes import router
@@ -68,6 +68,7 @@ def create_gateway(
     install_request_context(app, address_of=edge.address_of(app.state.trusted_proxies))
     protection.install(app, settings)  # outside the request context: sees its headers too
     app.include_router(docs.router)
+    app.include_router(asyncapi.router)  # before the catch-all of forwarded routes
     app.include_router(router)
     app.include_router(web.router)  # the web UI: `/`, `/ui/...`, `/static/...`
     return app

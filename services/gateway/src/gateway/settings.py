@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     pases_url: str = "http://127.0.0.1:8003"
     archivos_url: str = "http://127.0.0.1:8004"
     auditoria_url: str = "http://127.0.0.1:8005"
+    integraciones_url: str = "http://127.0.0.1:8006"
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "sigexp-auth"
     jwt_audience: str = "sigexp"
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     archivos_read_timeout_seconds: float | None = 120.0  # a 500 MB upload is stored first
     auditoria_connect_timeout_seconds: float | None = None
     auditoria_read_timeout_seconds: float | None = 60.0  # exports and chain verification
+    integraciones_connect_timeout_seconds: float | None = None
+    integraciones_read_timeout_seconds: float | None = None
     # Pooled keep-alive connections: at most this many open to each service. They are closed
     # idle before uvicorn's own 5 s keep-alive does, so a request never takes a dying one.
     max_connections_per_service: int = 100

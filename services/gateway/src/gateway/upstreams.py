@@ -29,6 +29,7 @@ RULES = (
     _rule(r"^/api/v1/(pases|mesa|remitos|solicitudes-reversion|tenencias)(/.*)?$", "pases"),
     _rule(r"^/api/v1/archivos(/.*)?$", "archivos"),
     _rule(r"^/api/v1/auditoria(/.*)?$", "auditoria"),
+    _rule(r"^/api/v1/integraciones(/.*)?$", "integraciones"),
     _rule(r"^/api/v1/(auth|usuarios|catalogo|solicitudes-cuenta)(/.*)?$", "auth"),
     _rule(r"^/\.well-known/jwks\.json$", "auth"),
 )

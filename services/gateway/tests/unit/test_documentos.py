@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from pathlib import Path
 from typing import Any
 
 from openapi_spec_validator import validate
 
-from gateway.docs import ASYNCAPI, merge
+from gateway.docs import merge
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -64,13 +62,3 @@ def test_la_fusion_deja_solo_lo_que_el_gateway_enruta_y_une_componentes_iguales(
     assert ref == "#/components/schemas/pases__Yo"
     assert documento["paths"]["/api/v1/auth/login"]["post"]["security"] == []  # public
     assert "security" not in documento["paths"]["/api/v1/auth/me"]["get"]
-
-
-def test_el_asyncapi_del_gateway_es_el_que_genera_make_asyncapi() -> None:
-    spec = importlib.util.spec_from_file_location("asyncapi", ROOT / "scripts" / "asyncapi.py")
-    assert spec is not None
-    assert spec.loader is not None
-    generador = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generador)
-    servido = json.loads(ASYNCAPI.read_text(encoding="utf-8"))
-    assert servido == json.loads(json.dumps(generador.documento())), "run `make asyncapi`"

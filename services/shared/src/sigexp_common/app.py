@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,9 @@ from sigexp_common.settings import ServiceSettings
 log = logging.getLogger("sigexp.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+Delivery = Callable[["ServiceSpec", async_sessionmaker[AsyncSession]], Coroutine[Any, Any, None]]
+"""A loop of the service's own that runs forever wherever its outbox relay runs (the
+integraciones service's public stream and webhooks): `(spec, sessions) -> never returns`."""
 
 # Here, not in `http`: a process without a broker (the gateway) must not report one as down.
 BROKER_CONNECTED = Gauge(
@@ -93,6 +96,8 @@ class ServiceSpec:
 
     # Routes (by path template) that accept bodies larger than `settings.max_body_bytes`.
     body_limits: Mapping[str, int] = field(default_factory=dict)
+    # Loops that run beside the outbox relay, in the same process (`run_relay`, `relay`).
+    deliveries: Sequence[Delivery] = ()
 
     def revocation_source(self, app: FastAPI) -> RevocationSource:
         if self.revocations_source is not None:
@@ -162,6 +167,8 @@ def _lifespan(
         if settings.run_relay:
             relay = OutboxRelay.from_settings(settings, app.state.sessions, app.state.broker)
             tasks.append(asyncio.create_task(relay.run(), name="relay"))
+            for delivery in spec.deliveries:
+                tasks.append(asyncio.create_task(delivery(spec, app.state.sessions)))
         for hook in spec.on_startup:
             await hook(app)
         # After the hooks (auth's own source needs its session factory), before serving.

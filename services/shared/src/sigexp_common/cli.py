@@ -57,12 +57,15 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 async def _relay(spec: ServiceSpec) -> None:
     settings = spec.settings
-    engine = make_engine(settings.runtime_url, pool_size=2)
+    engine = make_engine(settings.runtime_url, pool_size=2 + 2 * len(spec.deliveries))
     broker = Broker(settings.amqp_url, settings.exchange)
     await broker.connect_forever()
-    relay = OutboxRelay.from_settings(settings, spec.sessions(engine), broker)
+    sessions = spec.sessions(engine)
+    relay = OutboxRelay.from_settings(settings, sessions, broker)
     try:
-        await relay.run()
+        await asyncio.gather(
+            relay.run(), *(delivery(spec, sessions) for delivery in spec.deliveries)
+        )
     finally:
         await broker.close()
         await engine.dispose()

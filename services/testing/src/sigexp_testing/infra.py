@@ -263,3 +263,29 @@ def container_s3(stack: ExitStack) -> S3Server:
     minio = stack.enter_context(MinioContainer())
     config = minio.get_config()
     return S3Server(config["endpoint"], config["access_key"], config["secret_key"])
+
+
+RABBITMQ_MANAGEMENT = "http://127.0.0.1:15672"
+
+
+def ensure_rabbitmq_management(timeout: float = 60.0) -> str:
+    """The local broker's HTTP management API (integraciones makes subscribers' users through
+    it), enabling its plugin when it does not answer, as scripts/bootstrap.sh does."""
+
+    def answers() -> bool:
+        try:
+            url = f"{RABBITMQ_MANAGEMENT}/api/overview"
+            return httpx.get(url, auth=("guest", "guest"), timeout=5).is_success
+        except httpx.HTTPError:
+            return False
+
+    if not answers():
+        subprocess.run(
+            ["rabbitmq-plugins", "enable", "rabbitmq_management"], check=True, timeout=120
+        )
+        deadline = time.monotonic() + timeout
+        while not answers():
+            if time.monotonic() > deadline:
+                raise RuntimeError("RabbitMQ's management API did not answer on :15672")
+            time.sleep(0.5)
+    return RABBITMQ_MANAGEMENT

@@ -56,6 +56,14 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
 
 
 @pytest.fixture(scope="session")
+def rabbitmq_management() -> str:
+    """The local broker's management API (its plugin enabled when missing)."""
+    from sigexp_testing.infra import ensure_rabbitmq_management
+
+    return ensure_rabbitmq_management()
+
+
+@pytest.fixture(scope="session")
 def tokens() -> TokenFactory:
     from sigexp_testing.tokens import TokenFactory
 

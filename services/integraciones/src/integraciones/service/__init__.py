@@ -1,0 +1,1 @@
+"""Use cases of the integraciones service, one module per group."""
