@@ -43,8 +43,11 @@ from sigexp_common.revocation import (
 )
 from sigexp_common.security import JwksVerifier
 from sigexp_common.settings import ServiceSettings
+from sigexp_common.stopping import CLOSE_SECONDS, bounded, cancel_and_wait
 
 log = logging.getLogger("sigexp.app")
+
+SHUTDOWN_SECONDS = 10.0  # the lifespan's own tasks (messaging, relay, revoked sessions), at most
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 Delivery = Callable[["ServiceSpec", async_sessionmaker[AsyncSession]], Coroutine[Any, Any, None]]
@@ -182,13 +185,13 @@ def _lifespan(
         finally:
             for hook in spec.on_shutdown:
                 await hook(app)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await app.state.audit_batcher.close()
+            # Every step bounded (`sigexp_common.stopping`): a task that lost its cancel in
+            # aio-pika (the revoked-sessions feed did) must not hang the process's exit.
+            await cancel_and_wait(tasks, SHUTDOWN_SECONDS, f"{spec.name}: stopping")
+            await bounded(app.state.audit_batcher.close(), CLOSE_SECONDS, "audit batcher")
             await app.state.broker.close()
-            await app.state.verifier.aclose()
-            await app.state.engine.dispose()
+            await bounded(app.state.verifier.aclose(), CLOSE_SECONDS, "JWKS client")
+            await bounded(app.state.engine.dispose(), CLOSE_SECONDS, "database pool")
 
     return lifespan
 

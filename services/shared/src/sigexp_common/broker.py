@@ -37,6 +37,7 @@ from aiormq.exceptions import (
 )
 
 from sigexp_common.delivery import DestinationDown
+from sigexp_common.stopping import CLOSE_SECONDS, bounded
 
 log = logging.getLogger("sigexp.broker")
 
@@ -104,13 +105,19 @@ class Broker:
     async def connect(self) -> None:
         """Connect once; afterwards aio-pika reconnects and restores topology by itself."""
         connection = await aio_pika.connect_robust(self.url, reconnect_interval=1.0)
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        assert isinstance(channel, AbstractRobustChannel)
-        arguments = await _events_exchange_arguments(connection, self.exchange_name)
-        self._exchange = await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=arguments
-        )
-        self._parking = await _declare_parking(channel)
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            assert isinstance(channel, AbstractRobustChannel)
+            arguments = await _events_exchange_arguments(connection, self.exchange_name)
+            self._exchange = await channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True, arguments=arguments
+            )
+            self._parking = await _declare_parking(channel)
+        except BaseException:
+            # Cut short (a shutdown's cancel, a refused declaration): a robust connection left
+            # open would go on reconnecting in the background of whoever gave up on it.
+            await bounded(connection.close(), CLOSE_SECONDS, "broker: unfinished connection close")
+            raise
         self.parks_itself = not arguments
         if self.parks_itself:
             log.warning(
@@ -253,6 +260,7 @@ class Broker:
         return int(result.message_count or 0), int(result.consumer_count or 0)
 
     async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-        self._connection = None
+        """Close the connection within `CLOSE_SECONDS` (a close that hangs is logged, left)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await bounded(connection.close(), CLOSE_SECONDS, "broker: connection close")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -41,6 +40,7 @@ from sigexp_common.http import MULTIPROC_DIR
 from sigexp_common.logs import setup_logging
 from sigexp_common.migrations import upgrade
 from sigexp_common.relay import OUTBOX, OutboxRelay
+from sigexp_common.stopping import cancel_and_wait
 
 log = logging.getLogger("sigexp.cli")
 
@@ -159,22 +159,29 @@ def worker_app() -> FastAPI:
     return create_app(build_spec())
 
 
+# From SIGTERM to the end of `work`'s `finally` blocks, at most: within the 10 s after which
+# `MessagingProcess.stop` kills the messaging process.
+TERMINATE_SECONDS = 8.0
+
+
 def _until_terminated(work: Coroutine[Any, Any, None], heartbeat: Path | None = None) -> None:
-    """Run `work` until it ends or SIGTERM/SIGINT arrive; then cancel it, so its `finally`
-    blocks close the broker and the database (a relay stops between passes, not mid-write)."""
+    """Run `work` until it ends or SIGTERM/SIGINT arrive; then cancel it (again if a library
+    lost the cancel, `stopping`), so its `finally` blocks close the broker and the database
+    (a relay stops between passes, not mid-write). Meanwhile `heartbeat` is kept fresh."""
 
     async def run() -> None:
-        task = asyncio.create_task(work)
-        beating = asyncio.create_task(latido.latir(heartbeat)) if heartbeat else None
+        task = asyncio.create_task(work, name="work")
+        beating = [asyncio.create_task(latido.latir(heartbeat))] if heartbeat else []
+        terminated = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
-        try:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        finally:
-            if beating is not None:
-                beating.cancel()
+            loop.add_signal_handler(sig, terminated.set)
+        asked = asyncio.create_task(terminated.wait(), name="terminated")
+        await asyncio.wait({task, asked}, return_when=asyncio.FIRST_COMPLETED)
+        await cancel_and_wait({task, asked, *beating}, TERMINATE_SECONDS, "stopping")
+        failure = task.exception() if task.done() and not task.cancelled() else None
+        if failure is not None:
+            raise failure
 
     asyncio.run(run())
 

@@ -223,6 +223,7 @@ class RevocationFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                _raise_if_cancelled()  # an aio-pika error in place of the stop's cancel
                 log.warning("revoked sessions: subscription lost, retrying: %r", exc)
             finally:
                 self.revocaciones.set_live(False)
@@ -251,6 +252,7 @@ class RevocationFeed:
                     self.revocaciones.load(await self.source())
                     break
                 except Exception as exc:
+                    _raise_if_cancelled()
                     log.warning("revoked sessions: cannot reload the list: %r", exc)
                     # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the
                     # cancellation of a shutdown that lands while it waits (a hung lifespan).
@@ -274,6 +276,15 @@ class RevocationFeed:
             log.warning("revoked sessions: unreadable message ignored: %r", exc)
             return
         self.revocaciones.apply(evento.usuario_id, evento.revocadas_hasta)
+
+
+def _raise_if_cancelled() -> None:
+    """End the feed whose cancel a library lost (`sigexp_common.stopping`): the request stays
+    counted on the task even when its `CancelledError` was swallowed or replaced. The feed
+    never runs inside an `asyncio.timeout` that expired, the other reason for a count."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def invalidate_cached(app: FastAPI) -> Listener:
