@@ -80,6 +80,10 @@ def _environment(
             "ARCHIVOS_S3_ACCESS_KEY": access,
             "ARCHIVOS_S3_SECRET_KEY": secret,
             "ARCHIVOS_S3_BUCKET": "sigexp-bench",
+            "AUDITORIA_S3_ENDPOINT": endpoint,  # the chain's anchors
+            "AUDITORIA_S3_ACCESS_KEY": access,
+            "AUDITORIA_S3_SECRET_KEY": secret,
+            "AUDITORIA_S3_BUCKET": "sigexp-bench",
             "GATEWAY_JWKS_URL": jwks,
             "GATEWAY_AMQP_URL": amqp,
             "GATEWAY_LOG_LEVEL": "WARNING",

@@ -100,7 +100,7 @@ class Sistema:
     def _wait_consumers(self, service: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            metrics = httpx.get(self.url(service) + "/metrics", timeout=2).text
+            metrics = httpx.get(self.url(service) + "/metrics", timeout=10).text
             if CONSUMERS_STARTED.search(metrics):
                 return
             time.sleep(0.2)

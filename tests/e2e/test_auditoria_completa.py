@@ -147,13 +147,16 @@ class Recorrido:
         *,
         expediente_id: str | None = None,
         ademas: tuple[str, ...] = (),
+        rechazan: tuple[str, ...] = (),
         usuarios: tuple[str, ...] = tuple(PERFILES.values()),
         **kwargs: Any,
     ) -> dict[str, httpx.Response]:
         """The call as each user; whatever the profile may do, the answer says which record
         it must have left: a success its `accion` (and those of `ademas`, the other services a
-        composed view asks), a refusal (401/403/404, or 409: not now) each DENEGADO; a
-        422 (a malformed request, refused before anything is looked at) none."""
+        composed view asks), a refusal (401/403/404, or 409: not now) each DENEGADO, plus
+        those of `rechazan` (the parts of a composed view, which record only what they refuse:
+        a granted composed read is the main part's one record); a 422 (a malformed request,
+        refused before anything is looked at) none."""
         respuestas = {}
         for usuario in usuarios:
             rid = uuid.uuid4().hex
@@ -170,7 +173,7 @@ class Recorrido:
             else:
                 assert r.status_code in (401, 403, 404, 409), f"{usuario} {metodo} {ruta}: {r.text}"
                 # each service a composed view asks refuses it, and records it
-                esperados = [Esperado(a, DENEGADO) for a in (accion, *ademas)]
+                esperados = [Esperado(a, DENEGADO) for a in (accion, *ademas, *rechazan)]
             descripcion = f"{usuario} {metodo} {ruta} ({r.status_code})"
             self.llamadas.append(Llamada(rid, usuario, descripcion, esperados))
             respuestas[usuario] = r
@@ -486,10 +489,13 @@ def test_cada_ruta_de_expedientes_pases_archivos_y_auditoria_deja_su_registro(
     rid = reservado["id"]
     _conocido(walk, "mesa.cap", eid)
     _conocido(walk, "mesa.sgg", rid)
-    partes = ("pase.ver_recorrido", "archivo.listar")  # the gateway's composed detail asks them
-    walk.como_cada_uno("GET", f"/api/v1/expedientes/{eid}", "expediente.ver", ademas=partes)
+    # The gateway's composed detail asks pases and archivos too, as parts of this one read
+    # (`X-Sigexp-Parte-De`): a granted read is one record, `expediente.ver`; a refused one is
+    # refused, and recorded, by each part.
+    partes = ("pase.ver_recorrido", "archivo.listar")
+    walk.como_cada_uno("GET", f"/api/v1/expedientes/{eid}", "expediente.ver", rechazan=partes)
     vistos = walk.como_cada_uno(
-        "GET", f"/api/v1/expedientes/{rid}", "expediente.ver", ademas=partes
+        "GET", f"/api/v1/expedientes/{rid}", "expediente.ver", rechazan=partes
     )
     assert {u for u, r in vistos.items() if r.status_code == 200} == {
         "autoridad.demo",

@@ -30,8 +30,10 @@ def _spans(carpeta: Path) -> list[dict[str, Any]]:
     found = []
     for path in carpeta.glob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
+            try:
                 found.append(json.loads(line))
+            except ValueError:  # empty, or the line a process is writing right now
+                continue
     return found
 
 

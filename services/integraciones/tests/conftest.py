@@ -4,7 +4,7 @@ RabbitMQ's management API (the plugin is enabled here when it does not answer)."
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,12 @@ def ajustes(infra: TestInfra, **extra: Any) -> Settings:
         webhook_timeout_segundos=3.0,
         **extra,
     )
+
+
+@pytest.fixture
+def ajustar(infra: TestInfra) -> Callable[..., Settings]:
+    """Settings like the service's under test, with some changed (a test's own dispatcher)."""
+    return lambda **extra: ajustes(infra, **extra)
 
 
 @pytest.fixture(scope="session")

@@ -163,6 +163,7 @@ def test_alta_y_consulta_con_el_teclado_solo(abrir_navegador, web) -> None:
 def test_administracion_importa_con_informe_de_errores_y_verifica_la_auditoria(
     abrir_navegador, web, tmp_path: Path
 ) -> None:
+    token(web.gateway, "mesa.cap")  # a login of mesa.cap's for the audit query below to find
     admin = abrir_navegador(sesion=sesion_de(web.gateway, "admin.demo"))
     admin.ir("/ui/admin/catalogo", "#vigente h3")
     malo = tmp_path / "feriados.csv"

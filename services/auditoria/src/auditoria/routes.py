@@ -19,6 +19,10 @@ from sigexp_common.db import Session
 from sigexp_common.idempotency import IdempotentRoute
 from sigexp_common.security import Admin, Perfil, Usuario, perfil_requerido
 
+# A filter is text a person typed: no NUL or other control characters (PostgreSQL refuses
+# NUL in text, and a streamed export must fail before its first row, never halfway).
+SIN_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
 router = APIRouter(prefix="/api/v1", tags=["auditoria"], route_class=IdempotentRoute)
 
 # Who may query the audit, checked before the filters are validated.
@@ -28,9 +32,9 @@ Auditor = Annotated[Usuario, perfil_requerido(Perfil.ADMIN, Perfil.AUTORIDAD)]
 def _filtros(
     expediente_id: uuid.UUID | None = None,
     usuario_id: uuid.UUID | None = None,
-    accion: Annotated[str | None, Query(max_length=100)] = None,
-    resultado: Annotated[str | None, Query(max_length=30)] = None,
-    request_id: Annotated[str | None, Query(max_length=100)] = None,
+    accion: Annotated[str | None, Query(max_length=100, pattern=SIN_CONTROL)] = None,
+    resultado: Annotated[str | None, Query(max_length=30, pattern=SIN_CONTROL)] = None,
+    request_id: Annotated[str | None, Query(max_length=100, pattern=SIN_CONTROL)] = None,
     desde: datetime | None = None,
     hasta: datetime | None = None,
 ) -> service.Consulta:

@@ -102,3 +102,14 @@ async def test_solo_admin_y_autoridad_exportan_y_la_exportacion_se_audita(
         return "auditoria.exportar" in r.text.split("\r\n", 1)[-1]
 
     await wait_until(auditada)
+
+
+async def test_un_filtro_con_caracteres_de_control_es_422_antes_de_exportar_nada(
+    servicio: tuple[FastAPI, httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    _, cliente = servicio
+    r = await _exportar(cliente, tokens, "ADMIN", accion="\x00")
+
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert [e["campo"] for e in r.json()["errors"]] == ["accion"]

@@ -17,6 +17,7 @@ from integraciones.schemas import (
     ReenvioOut,
     ReintentoOut,
     SuscriptorCreadoOut,
+    SuscriptorEdicion,
     SuscriptoresOut,
     SuscriptorIn,
     SuscriptorOut,
@@ -66,6 +67,13 @@ async def ver(
 ) -> SuscriptorOut:
     s, estado = await suscriptores.ver(db, suscriptor_id, user, _settings(request))
     return _salida(s, estado)
+
+
+@router.patch("/suscriptores/{suscriptor_id}", response_model=SuscriptorOut)
+async def editar(
+    suscriptor_id: uuid.UUID, body: SuscriptorEdicion, user: Admin, db: Session
+) -> SuscriptorOut:
+    return _salida(await suscriptores.editar(db, suscriptor_id, body, user))
 
 
 @credenciales.post("/suscriptores/{suscriptor_id}/credenciales", response_model=CredencialesOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from integraciones import claves
 
@@ -25,6 +25,24 @@ class SuscriptorIn(BaseModel):
             if not claves.valida(patron):
                 raise ValueError(f"'{patron[:100]}' no selecciona ningún evento público")
         return sorted(set(valor))
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, valor: HttpUrl | None) -> HttpUrl | None:
+        if valor is not None and valor.scheme != "https":
+            raise ValueError("el webhook debe ser una dirección https")
+        return valor
+
+
+class SuscriptorEdicion(BaseModel):
+    """`PATCH .../suscriptores/{id}`: its name, and a webhook's address. What it receives
+    (`claves`, `solo_organismo`) is not edited: register a new subscriber and revoke this one,
+    so a ministry never gets a mix of two subscriptions in one queue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nombre: str | None = Field(default=None, min_length=1, max_length=200)
+    webhook_url: HttpUrl | None = None
 
     @field_validator("webhook_url")
     @classmethod

@@ -297,3 +297,29 @@ async def test_sin_la_api_de_gestion_el_alta_es_503_y_no_guarda_nada(
     assert "broker" in respuesta.json()["detail"]
     listado = (await client.get(RUTA, headers=admin)).json()["items"]
     assert nombre not in [s["nombre"] for s in listado]
+
+
+async def test_editar_cambia_el_nombre_y_no_lo_que_recibe_ni_por_quien_no_es_admin(
+    servicio: tuple[FastAPI, httpx.AsyncClient], admin: dict[str, str], tokens: TokenFactory
+) -> None:
+    _, client = servicio
+    s = await _registrar(client, admin, claves=["sigexp.pase.#"])
+    ruta = f"{RUTA}/{s['id']}"
+    mesa = {"Authorization": f"Bearer {tokens.token('MESA_ENTRADA')}"}
+
+    editado = await client.patch(ruta, json={"nombre": "Sistema de Hacienda"}, headers=admin)
+    claves = await client.patch(ruta, json={"claves": ["#"]}, headers=admin)
+    webhook = await client.patch(ruta, json={"webhook_url": "https://x.example/h"}, headers=admin)
+    ajeno = await client.patch(ruta, json={"nombre": "Otro"}, headers=mesa)
+
+    assert editado.status_code == 200, editado.text
+    assert (editado.json()["nombre"], editado.json()["claves"]) == (
+        "Sistema de Hacienda",
+        ["sigexp.pase.#"],
+    )
+    assert claves.status_code == 422
+    assert [e["campo"] for e in claves.json()["errors"]] == ["claves"]
+    assert webhook.status_code == 422
+    assert webhook.json()["errors"][0]["campo"] == "webhook_url"
+    assert ajeno.status_code == 403
+    assert (await client.get(ruta, headers=admin)).json()["nombre"] == "Sistema de Hacienda"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,9 +19,9 @@ from integraciones import webhook
 from integraciones.despacho import Despachador
 from integraciones.main import build_spec
 from integraciones.publicador import Publicador
+from integraciones.settings import Settings
 from sigexp_common.broker import Broker
 from sigexp_common.envelope import utcnow
-from sigexp_testing.infra import TestInfra
 from sigexp_testing.waiting import wait_until
 
 RUTA = "/api/v1/integraciones/suscriptores"
@@ -185,7 +185,7 @@ async def test_una_entrega_que_no_llega_en_el_plazo_queda_aparcada_y_se_reintent
     admin: dict[str, str],
     bus: Broker,
     destino: DestinoWebhook,
-    infra: TestInfra,
+    ajustar: Callable[..., Settings],
     ca_de_pruebas: Certificado,
 ) -> None:
     app, client = servicio
@@ -193,9 +193,7 @@ async def test_una_entrega_que_no_llega_en_el_plazo_queda_aparcada_y_se_reintent
     exp, m1, m2 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await publicar(bus, pase_enviado(exp, m1, m2, version=2))
     # A dispatcher whose term is a tenth of a second, on the same database.
-    from conftest import ajustes
-
-    corto = ajustes(infra, webhook_ca=str(ca_de_pruebas.cert), webhook_plazo_horas=0.1 / 3600)
+    corto = ajustar(webhook_ca=str(ca_de_pruebas.cert), webhook_plazo_horas=0.1 / 3600)
     spec = build_spec(corto)
     pub = Publicador(corto.amqp_url, corto.exchange_publico, corto.exchange_directo)
     clientes = webhook.ClienteWebhooks(corto.webhook_ca, 3.0)

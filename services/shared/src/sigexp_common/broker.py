@@ -244,20 +244,29 @@ class Broker:
         finally:
             await channel.close()
 
-    async def queue_depth(self, name: str) -> tuple[int, int] | None:
-        """(messages ready, consumers) of queue `name`, by a passive declare on a channel of
-        its own (a missing queue closes only that channel); None when not connected or absent."""
+    async def queue_depths(self, names: Sequence[str]) -> dict[str, tuple[int, int] | None]:
+        """(messages ready, consumers) of each queue of `names`, by passive declares on one
+        channel of their own (reopened after a missing queue, which closes it); None for a
+        queue that does not exist, or for all of them when not connected."""
+        found: dict[str, tuple[int, int] | None] = dict.fromkeys(names)
         if self._connection is None or self._connection.is_closed:
-            return None
-        channel = await self._connection.channel()
+            return found
+        channel = None
         try:
-            queue = await channel.declare_queue(name, passive=True)
-        except aio_pika.exceptions.ChannelNotFoundEntity:
-            return None
-        result = queue.declaration_result
-        with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError):
-            await channel.close()
-        return int(result.message_count or 0), int(result.consumer_count or 0)
+            for name in names:
+                if channel is None or channel.is_closed:
+                    channel = await self._connection.channel()
+                try:
+                    queue = await channel.declare_queue(name, passive=True)
+                except aio_pika.exceptions.ChannelNotFoundEntity:
+                    continue
+                result = queue.declaration_result
+                found[name] = (int(result.message_count or 0), int(result.consumer_count or 0))
+        finally:
+            if channel is not None and not channel.is_closed:
+                with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError):
+                    await channel.close()
+        return found
 
     async def close(self) -> None:
         """Close the connection within `CLOSE_SECONDS` (a close that hangs is logged, left)."""

@@ -74,7 +74,7 @@ def wait_until_writable(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if REVOCATIONS_LIVE in httpx.get(url + "/metrics", timeout=2).text:
+            if REVOCATIONS_LIVE in httpx.get(url + "/metrics", timeout=10).text:
                 return
         except httpx.HTTPError:
             pass

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from integraciones.models import Canal, Entrega, EstadoEntrega, Suscriptor
 from integraciones.rabbitmq import AdministradorBroker, vhost_de
-from integraciones.schemas import CredencialesOut, SuscriptorIn
+from integraciones.schemas import CredencialesOut, SuscriptorEdicion, SuscriptorIn
 from integraciones.settings import Settings
 from sigexp_common import audit
 from sigexp_common.envelope import utcnow
-from sigexp_common.errors import Conflicto, NoEncontrado
+from sigexp_common.errors import CampoInvalido, Conflicto, DatoInvalido, NoEncontrado
 from sigexp_common.security import Usuario
 
 
@@ -143,6 +143,24 @@ async def ver(
         int(cuentas.get(EstadoEntrega.APARCADA, 0)),
     )
     return s, estado
+
+
+async def editar(
+    db: AsyncSession, suscriptor_id: uuid.UUID, datos: SuscriptorEdicion, por: Usuario
+) -> Suscriptor:
+    s = await suscriptor(db, suscriptor_id, por, "suscriptor.editar")
+    if not s.activo:
+        raise Conflicto("El suscriptor está revocado.")
+    cambios = datos.model_dump(exclude_unset=True, mode="json")
+    if cambios.get("webhook_url") and s.canal != Canal.WEBHOOK:
+        mensaje = "El suscriptor recibe por AMQP, no por webhook."
+        raise DatoInvalido(mensaje, [CampoInvalido("webhook_url", mensaje)])
+    if cambios.get("nombre"):
+        s.nombre = cambios["nombre"]
+    if cambios.get("webhook_url"):
+        s.webhook_url = cambios["webhook_url"]
+    audit.registrar(db, por, "suscriptor.editar", f"suscriptor/{s.id}", detalle=cambios)
+    return s
 
 
 async def rotar(

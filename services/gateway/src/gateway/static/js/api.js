@@ -1,6 +1,6 @@
 // Every call of the UI goes through here: /api/v1 with the session's access token (kept in
 // sessionStorage), one refresh on a 401, quiet retries while a route says "ask again"
-// (409/503 with Retry-After), and errors turned into ErrorApi with the service's Spanish text.
+// (409/429/503 with Retry-After), and errors turned into ErrorApi with the service's Spanish text.
 
 const CLAVE = "sigexp.sesion";
 const GENERICOS = {
@@ -120,7 +120,9 @@ export async function api(metodo, ruta, { json, form, params, como = "json", rei
       throw new ErrorApi(401, GENERICOS[401]);
     }
     const otraVez = respuesta.headers.get("Retry-After");
-    const reintentable = respuesta.status === 409 || (respuesta.status === 503 && !escritura);
+    // 409 "ask again", 429 the gateway's rate limit (no service saw it), 503 on a read.
+    const reintentable =
+      respuesta.status === 409 || respuesta.status === 429 || (respuesta.status === 503 && !escritura);
     if (otraVez && reintentable && intento < reintentos) {
       await espera(Math.min(Number(otraVez) || 1, 2) * 1000);
       continue;
