@@ -8,15 +8,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.events_acciones import Actor, ExpedienteAnulado
 from expedientes.models import Ciclo, Expediente
 from expedientes.models_acciones import Cambio, EstadoSolicitud, SolicitudBaja
 from expedientes.schemas import DecisionIn, SolicitudBajaIn
-from expedientes.service import acceso, historial
-from sigexp_common import audit, entrada, outbox
+from expedientes.service import acceso, historial, solicitudes
+from sigexp_common import audit, outbox
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import CampoInvalido, Conflicto, DatoInvalido, NoEncontrado
 from sigexp_common.ids import uuid7
@@ -79,26 +79,10 @@ async def listar_solicitudes(
     por: Usuario,
 ) -> tuple[list[Solicitud], str | None]:
     """ADMIN's list, oldest first (the next to decide on top), paged by a keyset cursor."""
-    query = select(SolicitudBaja, Expediente).join(
-        Expediente, Expediente.id == SolicitudBaja.expediente_id
+    pares, siguiente = await solicitudes.pagina(
+        db, SolicitudBaja, estado.value if estado else None, limit, cursor
     )
-    if estado is not None:
-        query = query.where(SolicitudBaja.estado == estado.value)
-    if cursor:
-        en, ident = entrada.leer_cursor(cursor, 2)
-        desde, ultimo = entrada.instante(en), entrada.identificador(ident)
-        query = query.where(
-            or_(
-                SolicitudBaja.solicitada_en > desde,
-                and_(SolicitudBaja.solicitada_en == desde, SolicitudBaja.id > ultimo),
-            )
-        )
-    query = query.order_by(SolicitudBaja.solicitada_en, SolicitudBaja.id).limit(limit + 1)
-    filas = [Solicitud(s, e.referencia) for s, e in (await db.execute(query)).all()]
-    siguiente = None
-    if len(filas) > limit:
-        ultima = filas[limit - 1].fila
-        siguiente = entrada.cursor(ultima.solicitada_en.isoformat(), str(ultima.id))
+    filas = [Solicitud(fila, referencia) for fila, referencia in pares]
     await audit.lectura(
         db,
         por,
@@ -106,7 +90,7 @@ async def listar_solicitudes(
         "solicitudes-baja",
         detalle={"estado": estado.value if estado else None, "resultados": len(filas)},
     )
-    return filas[:limit], siguiente
+    return filas, siguiente
 
 
 async def aprobar_baja(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expedientes.events_acciones import Cambio
@@ -18,8 +18,8 @@ from expedientes.models_acciones import Suceso
 from expedientes.models_conexos import Correccion
 from expedientes.schemas import DecisionIn
 from expedientes.schemas_conexos import CorreccionIn, EstadoCorreccion
-from expedientes.service import acceso, edicion, historial
-from sigexp_common import audit, entrada
+from expedientes.service import acceso, edicion, historial, solicitudes
+from sigexp_common import audit
 from sigexp_common.envelope import utcnow
 from sigexp_common.errors import CampoInvalido, Conflicto, DatoInvalido, NoEncontrado
 from sigexp_common.ids import uuid7
@@ -130,26 +130,10 @@ async def listar_correcciones(
     por: Usuario,
 ) -> tuple[list[Solicitud], str | None]:
     """ADMIN's list, oldest first (the next to decide on top), paged by a keyset cursor."""
-    query = select(Correccion, Expediente).join(
-        Expediente, Expediente.id == Correccion.expediente_id
+    pares, siguiente = await solicitudes.pagina(
+        db, Correccion, estado.value if estado else None, limit, cursor
     )
-    if estado is not None:
-        query = query.where(Correccion.estado == estado.value)
-    if cursor:
-        en, ident = entrada.leer_cursor(cursor, 2)
-        desde, ultimo = entrada.instante(en), entrada.identificador(ident)
-        query = query.where(
-            or_(
-                Correccion.solicitada_en > desde,
-                and_(Correccion.solicitada_en == desde, Correccion.id > ultimo),
-            )
-        )
-    query = query.order_by(Correccion.solicitada_en, Correccion.id).limit(limit + 1)
-    filas = [Solicitud(c, e.referencia) for c, e in (await db.execute(query)).all()]
-    siguiente = None
-    if len(filas) > limit:
-        ultima = filas[limit - 1].fila
-        siguiente = entrada.cursor(ultima.solicitada_en.isoformat(), str(ultima.id))
+    filas = [Solicitud(fila, referencia) for fila, referencia in pares]
     await audit.lectura(
         db,
         por,
@@ -157,7 +141,7 @@ async def listar_correcciones(
         "correcciones",
         detalle={"estado": estado.value if estado else None, "resultados": len(filas)},
     )
-    return filas[:limit], siguiente
+    return filas, siguiente
 
 
 async def aprobar_correccion(
