@@ -9,8 +9,8 @@ from typing import cast
 
 from fastapi import FastAPI
 
+from auth import mail
 from auth.events import PUBLICA
-from auth.mail import EnviadorCorreos
 from auth.routes import routers
 from auth.routes.feriados import RUTA_IMPORTAR as RUTA_IMPORTAR_FERIADOS
 from auth.service import arranque, revocaciones
@@ -30,7 +30,7 @@ async def _al_iniciar(app: FastAPI) -> None:
     # Auth verifies its own tokens from its database instead of calling its own JWKS.
     await app.state.verifier.aclose()
     app.state.verifier = VerificadorLocal(app.state.sessions, settings)
-    correos = EnviadorCorreos(app.state.sessions, settings)
+    correos = mail.enviador(app.state.sessions, settings)
     app.state.correos = correos
     app.state.correos_tarea = asyncio.create_task(correos.run(), name="correos")
 

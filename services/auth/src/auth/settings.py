@@ -5,10 +5,11 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from sigexp_common.mail import SmtpSettings
 from sigexp_common.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, SmtpSettings):
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_auth"
@@ -20,14 +21,6 @@ class Settings(ServiceSettings):
     )
 
     public_url: str = "http://127.0.0.1:8000"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_from: str = "SIGEXP <no-responder@sigexp.invalid>"
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_starttls: bool = False
-    smtp_timeout_seconds: float = 10.0
-    mail_poll_seconds: float = 2.0
     admin_usuario: str = Field("admin", validation_alias="SIGEXP_ADMIN_USUARIO")
     admin_password: str = Field("dev-insecure-Admin-2026", validation_alias="SIGEXP_ADMIN_PASSWORD")
     admin_email: str = "admin@sigexp.invalid"

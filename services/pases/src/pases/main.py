@@ -9,9 +9,9 @@ from typing import cast
 
 from fastapi import FastAPI
 
+from pases import mail
 from pases.consumers import HANDLERS
 from pases.events import PUBLICA
-from pases.mail import EnviadorCorreos
 from pases.routes import ROUTERS
 from pases.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
@@ -19,7 +19,7 @@ from sigexp_common.app import ServiceSpec, create_app
 
 async def _al_iniciar(app: FastAPI) -> None:
     """Every serving process sends the queued arrival notices (as auth sends its mail)."""
-    correos = EnviadorCorreos(app.state.sessions, cast(Settings, app.state.settings))
+    correos = mail.enviador(app.state.sessions, cast(Settings, app.state.settings))
     app.state.correos_tarea = asyncio.create_task(correos.run(), name="correos")
 
 

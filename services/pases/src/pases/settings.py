@@ -2,10 +2,11 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from sigexp_common.mail import SmtpSettings
 from sigexp_common.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, SmtpSettings):  # SMTP: arrival notices by e-mail
     model_config = SettingsConfigDict(env_prefix="PASES_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/sigexp_pases"
@@ -18,12 +19,3 @@ class Settings(ServiceSettings):
     en_mesa_dias: int = 7
     # Statistics: a file held at a desk longer than this is stuck (`?estancados_dias=`).
     estancados_dias: int = 30
-    # Arrival notices by e-mail (as auth sends its mail).
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_from: str = "SIGEXP <no-responder@sigexp.invalid>"
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_starttls: bool = False
-    smtp_timeout_seconds: float = 10.0
-    mail_poll_seconds: float = 2.0

@@ -6,8 +6,8 @@ from typing import Annotated, cast
 
 from fastapi import BackgroundTasks, Depends, Request
 
-from auth.mail import EnviadorCorreos
 from auth.settings import Settings
+from sigexp_common.mail import MailSender
 
 
 def _settings(request: Request) -> Settings:
@@ -20,9 +20,9 @@ Config = Annotated[Settings, Depends(_settings)]
 def _correo_tras_commit(request: Request, tareas: BackgroundTasks) -> None:
     """Wake the mail sender once the answer is out, i.e. after the request session committed
     the queued mail: it leaves at once instead of at the sender's next poll."""
-    correos: EnviadorCorreos | None = getattr(request.app.state, "correos", None)
+    correos: MailSender | None = getattr(request.app.state, "correos", None)
     if correos is not None:
-        tareas.add_task(correos.despertar)
+        tareas.add_task(correos.wake)
 
 
 ENVIA_CORREO = Depends(_correo_tras_commit)

@@ -1,6 +1,6 @@
 """Arrival notices by e-mail: a desk opts in (`PUT /api/v1/mesa/avisos`) and then gets one
 message per remito that is sent to it, queued by the consumer of `sigexp.remito.emitido.v1`
-and sent by `mail.EnviadorCorreos` after that transaction commits."""
+and sent by the mail sender (`pases.mail`) after that transaction commits."""
 
 from __future__ import annotations
 
