@@ -82,10 +82,18 @@ async def test_un_vinculo_nunca_revela_un_reservado_fuera_del_alcance(
     assert reservado["id"] not in historial.text
     assert reservado["referencia"] not in historial.text
     assert "expediente.vinculado" not in [e["accion"] for e in historial.json()["items"]]
+    # The composed detail's share (the gateway's one read) filters its timeline the same way.
+    compuesto = await cliente.get(f"/api/v1/expedientes/{publico['id']}/detalle", headers=ajeno)
+    assert compuesto.status_code == 200, compuesto.text
+    assert reservado["id"] not in compuesto.text
+    assert reservado["referencia"] not in compuesto.text
+    assert "expediente.vinculado" not in [e["accion"] for e in compuesto.json()["historial"]]
     # Those who may see it still do.
     for headers in (mesa.headers(), mesa.headers("AUTORIDAD")):
         vinculos = (await _detalle(cliente, publico["id"], headers))["vinculos"]
         assert [v["expediente"]["id"] for v in vinculos] == [reservado["id"]]
+        propio = await cliente.get(f"/api/v1/expedientes/{publico['id']}/detalle", headers=headers)
+        assert "expediente.vinculado" in [e["accion"] for e in propio.json()["historial"]]
 
 
 async def test_vincular_con_un_reservado_ajeno_responde_como_si_no_existiera(
