@@ -22,6 +22,22 @@ def token(base: str, usuario: str, password: str = DEMO_PASSWORD) -> dict[str, s
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+def sesion_de(base: str, usuario: str) -> dict:
+    """A login done through the API, as the login page keeps it in sessionStorage."""
+    r = httpx.post(
+        base + "/api/v1/auth/login", json={"usuario": usuario, "password": DEMO_PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    tokens = r.json()
+    cabeceras = {"Authorization": f"Bearer {tokens['access_token']}"}
+    yo = httpx.get(base + "/api/v1/auth/me", headers=cabeceras).json()  # as the login page keeps it
+    return {
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens["refresh_token"],
+        "yo": yo,
+    }
+
+
 def mesa_id(base: str, cabeceras: dict[str, str], nombre: str) -> str:
     r = httpx.get(base + "/api/v1/catalogo/mesas", headers=cabeceras)
     (mesa,) = [m for m in r.json()["items"] if m["nombre"] == nombre]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from apoyo import DEMO_PASSWORD, hasta, token, usuario_nuevo
+from apoyo import DEMO_PASSWORD, hasta, sesion_de, token, usuario_nuevo
 from playwright.sync_api import expect
 
 from sigexp_testing.mailcatcher import body_text, read_mails
@@ -41,21 +41,6 @@ DE_ADMIN = {
     "admin-usuarios": "/ui/admin/usuarios",
     "admin-catalogo": "/ui/admin/catalogo",
 }
-
-
-def sesion_de(base: str, usuario: str) -> dict:
-    r = httpx.post(
-        base + "/api/v1/auth/login", json={"usuario": usuario, "password": DEMO_PASSWORD}
-    )
-    assert r.status_code == 200, r.text
-    tokens = r.json()
-    cabeceras = {"Authorization": f"Bearer {tokens['access_token']}"}
-    yo = httpx.get(base + "/api/v1/auth/me", headers=cabeceras).json()  # as the login page keeps it
-    return {
-        "access_token": tokens["access_token"],
-        "refresh_token": tokens["refresh_token"],
-        "yo": yo,
-    }
 
 
 @pytest.mark.parametrize("ancho", [1280, 360])

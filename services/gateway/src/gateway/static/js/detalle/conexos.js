@@ -1,5 +1,5 @@
-// Expedientes conexos: vínculos, acumulados and fojas/tomos corrections. The routes arrive with
-// another change: while they answer 404 the section stays hidden.
+// Expedientes conexos: vínculos, acumulados and fojas/tomos corrections. Against a deployment
+// whose expedientes service lacks these routes (they answer 404) the section stays hidden.
 import { api, ErrorApi } from "../api.js";
 import { $, alEnviar, boton, fechaHora, h, informar, insignia, puede, valores } from "../ui.js";
 
@@ -47,7 +47,7 @@ export async function mostrarConexos(contexto) {
     escribe && boton("Desvincular", async () => {
       await api("DELETE", `/api/v1/expedientes/${id}/vinculos/${v.id}`);
       informar("Vínculo quitado.");
-      await mostrarConexos(contextoActual);
+      await contextoActual.recargar(); // the detail in hand still lists the link
     })))) || []);
   if (!(vinculos?.items || []).length) $("#vinculos").replaceChildren(h("li", {}, "Sin expedientes vinculados."));
   const lista = acumulados?.items || [];
