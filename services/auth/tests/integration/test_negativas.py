@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auth_ayudas import sesion_db
+from auth_ayudas import enlace_de_restablecimiento, sesion_db
 from sqlalchemy import select
 
 from auth.models import Bloqueo, IntentoLogin, RefreshToken
@@ -119,3 +119,30 @@ async def test_un_cambio_de_password_con_la_actual_equivocada_queda_registrado(
         auth_settings, "auth.password_cambiar", usuario_id=cuenta.id, resultado=audit.DENEGADO
     )
     assert registro["detalle"]["motivo"] == "datos-invalidos"
+
+
+async def test_un_enlace_de_restablecimiento_usado_deja_su_registro_denegado(
+    api, client, auth_settings: Settings
+):
+    cuenta = await api.crear_usuario()
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
+    token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
+    cuerpo = {"token": token, "password_nueva": "Nueva-Clave-Restablecida-9"}
+    assert (await client.post("/api/v1/auth/password/restablecer", json=cuerpo)).status_code == 204
+    otra_vez = await client.post("/api/v1/auth/password/restablecer", json=cuerpo)
+    assert otra_vez.status_code == 400
+    [registro] = await _registros(
+        auth_settings,
+        "auth.password_restablecer",
+        usuario_id=cuenta.id,
+        resultado=audit.DENEGADO,
+    )
+    assert registro["usuario"] == cuenta.usuario
+    inventado = {"token": "no-es-un-enlace", "password_nueva": "Nueva-Clave-Restablecida-9"}
+    assert (await client.post("/api/v1/auth/password/restablecer", json=inventado)).status_code == 400
+    denegados = await _registros(
+        auth_settings, "auth.password_restablecer", resultado=audit.DENEGADO
+    )
+    assert [d["usuario_id"] for d in denegados].count(cuenta.id) == 1
