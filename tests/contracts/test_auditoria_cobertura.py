@@ -47,7 +47,9 @@ def _rutas_de_celda(celda: str) -> set[str]:
     rutas: set[str] = set()
     metodos: list[str] = []
     anterior = ""
-    for parte in re.split(r",\s*(?=(?:GET|POST|PUT|PATCH|DELETE)\b|/|\.\.\.)", celda.replace("`", "")):
+    for parte in re.split(
+        r",\s*(?=(?:GET|POST|PUT|PATCH|DELETE)\b|/|\.\.\.)", celda.replace("`", "")
+    ):
         parte = parte.strip()
         if m := METODO.match(parte):
             metodos = re.findall(r"GET|POST|PUT|PATCH|DELETE", m.group(0))

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # the walk's own helpers: `import recorrido_auditado`
+# the walk's own helpers: `import recorrido_auditado`
+sys.path.insert(0, str(Path(__file__).parent))
 
-from recorrido_auditado import PERFILES, Recorrido  # noqa: E402
+from recorrido_auditado import PERFILES, Recorrido
 
 if TYPE_CHECKING:
     from conftest import Sistema

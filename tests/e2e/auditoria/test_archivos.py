@@ -43,7 +43,7 @@ def test_cada_ruta_de_archivos_deja_su_registro(recorrido: Recorrido) -> None:
     walk.como_cada_uno("GET", f"/api/v1/archivos/{aid}/versiones", "archivo.listar", usuarios=TODOS)
     _digitalizado(walk, aid)
     walk.como_cada_uno(
-        "GET", f"/api/v1/archivos/{aid}/miniatura", "archivo.miniatura", usuarios=TODOS
+        "GET", f"/api/v1/archivos/{aid}/miniatura", "archivo.ver_miniatura", usuarios=TODOS
     )
     walk.como_cada_uno(
         "PUT",

@@ -12,7 +12,9 @@ def test_las_rutas_de_auditoria_dejan_su_registro(recorrido: Recorrido) -> None:
     walk = recorrido
     eid = alta(walk, "mesa.cap", "Expediente consultado por la auditoría")["id"]
     filtro = {"params": {"expediente_id": eid}}
-    walk.como_cada_uno("GET", "/api/v1/auditoria", "auditoria.consultar", expediente_id=eid, **filtro)
+    walk.como_cada_uno(
+        "GET", "/api/v1/auditoria", "auditoria.consultar", expediente_id=eid, **filtro
+    )
     walk.como_cada_uno(
         "GET", "/api/v1/auditoria/exportar", "auditoria.exportar", expediente_id=eid, **filtro
     )
@@ -33,7 +35,11 @@ def test_las_rutas_de_suscriptores_dejan_su_registro(recorrido: Recorrido) -> No
         "/api/v1/integraciones/suscriptores",
         {"ADMIN": ok("suscriptor.registrar", 201)},
         no("suscriptor.registrar"),
-        json={"nombre": "Ministerio del recorrido", "organismo_id": organismo, "solo_organismo": True},
+        json={
+            "nombre": "Ministerio del recorrido",
+            "organismo_id": organismo,
+            "solo_organismo": True,
+        },
     )
     sid = alta_["ADMIN"].json()["id"]
     walk.cada_perfil(

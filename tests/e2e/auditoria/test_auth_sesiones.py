@@ -11,6 +11,7 @@ import time
 import uuid
 
 from recorrido_auditado import DENEGADO, PERFILES, Esperado, Recorrido
+
 from sigexp_testing.mailcatcher import body_text, read_mails
 
 DIRECCION_OLVIDO = "127.0.0.21"
@@ -27,7 +28,9 @@ def _cuenta_nueva(walk: Recorrido, password: str) -> dict[str, str]:
         "mesa_id": walk.cuentas["mesa.cap"].mesa_id,
         "password_provisoria": password,
     }
-    walk.pedir("admin.demo", "POST", "/api/v1/usuarios", 201, Esperado("usuario.crear"), json=cuerpo)
+    walk.pedir(
+        "admin.demo", "POST", "/api/v1/usuarios", 201, Esperado("usuario.crear"), json=cuerpo
+    )
     return cuerpo
 
 
@@ -51,7 +54,7 @@ def test_cada_ruta_de_sesion_deja_su_registro(recorrido: Recorrido) -> None:
         Esperado("auth.login_fallido", DENEGADO, usuario="consulta.sgg"),
         json={"usuario": "consulta.sgg", "password": "no-es-la-clave"},
     )
-    for perfil, usuario in PERFILES.items():
+    for usuario in PERFILES.values():
         walk.pedir(usuario, "GET", "/api/v1/auth/me", 200)  # SIN_REGISTRO
     walk.pedir(None, "GET", "/.well-known/jwks.json", 200)  # SIN_REGISTRO
     cuerpo = _cuenta_nueva(walk, "Provisoria-Auditada-2026")

@@ -40,7 +40,9 @@ def test_envio_recepcion_y_reversion_dejan_su_registro(recorrido: Recorrido) -> 
         "GET", f"/api/v1/expedientes/{eid}/pases", "pase.ver_recorrido", expediente_id=eid
     )
     walk.como_cada_uno("GET", f"/api/v1/expedientes/{rid}/pases", "pase.ver_recorrido")
-    walk.como_cada_uno("POST", "/api/v1/pases", "pase.enviar", json=_envio(walk, eid), usuarios=AJENOS)
+    walk.como_cada_uno(
+        "POST", "/api/v1/pases", "pase.enviar", json=_envio(walk, eid), usuarios=AJENOS
+    )
     enviado = walk.como_cada_uno(
         "POST", "/api/v1/pases", "pase.enviar", usuarios=("mesa.cap",), json=_envio(walk, eid)
     )["mesa.cap"].json()
@@ -106,23 +108,33 @@ def test_rechazo_acumulacion_y_avisos_dejan_su_registro(recorrido: Recorrido) ->
         return r["tenencia"]["mesa_id"] == walk.cuentas["mesa.cap"].mesa_id
 
     hasta(de_vuelta, "el expediente rechazado vuelve a su mesa")
+    # An accumulation is on both files' trails: one record each.
+    acumular = {"expediente_id": eid, "motivo": "Tratan lo mismo"}
+    walk.como_cada_uno(
+        "POST", f"/api/v1/expedientes/{principal}/acumulados", "expediente.acumular",
+        usuarios=("consulta.cap", "mesa.sgg"), json=acumular,
+    )  # fmt: skip
     acumulado = walk.como_cada_uno(
         "POST", f"/api/v1/expedientes/{principal}/acumulados", "expediente.acumular",
-        usuarios=("consulta.cap", "mesa.sgg", "mesa.cap"),
-        json={"expediente_id": eid, "motivo": "Tratan lo mismo"},
+        usuarios=("mesa.cap",), ademas=("expediente.acumular",), json=acumular,
     )["mesa.cap"]  # fmt: skip
     walk.como_cada_uno(
         "GET", f"/api/v1/expedientes/{principal}/acumulados", "expediente.ver_acumulados",
         usuarios=(*PERFILES.values(), "mesa.sgg"),
     )  # fmt: skip
+    desglose = {"motivo": "Siguen por separado"}
     walk.como_cada_uno(
         "POST", f"/api/v1/expedientes/{principal}/acumulados/{eid}/desglose",
-        "expediente.desglosar", usuarios=("consulta.cap", "mesa.sgg", "mesa.cap"),
-        json={"motivo": "Siguen por separado"},
+        "expediente.desglosar", usuarios=("consulta.cap", "mesa.sgg"), json=desglose,
+    )  # fmt: skip
+    walk.como_cada_uno(
+        "POST", f"/api/v1/expedientes/{principal}/acumulados/{eid}/desglose",
+        "expediente.desglosar", usuarios=("mesa.cap",), ademas=("expediente.desglosar",),
+        json=desglose,
     )  # fmt: skip
     assert acumulado.status_code == 201, acumulado.text
     avisos = walk.como_cada_uno(
-        "GET", "/api/v1/mesa/avisos", "mesa.avisos", usuarios=(*PERFILES.values(), "mesa.sgg")
+        "GET", "/api/v1/mesa/avisos", "mesa.avisos_ver", usuarios=(*PERFILES.values(), "mesa.sgg")
     )["mesa.cap"].json()
     walk.como_cada_uno(  # the same settings again: other tests' alerts stay as they were
         "PUT", "/api/v1/mesa/avisos", "mesa.avisos_cambiar",
