@@ -113,6 +113,7 @@ def test_correcciones_vinculos_y_bajas_dejan_su_registro(recorrido: Recorrido) -
         "DELETE", f"/api/v1/expedientes/{eid}/vinculos/{vinculo}", "expediente.desvincular",
         usuarios=("consulta.cap", "mesa.sgg", "mesa.cap"), params={"motivo": "Era otro"},
     )  # fmt: skip
+    # A baja asked, refused; asked again, approved (the file is ANULADO from then on).
     rechazada = walk.como_cada_uno(
         "POST", f"/api/v1/expedientes/{eid}/solicitudes-baja", "baja.solicitar",
         usuarios=("consulta.cap", "mesa.sgg", "mesa.cap"), json={"motivo": "Duplicado"},
@@ -129,6 +130,5 @@ def test_correcciones_vinculos_y_bajas_dejan_su_registro(recorrido: Recorrido) -
         "POST", f"/api/v1/solicitudes-baja/{aprobada}/aprobar", "baja.aprobar",
         usuarios=("mesa.cap", "autoridad.demo", "admin.demo"), json={"motivo": "Visto"},
     )  # fmt: skip
-    # A baja asked, refused; asked again, approved (the file is ANULADO from then on).
     walk.como_cada_uno("GET", "/api/v1/solicitudes-baja", "baja.listar")
     walk.comprobar()
