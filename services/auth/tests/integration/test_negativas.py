@@ -4,9 +4,10 @@ family), all on the request's one session."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from auth_ayudas import sesion_db
+from auth_ayudas import enlace_de_restablecimiento, nombre_unico, sesion_db
 from sqlalchemy import select
 
 from auth.models import Bloqueo, IntentoLogin, RefreshToken
@@ -119,3 +120,72 @@ async def test_un_cambio_de_password_con_la_actual_equivocada_queda_registrado(
         auth_settings, "auth.password_cambiar", usuario_id=cuenta.id, resultado=audit.DENEGADO
     )
     assert registro["detalle"]["motivo"] == "datos-invalidos"
+
+
+async def test_un_enlace_de_restablecimiento_usado_deja_su_registro_denegado(
+    api, client, auth_settings: Settings
+):
+    cuenta = await api.crear_usuario()
+    await client.post(
+        "/api/v1/auth/password/olvido", json={"email": cuenta.email}, headers=api.desde()
+    )
+    token = enlace_de_restablecimiento(await api.esperar_correo(cuenta.email, "restablecer"))
+    cuerpo = {"token": token, "password_nueva": "Nueva-Clave-Restablecida-9"}
+    assert (await client.post("/api/v1/auth/password/restablecer", json=cuerpo)).status_code == 204
+    otra_vez = await client.post("/api/v1/auth/password/restablecer", json=cuerpo)
+    assert otra_vez.status_code == 400
+    [registro] = await _registros(
+        auth_settings,
+        "auth.password_restablecer",
+        usuario_id=cuenta.id,
+        resultado=audit.DENEGADO,
+    )
+    assert registro["usuario"] == cuenta.usuario
+    inventado = {"token": "no-es-un-enlace", "password_nueva": "Nueva-Clave-Restablecida-9"}
+    assert (
+        await client.post("/api/v1/auth/password/restablecer", json=inventado)
+    ).status_code == 400
+    denegados = await _registros(
+        auth_settings, "auth.password_restablecer", resultado=audit.DENEGADO
+    )
+    assert [d["usuario_id"] for d in denegados].count(cuenta.id) == 1
+
+
+async def test_decidir_una_solicitud_ya_resuelta_o_inexistente_deja_su_registro_denegado(
+    api, client, auth_settings: Settings
+):
+    email = f"{nombre_unico('decidida')}@prueba.sigexp.invalid"
+    pedido = {
+        "nombre": "Persona Solicitante",
+        "email": email,
+        "organismo": "CAP",
+        "area": "Despacho",
+        "perfil": "CONSULTA",
+    }
+    r = await client.post("/api/v1/auth/solicitudes-cuenta", json=pedido, headers=api.desde())
+    assert r.status_code == 202
+    cabecera = await api.admin()
+    lista = await client.get("/api/v1/solicitudes-cuenta", headers=cabecera)
+    [solicitud] = [s["id"] for s in lista.json()["items"] if s["email"] == email]
+    rechazar = f"/api/v1/solicitudes-cuenta/{solicitud}/rechazar"
+    motivo = {"motivo": "No corresponde"}
+    assert (await client.post(rechazar, json=motivo, headers=cabecera)).status_code == 200
+    assert (await client.post(rechazar, json=motivo, headers=cabecera)).status_code == 409
+    aprobar = f"/api/v1/solicitudes-cuenta/{solicitud}/aprobar"
+    assert (await client.post(aprobar, json={}, headers=cabecera)).status_code == 409
+    ninguna = uuid.uuid4()
+    inexistente = f"/api/v1/solicitudes-cuenta/{ninguna}/aprobar"
+    assert (await client.post(inexistente, json={}, headers=cabecera)).status_code == 404
+    recurso = f"solicitud-cuenta/{solicitud}"
+    for accion in ("solicitud_cuenta.rechazar", "solicitud_cuenta.aprobar"):
+        [registro] = await _registros(
+            auth_settings, accion, recurso=recurso, resultado=audit.DENEGADO
+        )
+        assert registro["detalle"]["estado"] == 409
+    [ausente] = await _registros(
+        auth_settings,
+        "solicitud_cuenta.aprobar",
+        recurso=f"solicitud-cuenta/{ninguna}",
+        resultado=audit.DENEGADO,
+    )
+    assert ausente["detalle"]["estado"] == 404

@@ -48,7 +48,12 @@ def _salida(s: Suscriptor, estado: suscriptores.Estado | None = None) -> Suscrip
     return SuscriptorOut(**datos)
 
 
-@credenciales.post("/suscriptores", status_code=201, response_model=SuscriptorCreadoOut)
+@credenciales.post(
+    "/suscriptores",
+    status_code=201,
+    response_model=SuscriptorCreadoOut,
+    name="suscriptor.registrar",
+)
 async def registrar(
     request: Request, body: SuscriptorIn, user: Admin, db: Session
 ) -> SuscriptorCreadoOut:
@@ -56,12 +61,12 @@ async def registrar(
     return SuscriptorCreadoOut(**_salida(s).model_dump(), credenciales=credenciales)
 
 
-@router.get("/suscriptores", response_model=SuscriptoresOut)
+@router.get("/suscriptores", response_model=SuscriptoresOut, name="suscriptor.listar")
 async def listar(user: Admin, db: Session) -> SuscriptoresOut:
     return SuscriptoresOut(items=[_salida(s) for s in await suscriptores.listar(db, user)])
 
 
-@router.get("/suscriptores/{suscriptor_id}", response_model=SuscriptorOut)
+@router.get("/suscriptores/{suscriptor_id}", response_model=SuscriptorOut, name="suscriptor.ver")
 async def ver(
     request: Request, suscriptor_id: uuid.UUID, user: Admin, db: Session
 ) -> SuscriptorOut:
@@ -69,27 +74,40 @@ async def ver(
     return _salida(s, estado)
 
 
-@router.patch("/suscriptores/{suscriptor_id}", response_model=SuscriptorOut)
+@router.patch(
+    "/suscriptores/{suscriptor_id}", response_model=SuscriptorOut, name="suscriptor.editar"
+)
 async def editar(
     suscriptor_id: uuid.UUID, body: SuscriptorEdicion, user: Admin, db: Session
 ) -> SuscriptorOut:
     return _salida(await suscriptores.editar(db, suscriptor_id, body, user))
 
 
-@credenciales.post("/suscriptores/{suscriptor_id}/credenciales", response_model=CredencialesOut)
+@credenciales.post(
+    "/suscriptores/{suscriptor_id}/credenciales",
+    response_model=CredencialesOut,
+    name="suscriptor.rotar",
+)
 async def rotar(
     request: Request, suscriptor_id: uuid.UUID, user: Admin, db: Session
 ) -> CredencialesOut:
     return await suscriptores.rotar(db, suscriptor_id, user, _settings(request))
 
 
-@router.delete("/suscriptores/{suscriptor_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/suscriptores/{suscriptor_id}",
+    status_code=204,
+    response_class=Response,
+    name="suscriptor.revocar",
+)
 async def revocar(request: Request, suscriptor_id: uuid.UUID, user: Admin, db: Session) -> Response:
     await suscriptores.revocar(db, suscriptor_id, user, _settings(request))
     return Response(status_code=204)
 
 
-@router.get("/suscriptores/{suscriptor_id}/entregas", response_model=EntregasOut)
+@router.get(
+    "/suscriptores/{suscriptor_id}/entregas", response_model=EntregasOut, name="suscriptor.entregas"
+)
 async def registro_de_entregas(
     suscriptor_id: uuid.UUID,
     user: Admin,
@@ -119,7 +137,12 @@ async def registro_de_entregas(
     )
 
 
-@router.post("/suscriptores/{suscriptor_id}/reenvio", status_code=202, response_model=ReenvioOut)
+@router.post(
+    "/suscriptores/{suscriptor_id}/reenvio",
+    status_code=202,
+    response_model=ReenvioOut,
+    name="suscriptor.reenviar",
+)
 async def reenviar(
     suscriptor_id: uuid.UUID, body: ReenvioIn, user: Admin, db: Session
 ) -> ReenvioOut:
@@ -127,6 +150,10 @@ async def reenviar(
     return ReenvioOut(eventos=n)
 
 
-@router.post("/suscriptores/{suscriptor_id}/entregas/reintento", response_model=ReintentoOut)
+@router.post(
+    "/suscriptores/{suscriptor_id}/entregas/reintento",
+    response_model=ReintentoOut,
+    name="suscriptor.reintentar",
+)
 async def reintentar(suscriptor_id: uuid.UUID, user: Admin, db: Session) -> ReintentoOut:
     return ReintentoOut(entregas=await entregas.reintentar_aparcadas(db, suscriptor_id, user))

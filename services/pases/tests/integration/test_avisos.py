@@ -11,8 +11,10 @@ import sembrado
 from sqlalchemy import func, select
 
 from pases.models_mesa import CorreoPendiente
+from sigexp_common.audit import AccesoRegistrado
 from sigexp_common.db import transaction
 from sigexp_common.envelope import Envelope
+from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_testing.mailcatcher import body_text, read_mails
 from sigexp_testing.waiting import wait_until
 
@@ -141,3 +143,26 @@ async def test_solo_la_mesa_decide_sus_avisos_y_el_correo_se_valida(servicio, to
         headers=_auth(tokens, "MESA_ENTRADA", mesa),
     )
     assert texto.status_code == 422
+
+
+async def test_leer_y_cambiar_los_avisos_de_una_mesa_deja_su_registro(servicio, tokens):
+    app, cliente = servicio
+    mesa = await sembrado.mesa(app, f"Mesa de avisos {uuid.uuid4().hex[:6]}")
+    visto = await cliente.get("/api/v1/mesa/avisos", headers=_auth(tokens, "CONSULTA", mesa))
+    assert visto.status_code == 200, visto.text
+    cambio = await cliente.put(
+        "/api/v1/mesa/avisos",
+        json={"correo": "sin-avisos@prueba.sigexp.invalid", "activo": False},
+        headers=_auth(tokens, "MESA_ENTRADA", mesa),
+    )
+    assert cambio.status_code == 200, cambio.text
+    async with transaction(app.state.sessions) as db:
+        sobres = await db.scalars(
+            select(OutboxMessage.envelope).where(
+                OutboxMessage.type == AccesoRegistrado.event_type,
+                OutboxMessage.subject == f"mesa/{mesa}",
+            )
+        )
+        acciones = [(s["data"]["accion"], s["data"]["perfil"]) for s in sobres]
+    assert ("mesa.avisos_ver", "CONSULTA") in acciones
+    assert ("mesa.avisos_cambiar", "MESA_ENTRADA") in acciones

@@ -139,11 +139,19 @@ async def restablecer(db: AsyncSession, settings: Settings, token: str, nueva: s
         .where(TokenRestablecimiento.token_hash == sha256_hex(token))
         .with_for_update()
     )
-    if fila is None or fila.usado_en is not None or fila.expira_en <= utcnow():
+    if fila is None:  # a made-up link names nobody: nothing to put on anyone's record
         raise PeticionInvalida(ENLACE_INVALIDO)
     cuenta = await cuenta_para_actualizar(db, fila.usuario_id)
-    if cuenta is None or not cuenta.activo:
+    if cuenta is None:
         raise PeticionInvalida(ENLACE_INVALIDO)
+    if fila.usado_en is not None or fila.expira_en <= utcnow() or not cuenta.activo:
+        # A spent, voided or expired link of a known account: a refused attempt on its record.
+        raise audit.denegar(
+            PeticionInvalida(ENLACE_INVALIDO),
+            usuario_de(cuenta),
+            "auth.password_restablecer",
+            f"usuario/{cuenta.id}",
+        )
     await _fijar_password(db, settings, cuenta, nueva, "password_nueva")
     await revocaciones.revocar_sesiones(db, cuenta.id, MotivoRevocacion.RESTABLECIMIENTO)
     fila.usado_en = utcnow()

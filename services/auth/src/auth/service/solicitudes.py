@@ -72,14 +72,21 @@ async def listar_solicitudes(
     return filas
 
 
-async def _pendiente(db: AsyncSession, solicitud_id: uuid.UUID) -> SolicitudCuenta:
+async def _pendiente(
+    db: AsyncSession, solicitud_id: uuid.UUID, por: Usuario, accion: str
+) -> SolicitudCuenta:
+    """The request to decide, locked; a missing or decided one is refused on the record."""
     solicitud = await db.scalar(
         select(SolicitudCuenta).where(SolicitudCuenta.id == solicitud_id).with_for_update()
     )
+    recurso = f"solicitud-cuenta/{solicitud_id}"
     if solicitud is None:
-        raise NoEncontrado("No existe esa solicitud de cuenta.")
+        raise audit.denegar(
+            NoEncontrado("No existe esa solicitud de cuenta."), por, accion, recurso
+        )
     if solicitud.estado != "PENDIENTE":
-        raise Conflicto(f"La solicitud ya fue resuelta (estado {solicitud.estado}).")
+        error = Conflicto(f"La solicitud ya fue resuelta (estado {solicitud.estado}).")
+        raise audit.denegar(error, por, accion, recurso)
     return solicitud
 
 
@@ -114,7 +121,7 @@ async def aprobar(
     datos: AprobarSolicitudIn,
     por: Usuario,
 ) -> tuple[SolicitudCuenta, Cuenta]:
-    solicitud = await _pendiente(db, solicitud_id)
+    solicitud = await _pendiente(db, solicitud_id, por, "solicitud_cuenta.aprobar")
     alta = UsuarioIn(
         usuario=datos.usuario or await _nombre_libre(db, solicitud.email),
         nombre=solicitud.nombre,
@@ -142,7 +149,7 @@ async def aprobar(
 async def rechazar(
     db: AsyncSession, solicitud_id: uuid.UUID, motivo: str, por: Usuario
 ) -> SolicitudCuenta:
-    solicitud = await _pendiente(db, solicitud_id)
+    solicitud = await _pendiente(db, solicitud_id, por, "solicitud_cuenta.rechazar")
     solicitud.estado = "RECHAZADA"
     solicitud.motivo = motivo
     solicitud.resuelta_en = utcnow()

@@ -43,7 +43,11 @@ async def solicitar_correccion(
     return _correccion(solicitud)
 
 
-@router.get("/expedientes/{expediente_id}/correcciones", response_model=CorreccionesOut)
+@router.get(
+    "/expedientes/{expediente_id}/correcciones",
+    response_model=CorreccionesOut,
+    name="correccion.listar_del_expediente",
+)
 async def correcciones_del_expediente(
     expediente_id: uuid.UUID, user: CurrentUser, db: Session
 ) -> CorreccionesOut:
@@ -51,7 +55,7 @@ async def correcciones_del_expediente(
     return CorreccionesOut(items=[_correccion(s) for s in items])
 
 
-@router.get("/correcciones", response_model=CorreccionesOut)
+@router.get("/correcciones", response_model=CorreccionesOut, name="correccion.listar")
 async def listar_correcciones(
     user: Admin,
     db: Session,
@@ -63,7 +67,9 @@ async def listar_correcciones(
     return CorreccionesOut(items=[_correccion(s) for s in items], next_cursor=siguiente)
 
 
-@router.post("/correcciones/{correccion_id}/aprobar", response_model=CorreccionOut)
+@router.post(
+    "/correcciones/{correccion_id}/aprobar", response_model=CorreccionOut, name="correccion.aprobar"
+)
 async def aprobar_correccion(
     correccion_id: uuid.UUID, user: Admin, db: Session, body: DecisionIn | None = None
 ) -> CorreccionOut:
@@ -71,7 +77,11 @@ async def aprobar_correccion(
     return _correccion(await correcciones.aprobar_correccion(db, correccion_id, decision, por=user))
 
 
-@router.post("/correcciones/{correccion_id}/rechazar", response_model=CorreccionOut)
+@router.post(
+    "/correcciones/{correccion_id}/rechazar",
+    response_model=CorreccionOut,
+    name="correccion.rechazar",
+)
 async def rechazar_correccion(
     correccion_id: uuid.UUID, body: DecisionIn, user: Admin, db: Session
 ) -> CorreccionOut:

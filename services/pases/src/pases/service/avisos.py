@@ -31,8 +31,11 @@ def _mesa_del_usuario(por: Usuario, accion: str) -> uuid.UUID:
 
 
 async def ver(db: AsyncSession, por: Usuario) -> AvisosOut:
-    mesa_id = _mesa_del_usuario(por, "mesa.avisos_ver")
+    """The desk's notice settings (whose address gets its arrivals): a read on the record."""
+    accion = "mesa.avisos_ver"
+    mesa_id = _mesa_del_usuario(por, accion)
     aviso = await db.get(AvisoMesa, mesa_id)
+    await audit.lectura(db, por, accion, f"mesa/{mesa_id}")
     if aviso is None:
         return AvisosOut(mesa_id=mesa_id, correo=None, activo=False, actualizado_en=None)
     return AvisosOut(
