@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from expedientes.consumers import HANDLERS
 from expedientes.events import PUBLICA
+from expedientes.memoria import afinar_recolector
 from expedientes.routes import ROUTERS
 from expedientes.settings import Settings
 from sigexp_common.app import ServiceSpec, create_app
@@ -22,6 +23,7 @@ def build_spec(settings: Settings | None = None) -> ServiceSpec:
         routers=ROUTERS,
         handlers=HANDLERS,
         publica=PUBLICA,
+        on_startup=(afinar_recolector,),
     )
 
 

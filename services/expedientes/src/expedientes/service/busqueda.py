@@ -47,7 +47,15 @@ from expedientes.service.textos import CONFIGURACION, olvidar_texto, registrar_t
 from sigexp_common import entrada
 from sigexp_common.errors import PeticionInvalida
 
-__all__ = ["CONFIGURACION", "Busqueda", "Lectura", "olvidar_texto", "pagina", "registrar_texto"]
+__all__ = [
+    "CONFIGURACION",
+    "Busqueda",
+    "Lectura",
+    "constante",
+    "olvidar_texto",
+    "pagina",
+    "registrar_texto",
+]
 
 IDENTIDAD, DATOS, DOCUMENTOS = 0, 1, 2
 
@@ -115,13 +123,15 @@ class Busqueda:
         `ix_expedientes_numero_gde`); None when it names none."""
         if self.gde is not None:
             gde = self.gde
-            return lambda s: f"upper(expedientes.numero_gde) = {s.arg(gde)}"
+            return lambda _: f"upper(expedientes.numero_gde) = {constante(gde)}"
         if self.numero is None:
             return None
         valores = {"numero": self.numero, "anio": self.anio, "letras": self.letras}
 
-        def condicion(s: Sql) -> str:
-            partes = [f"expedientes.{k} = {s.arg(v)}" for k, v in valores.items() if v is not None]
+        def condicion(_: Sql) -> str:
+            partes = [
+                f"expedientes.{k} = {constante(v)}" for k, v in valores.items() if v is not None
+            ]
             return " AND ".join(partes)
 
         return condicion
@@ -225,7 +235,7 @@ class Lectura:
             donde.append(_antes_de(s, "expedientes.creado_en, expedientes.id", desde))
         sql = (
             f"SELECT {_COLUMNAS} FROM {_TABLAS} WHERE {_y(donde)} "
-            f"ORDER BY {_MAS_NUEVO} LIMIT {s.arg(faltan)}"
+            f"ORDER BY {_MAS_NUEVO} LIMIT {_limite(faltan)}"
         )
         return sql, s.args
 
@@ -235,11 +245,11 @@ class Lectura:
         s = Sql()
         filas = [f"alcances.mesa_id = {s.arg(self.mesa_id)}"]
         if self.anio is not None:
-            filas.append(f"alcances.anio = {s.arg(self.anio)}")
+            filas.append(f"alcances.anio = {constante(self.anio)}")
         if desde is not None:
             filas.append(_antes_de(s, "alcances.creado_en, alcances.expediente_id", desde))
         de_la_mesa = f"FROM alcances WHERE {_y(filas)}"
-        ventana = s.arg(VENTANA)
+        ventana = _limite(VENTANA)
         # How many scope rows the window holds (read once, apart, up to VENTANA): fewer than
         # VENTANA and the window was the desk's whole remaining scope, its page complete.
         cuantas = f"(SELECT count(*) FROM (SELECT 1 {de_la_mesa} LIMIT {ventana}) AS cuantas)"
@@ -252,9 +262,26 @@ class Lectura:
             f"SELECT {_COLUMNAS}, {cuantas} AS {EN_VENTANA} FROM {_TABLAS} "
             f"JOIN {recientes} AS ventana ON ventana.expediente_id = expedientes.id "
             f"WHERE {_y(donde)} "
-            f"ORDER BY ventana.creado_en DESC, ventana.expediente_id DESC LIMIT {s.arg(faltan)}"
+            f"ORDER BY ventana.creado_en DESC, ventana.expediente_id DESC "
+            f"LIMIT {_limite(faltan)}"
         )
         return sql, s.args
+
+
+def constante(valor: int | str) -> str:
+    """A value the request chose (a filter, a referencia's parts, a LIMIT) written into the
+    statement, not bound: a statement of AUTORIDAD's (no scope argument) or of the consulta
+    global then has no arguments at all, or only its cursor's, and PostgreSQL plans it once per
+    connection (asyncpg prepares each text once) for these very values, instead of planning
+    it again on every request (bound, its generic plan is estimated dearer than a custom one,
+    so it never settles on one). Integers as such, text as `_literal`."""
+    if isinstance(valor, int):
+        return str(int(valor))
+    return _literal(valor)
+
+
+def _limite(filas: int) -> str:
+    return constante(int(filas))
 
 
 def _antes_de(s: Sql, columnas: str, desde: Posicion) -> str:

@@ -117,25 +117,29 @@ def _filtrar(f: Filtros) -> tuple[busqueda.Condicion, ...]:
     condiciones = []
     if f.estado is not None:
         condiciones.append(_estado_es(f.estado))
+    # Values the route validated (an enum, digits, a number) are written into the statement
+    # (`busqueda.constante`); `tipo`, any text up to 50 characters, stays a bound argument.
     exactos = {
         "caracter": f.caracter.value if f.caracter else None,
-        "tipo": f.tipo,
         "codigo": f.codigo,
         "anio": f.anio,
     }
     for columna, valor in exactos.items():
         if valor is not None:
             condiciones.append(_igual(columna, valor))
+    if f.tipo is not None:
+        tipo = f.tipo
+        condiciones.append(lambda s: f"expedientes.tipo = {s.arg(tipo)}")
     if f.mes is not None:
         mes = f.mes
         condiciones.append(
-            lambda s: f"EXTRACT(month FROM expedientes.creado_en) = {s.arg(mes)}::integer"
+            lambda _: f"EXTRACT(month FROM expedientes.creado_en) = {busqueda.constante(mes)}"
         )
     return tuple(condiciones)
 
 
-def _igual(columna: str, valor: object) -> busqueda.Condicion:
-    return lambda s: f"expedientes.{columna} = {s.arg(valor)}"
+def _igual(columna: str, valor: int | str) -> busqueda.Condicion:
+    return lambda _: f"expedientes.{columna} = {busqueda.constante(valor)}"
 
 
 def _estado_es(estado: Estado) -> busqueda.Condicion:
@@ -143,4 +147,6 @@ def _estado_es(estado: Estado) -> busqueda.Condicion:
     if estado is Estado.RECEPCION_PENDIENTE:
         return lambda _: "custodias.en_transito IS true"
     ciclo = estado.value
-    return lambda s: f"custodias.en_transito IS false AND expedientes.ciclo = {s.arg(ciclo)}"
+    return lambda _: (
+        f"custodias.en_transito IS false AND expedientes.ciclo = {busqueda.constante(ciclo)}"
+    )
