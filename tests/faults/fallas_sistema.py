@@ -90,7 +90,7 @@ class Sistema:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=15)
 
-    async def wait_http(self, service: str, timeout: float = 120.0) -> None:
+    async def wait_http(self, service: str, timeout: float = 300.0) -> None:
         """Ready, and taking writes (its list of revoked sessions loaded from auth)."""
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=5) as client:
@@ -106,7 +106,7 @@ class Sistema:
                 await asyncio.sleep(0.2)
         raise ServiceDidNotStart(f"{service} no quedó listo\n{self.log(service)[-3000:]}")
 
-    async def wait_consuming(self, service: str, timeout: float = 120.0) -> None:
+    async def wait_consuming(self, service: str, timeout: float = 300.0) -> None:
         """Until `<service>.events` has a consumer (its `consume` process, or auditoria's)."""
         deadline = time.monotonic() + timeout
         nombre = f"{service}-consume" if service in PARTIDOS else service
@@ -204,7 +204,7 @@ async def _auth_demo(env: dict[str, str], logs: Path) -> None:
             raise ServiceDidNotStart(f"`auth demo`\n{(logs / 'auth-demo.log').read_text()}")
 
 
-async def _wait_catalogue(dsn: str, timeout: float = 60.0) -> None:
+async def _wait_catalogue(dsn: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         conexion = await asyncpg.connect(dsn)
@@ -229,15 +229,15 @@ async def start(sistema: Sistema) -> None:
     for service in PARTIDOS:
         sistema.launch(f"{service}-relay")
         sistema.launch(f"{service}-consume")
+    for service in (*PARTIDOS, "auditoria"):  # their queues bound before auth's catalogue
+        await sistema.wait_consuming(service)
     sistema.launch("auth")
     for service in HTTP:
         await sistema.wait_http(service)
-    for service in (*PARTIDOS, "auditoria"):
-        await sistema.wait_consuming(service)
     await _wait_catalogue(sistema.dsn("expedientes"))
 
 
-async def _wait_ready_only(sistema: Sistema, service: str, timeout: float = 120.0) -> None:
+async def _wait_ready_only(sistema: Sistema, service: str, timeout: float = 300.0) -> None:
     """Migrated and answering (taking writes needs auth, started later)."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(timeout=5) as client:

@@ -65,7 +65,7 @@ async def _hasta_consistente(sistema: Sistema, resultado: Resultado, veneno: str
         await asyncio.sleep(0.5)
 
 
-@pytest.mark.timeout(300 + PASES * 3)
+@pytest.mark.timeout(300 + PASES * 3, func_only=True)  # the system starts apart
 @pytest.mark.parametrize("falla", FALLAS, ids=[f.nombre for f in FALLAS])
 async def test_tras_la_falla_cada_accion_comprometida_esta_una_vez_en_cada_proyeccion(
     sistema_de_fallas: Sistema, informe: list[dict[str, Any]], falla: Falla
