@@ -26,6 +26,7 @@ import asyncpg
 import httpx
 
 from sigexp_common.db import asyncpg_dsn
+from sigexp_testing import workspace
 from sigexp_testing.infra import (
     REVOCATIONS_LIVE,
     S3Server,
@@ -37,7 +38,8 @@ from sigexp_testing.private_broker import PrivateBroker
 from sigexp_testing.private_postgres import PrivatePostgres
 
 ROOT = Path(__file__).resolve().parents[2]
-CON_BASE = ("auth", "expedientes", "pases", "auditoria")
+FUERA = {"archivos", "integraciones"}  # no part in pases and receptions
+CON_BASE = tuple(s.name for s in workspace.with_database() if s.name not in FUERA)
 PARTIDOS = ("expedientes", "pases")  # HTTP, relay and consumer in three processes
 HTTP = (*CON_BASE, "gateway")
 ADMIN = ("admin", "Admin-Fallas-2026")
@@ -172,8 +174,6 @@ def environment(
             "GATEWAY_OPS_PORT": str(free_port()),
             "GATEWAY_AMQP_URL": infra.amqp_url,
             "GATEWAY_WORKERS": "1",
-            "GATEWAY_ARCHIVOS_URL": nowhere,
-            "GATEWAY_INTEGRACIONES_URL": nowhere,
             # the load comes from one address and two users: no rate limit in its way
             "GATEWAY_USER_RATE_PER_SECOND": "0",
             "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
@@ -181,6 +181,8 @@ def environment(
     )
     for service in CON_BASE:
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://127.0.0.1:{ports[service]}"
+    for service in FUERA:
+        env[f"GATEWAY_{service.upper()}_URL"] = nowhere
     owner = urlsplit(env["AUDITORIA_DATABASE_URL"])
     env["AUDITORIA_RUNTIME_DATABASE_URL"] = urlunsplit(
         owner._replace(netloc="sigexp_auditoria_servicio@" + owner.netloc.rsplit("@", 1)[-1])

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 from fallas_carga import FOJAS_AGREGADAS, FOJAS_INICIALES, Resultado
+from fallas_sistema import CON_BASE
 
 CUSTODIA = ("mesa_id", "permiso", "en_transito", "mesa_origen_id", "mesas", "version")
 LEIDOS_POR_EXPEDIENTES = {
@@ -27,7 +28,6 @@ LEIDOS_POR_EXPEDIENTES = {
     "sigexp.pase.recibido.v1",
 }
 AUDITADAS = ("pase.enviar", "pase.recibir")
-CON_OUTBOX = ("auth", "expedientes", "pases", "auditoria")
 
 
 async def _filas(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -138,7 +138,7 @@ async def inconsistencias(dsns: dict[str, str], resultado: Resultado) -> list[st
     expedientes = resultado.expedientes
     problemas = [
         f"outbox de {s}: {n} sin publicar"
-        for s, n in (await pendientes_de_outbox({s: dsns[s] for s in CON_OUTBOX})).items()
+        for s, n in (await pendientes_de_outbox({s: dsns[s] for s in CON_BASE})).items()
         if n
     ]
     pases = await _filas(
