@@ -2,8 +2,8 @@
 
 Made with the machine's PostgreSQL 15 binaries (`initdb`, `pg_ctl`) in a temporary folder, on
 a free port, trust authentication, and removed at the end (about 2 s). It is for tests only:
-fsync is off (a restart of the server keeps every commit: the operating system still has the
-pages; only a crash of the machine would lose them). As root, the server runs as `postgres`
+fsync is off (a restart or a crash of the server keeps every commit: the operating system has
+its WAL; only a crash of the machine would lose it). As root, the server runs as `postgres`
 (PostgreSQL refuses to run as root).
 """
 
@@ -25,9 +25,10 @@ SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "max_connections": "400",
     "shared_buffers": "64MB",
+    # fsync off only: a commit's WAL is still written to the operating system before the
+    # commit returns, so a server crash (`stop("immediate")`) loses nothing committed.
+    # `synchronous_commit = off` would: the last commits, acknowledged, vanish on a restart.
     "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
 }
 
 
