@@ -169,7 +169,7 @@ def test_administracion_importa_con_informe_de_errores_y_verifica_la_auditoria(
     # An account request from the public form's route, approved with a desk; a user created.
     nombre = f"Gómez, Luis {uuid.uuid4().hex[:6]}"
     # From an address of its own: auth admits 20 account requests an hour per address, and
-    # the fuzzing of the API (`test_entradas_arbitrarias`) has spent 127.0.0.1's by now.
+    # other tests of the session may have spent 127.0.0.1's by now.
     otra_direccion = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
     pedido = otra_direccion.post(
         web.gateway + "/api/v1/auth/solicitudes-cuenta",

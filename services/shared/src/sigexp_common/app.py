@@ -21,6 +21,7 @@ from sigexp_common.backlog import outbox_probe, queues_probe
 from sigexp_common.broker import Broker
 from sigexp_common.consumer import EventConsumer, Handlers
 from sigexp_common.db import make_engine, make_sessionmaker
+from sigexp_common.documentacion import documentar_errores
 from sigexp_common.envelope import Event
 from sigexp_common.errors import install_error_handlers
 from sigexp_common.http import (
@@ -214,6 +215,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         **docs,
     )
     install_error_handlers(app)
+    documentar_errores(app)
     install_request_context(
         app,
         gateway_secret=settings.gateway_secret,
