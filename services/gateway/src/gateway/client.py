@@ -6,6 +6,7 @@ aiohttp's session under 1 ms (issue 8), and the gateway pays it on every request
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -136,6 +137,9 @@ class Upstreams:
             trust_env=False,
         )
         self.origins = frozenset(u.origin for u in self.services.values())
+        # Parts of composed views that came after their budget, left to finish (see `leave`).
+        self.late: set[asyncio.Task[object]] = set()
+        self.max_late = settings.max_connections_per_service
 
     def __getitem__(self, service: str) -> Upstream:
         return self.services[service]
@@ -162,6 +166,27 @@ class Upstreams:
                 )
         raise AssertionError("unreachable")
 
+    def leave(self, task: asyncio.Task[object]) -> None:
+        """A part the view no longer waits for finishes on its own, so that its connection
+        goes back to the pool: cancelled, it would be closed, and the next request would pay a
+        new connection to the service (under load, most of the gateway's CPU, py-spy). At most
+        `max_late` at a time (a service that hangs does not pile them up); beyond, cancelled."""
+        if task.done():
+            return
+        if len(self.late) >= self.max_late:
+            task.cancel()
+            return
+        self.late.add(task)
+        task.add_done_callback(self._late_done)
+
+    def _late_done(self, task: asyncio.Task[object]) -> None:
+        self.late.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("late part failed: %r", task.exception())
+
     async def aclose(self) -> None:
+        for task in list(self.late):
+            task.cancel()
+        await asyncio.gather(*self.late, return_exceptions=True)
         await self.session.close()
         await self.fresh.close()

@@ -2,8 +2,10 @@
 
 The owner of the main resource decides the answer: its 403/404 pass through unchanged, and
 when it does not answer the view is a 503 with `Retry-After`. Every other part has a budget
-(`PART_BUDGET_SECONDS`, 300 ms): a part that fails, is refused or is late is left out and
-named in `incompletos`, and the view is still a 200 (the UI asks again later).
+(`PART_BUDGET_SECONDS`, 300 ms, or until the main part has come when that is later): a part
+that fails, is refused or is late is left out and named in `incompletos`, and the view is
+still a 200 (the UI asks again later). A late part is not cancelled: it finishes on its own
+and its keep-alive connection goes back to the pool (`Upstreams.leave`).
 
 The parts are spliced as the services wrote them where their shape allows it (no parsing and
 serialising again of what is only passed on).
@@ -67,12 +69,28 @@ async def get_part(
         return None
 
 
-async def within(budget: float, part: Awaitable[Parte | None]) -> Parte | None:
-    """`part` if it comes within `budget` seconds, else None (it is cancelled)."""
+async def settle(
+    upstreams: Upstreams, parts: list[asyncio.Task[Parte | None]], until: float
+) -> list[Parte | None]:
+    """Each part that has come by `until` (the loop's clock), None for the others, which are
+    left to finish on their own (`Upstreams.leave`: not cancelled, their connections stay)."""
     try:
-        return await asyncio.wait_for(part, budget)
-    except TimeoutError:
-        return None
+        pending = [part for part in parts if not part.done()]
+        remaining = until - asyncio.get_running_loop().time()
+        if pending and remaining > 0:
+            await asyncio.wait(pending, timeout=remaining)
+        return [part.result() if part.done() else None for part in parts]
+    finally:
+        for part in parts:
+            upstreams.leave(part)  # the late ones, and all of them when this request is cancelled
+
+
+async def within(
+    upstreams: Upstreams, budget: float, part: Awaitable[Parte | None]
+) -> Parte | None:
+    """`part` if it comes within `budget` seconds, else None."""
+    until = asyncio.get_running_loop().time() + budget
+    return (await settle(upstreams, [asyncio.ensure_future(part)], until))[0]
 
 
 def main_part(service: str, part: Parte | None, what: str) -> Parte | Response:
@@ -124,11 +142,26 @@ async def detalle_expediente(
     budget = request.app.state.settings.part_budget_seconds
     path = f"/api/v1/expedientes/{expediente_id}"
     parte = part_headers(request, PART)
-    expediente, pases, archivos = await asyncio.gather(
-        get_part(upstreams, "expedientes", path + "/detalle", part_headers(request)),
-        within(budget, get_part(upstreams, "pases", path + "/pases", parte)),
-        within(budget, get_part(upstreams, "archivos", path + "/archivos", parte)),
-    )
+    loop = asyncio.get_running_loop()
+    until = loop.time() + budget
+    secondary = [
+        asyncio.ensure_future(get_part(upstreams, "pases", path + "/pases", parte)),
+        asyncio.ensure_future(get_part(upstreams, "archivos", path + "/archivos", parte)),
+    ]
+    try:
+        expediente = await get_part(
+            upstreams, "expedientes", path + "/detalle", part_headers(request)
+        )
+    except BaseException:  # this request was cancelled: the parts still finish on their own
+        for part in secondary:
+            upstreams.leave(part)
+        raise
+    # The secondary parts are waited for until their budget or until the main part has come,
+    # whichever is later: a view slower than the budget because of its main part (a loaded
+    # machine) is not also left without the parts that came meanwhile. Not at all when the
+    # main part refused or is missing: that is the answer.
+    served = expediente is not None and expediente.ok
+    pases, archivos = await settle(upstreams, secondary, max(until, loop.time()) if served else 0)
     main = main_part("expedientes", expediente, "el expediente")
     if isinstance(main, Response):
         return main

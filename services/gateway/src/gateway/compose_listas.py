@@ -33,7 +33,9 @@ async def _secondary(
     query = urlencode([(param, i) for i in dict.fromkeys(ids)])
     budget = request.app.state.settings.part_budget_seconds
     return await within(
-        budget, get_part(upstreams, service, f"{path}?{query}", part_headers(request, "lista"))
+        upstreams,
+        budget,
+        get_part(upstreams, service, f"{path}?{query}", part_headers(request, "lista")),
     )
 
 
