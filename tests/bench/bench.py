@@ -20,16 +20,20 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import carga
+import completo
 import cpu
 import httpx
 import informe
+import mezcla
 import perfil
+import resumen
 import sistema as sistema_
 import techos
 from escenarios import Contexto, Escenario, escenarios
@@ -196,11 +200,25 @@ def medir(
     )
 
 
-def _elegidos(lista: list[Escenario], solo: str | None) -> list[Escenario]:
-    """The scenarios `--solo` names, with the ceilings of their targets, in the run's order."""
+def _partes(solo: str | None, breve: bool) -> set[str]:
+    """The parts `--solo` names (a scenario's key stands for "lectura"); by default all of
+    them, and in `--breve` the ones of this process only (the per-issue benches start systems
+    of their own: minutes each)."""
     if not solo:
+        return {"lectura", "mezcla", "rabbitmq"} if breve else set(completo.PARTES)
+    nombres = set(solo.split(","))
+    partes = nombres & set(completo.PARTES)
+    if nombres - partes:
+        partes.add("lectura")
+    return partes
+
+
+def _elegidos(lista: list[Escenario], solo: str | None) -> list[Escenario]:
+    """The scenarios `--solo` names, with the ceilings of their targets, in the run's order
+    (all of them when it names none, only parts)."""
+    claves = set((solo or "").split(",")) - set(completo.PARTES) - {""}
+    if not claves:
         return lista
-    claves = set(solo.split(","))
     desconocidas = claves - {e.clave for e in lista}
     if desconocidas:
         raise SystemExit(f"--solo: escenarios desconocidos {sorted(desconocidas)}")
@@ -243,7 +261,17 @@ def _argumentos() -> argparse.Namespace:
     )
     parser.add_argument(
         "--solo",
-        help="only these scenarios, comma-separated (the ceilings their targets need run too)",
+        help="only these parts or read-path scenarios, comma-separated (the ceilings their\n"
+        f"targets need run too); parts: {', '.join(completo.PARTES)}",
+    )
+    parser.add_argument(
+        "--niveles", default="1,4,16,64", help="the mixed workload's concurrency levels"
+    )
+    parser.add_argument(
+        "--sin-siembra",
+        action="store_true",
+        help="no seeding at scale: the per-issue benches that need it are skipped unless\n"
+        "their data is already there (busqueda: its 1M expedientes)",
     )
     parser.add_argument(
         "--perfil",
@@ -303,7 +331,8 @@ def main() -> None:
         cpu.esperar_calma(grupos, 0.05, 3 * args.calma_max)
         ctx = Contexto(args, wrk, grupos, sis, token, ids, filas_techo, puertos, dsn, raices)
         medidas: dict[str, informe.Medida] = {}
-        lista = _elegidos(escenarios(ctx), args.solo)
+        partes = _partes(args.solo, args.breve)
+        lista = _elegidos(escenarios(ctx), args.solo) if "lectura" in partes else []
         perfilador = _perfilador(args.perfil, sis.raices)
         for n, escenario in enumerate(lista, 1):
             progreso.fase(f"[{n}/{len(lista)}] {escenario.etiqueta}")
@@ -313,8 +342,34 @@ def main() -> None:
             for app, claves in USOS.items():
                 if app in apps and not any(e.clave in claves for e in lista[n:]):
                     sistema_.parar(apps.pop(app))
+        niveles: list[dict[str, Any]] = []
+        if "mezcla" in partes:
+            tokens, mesas = asyncio.run(
+                mezcla.preparar(sis.url("gateway"), (completo.CAP, completo.SGG))
+            )
+            mixta = mezcla.Mezcla(sis.url("gateway"), tokens, mesas, ids)
+            escalones = [int(n) for n in args.niveles.split(",")]
+            niveles = completo.barrido(mixta, escalones, args.segundos, grupos, progreso.fase)
+        filas = completo.filas_lectura(medidas)
+        filas += completo.filas_mezcla(niveles, medidas.get("techo_hola"))
+        if "rabbitmq" in partes:
+            progreso.fase("RabbitMQ crudo publicar→consumir")
+            filas += completo.rabbitmq(infra.amqp_vhost("bench"), 200, min(args.segundos, 10))
         errores = sistema_.errores(sis)
         progreso.fase("parando el sistema")
+    avisos = informe.avisos(medidas)
+    avisos += [
+        f"carga mixta a {n['conexiones']} conexiones: estados {n['estados']}"
+        for n in niveles
+        if n["exitosos"] < n["pedidos"]
+    ]
+    partes_issue = {p for p in partes if p not in ("lectura", "mezcla", "rabbitmq")}
+    if args.sin_siembra and "busqueda" in partes_issue and not completo.busqueda_sembrada():
+        partes_issue.discard("busqueda")
+        avisos.append("--sin-siembra: busqueda.py no corrió (su base no tiene 1M expedientes)")
+    documentos = completo.por_issue(partes_issue, args.breve, progreso.fase, avisos)
+    for documento in documentos.values():
+        filas += [{**f, "script": documento["script"]} for f in documento["filas"]]
     progreso.fin()
     condiciones: dict[str, Any] = {
         "fecha": fecha.isoformat(),
@@ -332,11 +387,23 @@ def main() -> None:
         "las bases de esta corrida, procesos propios de PostgreSQL y RabbitMQ (menos su "
         "consumo en reposo medido antes de cada escenario); no cuenta wrk",
     }
-    destino = informe.escribir(
-        args.salida, fecha.strftime("%Y-%m-%dT%H%M%SZ"), condiciones, medidas
+    condiciones["niveles_mezcla"] = args.niveles
+    documento = {
+        **resumen.documento("bench.py", filas),
+        "condiciones": condiciones,
+        "escenarios": {clave: asdict(m) for clave, m in medidas.items()},
+        "mezcla": niveles,
+        "por_issue": documentos,
+        "avisos": avisos + [f"{s} registró errores: {ls[0][:200]}" for s, ls in errores.items()],
+    }
+    destinos = completo.escribir(
+        args.salida, fecha.strftime("%Y-%m-%dT%H%M%SZ"), documento, niveles
     )
+    destino = destinos["json"]
     print(informe.tabla(informe.filas(medidas)))
-    for aviso in informe.avisos(medidas):
+    print()
+    print(resumen.markdown(filas))
+    for aviso in avisos:
         print(aviso)
     for servicio, lineas in errores.items():
         print(f"aviso: {servicio} registró errores (en el JSON): {lineas[0][:200]}")
