@@ -13,7 +13,6 @@ few-seconds mode the test suite runs to keep the harness working.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -32,55 +31,20 @@ import cpu
 import httpx
 import informe
 import mezcla
+import opciones
 import perfil
 import resumen
 import sistema as sistema_
 import techos
 from escenarios import Contexto, Escenario, escenarios
+from progreso import Progreso
 
 from sigexp_testing.infra import free_port, local_infra, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-USUARIO = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo MESA_ENTRADA (services/auth demo.py)
+USUARIO = opciones.USUARIO
 # The ceiling apps and the scenarios that load them.
 USOS = {"techo_hola": ("techo_hola", "techo_hola_64"), "techo_lectura": ("techo_lectura",)}
-
-
-class Progreso:
-    """One line that says where the run is: rewritten in place on a terminal."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.paso = ""
-        self.inicio = time.monotonic()
-        self.fases: dict[str, float] = {}  # seconds each phase took, for the JSON
-        self._desde = self.inicio
-
-    def fase(self, texto: str) -> None:
-        ahora = time.monotonic()
-        if self.paso:
-            self.fases[self.paso] = round(ahora - self._desde, 1)
-        self.paso, self._desde = texto, ahora
-        self._escribir(f"[{ahora - self.inicio:5.1f} s] {texto}", final=not self.tty)
-
-    def carga(self, pasados: float, total: float) -> None:
-        if self.tty:
-            self._escribir(f"{self.paso}: {pasados:4.1f}/{total:.0f} s", final=False)
-
-    def _escribir(self, texto: str, final: bool) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K" + texto)
-        else:
-            sys.stderr.write(texto + "\n")
-        if final and self.tty:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    def fin(self) -> None:
-        self.fases[self.paso] = round(time.monotonic() - self._desde, 1)
-        if self.tty:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
 
 
 async def _token(gateway: str, usuario: tuple[str, str]) -> str:
@@ -237,60 +201,8 @@ def _perfilador(carpeta: Path | None, raices: dict[int, str]) -> perfil.Perfilad
     return perfil.Perfilador(carpeta, dict(raices), ejecutable)
 
 
-def _argumentos() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--segundos", type=float, default=10.0, help="load per scenario")
-    parser.add_argument("--conexiones", type=int, default=16)
-    parser.add_argument("--expedientes", type=int, default=500, help="seeded before reading")
-    parser.add_argument("--calentamiento", type=float, default=2.0)
-    parser.add_argument("--reposo", type=float, default=1.0, help="idle window before each")
-    parser.add_argument("--calma-max", type=float, default=10.0)
-    parser.add_argument("--breve", action="store_true", help="1 s per scenario, 32 expedientes")
-    parser.add_argument("--salida", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument(
-        "--url",
-        action="append",
-        metavar="SERVICIO=URL",
-        help="a running system instead of starting one: gateway, auth and expedientes at\n"
-        "least (e.g. --url gateway=http://127.0.0.1:8000); the others make their CPU count",
-    )
-    parser.add_argument(
-        "--bases", help="with --url: its databases, comma-separated (default: every backend)"
-    )
-    parser.add_argument(
-        "--solo",
-        help="only these parts or read-path scenarios, comma-separated (the ceilings their\n"
-        f"targets need run too); parts: {', '.join(completo.PARTES)}",
-    )
-    parser.add_argument(
-        "--niveles", default="1,4,16,64", help="the mixed workload's concurrency levels"
-    )
-    parser.add_argument(
-        "--sin-siembra",
-        action="store_true",
-        help="no seeding at scale: the per-issue benches that need it are skipped unless\n"
-        "their data is already there (busqueda: its 1M expedientes)",
-    )
-    parser.add_argument(
-        "--perfil",
-        type=Path,
-        metavar="DIR",
-        help="py-spy record of every SIGEXP process during each load, summarised per scenario\n"
-        "in DIR/<scenario>/resumen.txt (needs py-spy: the dev group has it)",
-    )
-    parser.add_argument("--usuario", default=USUARIO[0])
-    parser.add_argument("--password", default=USUARIO[1])
-    args = parser.parse_args()
-    if args.breve:
-        args.segundos, args.expedientes, args.calentamiento = 1.0, 32, 0.0
-        args.reposo, args.calma_max = 0.2, 3.0
-    return args
-
-
 def main() -> None:
-    args = _argumentos()
+    args = opciones.argumentos(__doc__ or "")
     progreso = Progreso()
     wrk = carga.asegurar_wrk()
     fecha = datetime.now(UTC)
@@ -367,6 +279,9 @@ def main() -> None:
     if args.sin_siembra and "busqueda" in partes_issue and not completo.busqueda_sembrada():
         partes_issue.discard("busqueda")
         avisos.append("--sin-siembra: busqueda.py no corrió (su base no tiene 1M expedientes)")
+    siembra: dict[str, Any] = {}
+    if partes_issue and not (args.sin_siembra or args.breve):
+        siembra = completo.sembrar(progreso.fase)
     documentos = completo.por_issue(partes_issue, args.breve, progreso.fase, avisos)
     for documento in documentos.values():
         filas += [{**f, "script": documento["script"]} for f in documento["filas"]]
@@ -388,6 +303,9 @@ def main() -> None:
         "consumo en reposo medido antes de cada escenario); no cuenta wrk",
     }
     condiciones["niveles_mezcla"] = args.niveles
+    condiciones["siembra"] = (
+        siembra or "no sembró (--sin-siembra, --breve o sin partes que la usen)"
+    )
     documento = {
         **resumen.documento("bench.py", filas),
         "condiciones": condiciones,

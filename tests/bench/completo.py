@@ -61,6 +61,42 @@ def busqueda_sembrada(filas: int = 1_000_000) -> bool:
     return asyncio.run(contar())
 
 
+def sembrar(fase: Callable[[str], None]) -> dict[str, Any]:
+    """The data at the issue's scale, in databases kept between runs (each load marks itself
+    done: a second run does not load again): 1M expedientes (generar_expedientes.py, in
+    busqueda.py's database), 3M pases and 100k archivo rows over them (generar_pases.py,
+    generar_archivos.py)."""
+    hecho: dict[str, Any] = {}
+    if not busqueda_sembrada():
+        fase("sembrando 1.000.000 expedientes (COPY)")
+        asyncio.run(_crear_base(BUSQUEDA_DSN))
+        hecho["expedientes"] = _script("generar_expedientes.py", "--dsn", BUSQUEDA_DSN)
+    fase("sembrando 3.000.000 pases (COPY; ya sembrados: nada)")
+    hecho["pases"] = _script("generar_pases.py", "--origen", BUSQUEDA_DSN)
+    fase("sembrando 100.000 archivos (COPY; ya sembrados: nada)")
+    hecho["archivos"] = _script("generar_archivos.py", "--origen", BUSQUEDA_DSN)
+    return hecho
+
+
+def _script(nombre: str, *argv: str) -> Any:
+    hecho = subprocess.run(
+        [sys.executable, str(AQUI / nombre), *argv], capture_output=True, text=True, timeout=3600
+    )
+    if hecho.returncode != 0:
+        raise RuntimeError(f"{nombre}: {(hecho.stdout + hecho.stderr)[-2000:]}")
+    return json.loads(hecho.stdout.strip().splitlines()[-1])
+
+
+async def _crear_base(dsn: str) -> None:
+    base, nombre = dsn.rsplit("/", 1)
+    conn = await asyncpg.connect(f"{base}/postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre):
+            await conn.execute(f'CREATE DATABASE "{nombre}"')
+    finally:
+        await conn.close()
+
+
 def filas_lectura(medidas: dict[str, informe.Medida]) -> list[dict[str, Any]]:
     """The read path's scenarios and issue 8/14's targets as rows of the common format."""
     filas = [
@@ -83,6 +119,7 @@ def filas_lectura(medidas: dict[str, informe.Medida]) -> list[dict[str, Any]]:
                 base_etiqueta=techo.etiqueta if techo else None,
                 objetivo=o.texto,
                 meta=(o.comparacion, o.meta),
+                pasa=False if m.exitosas == 0 else None,  # nothing answered: no figure
                 sobre_ratio=techo is not None,
                 p99_ms=m.p99_ms,
             )

@@ -50,7 +50,10 @@ COLUMNAS_TENENCIA = (
 
 
 async def sembrada(conn: asyncpg.Connection, clave: str) -> int | None:
-    """The rows a previous load marked under `clave` (None: never loaded)."""
+    """The rows a previous load marked under `clave` (None: never loaded). Takes the
+    database's seeding lock first (held until the connection closes): a second load started
+    meanwhile waits for the first and then finds its mark."""
+    await conn.execute("SELECT pg_advisory_lock(18)")
     await conn.execute(MARCA)
     filas = await conn.fetchval("SELECT filas FROM bench_siembra WHERE clave = $1", clave)
     return None if filas is None else int(filas)

@@ -29,8 +29,9 @@ import asyncpg
 import grafico
 import mezcla
 import sistema as sistema_
-from bench import Progreso, _token, sembrar
+from bench import _token, sembrar
 from completo import CAP, SGG
+from progreso import Progreso
 
 from sigexp_testing import workspace
 from sigexp_testing.infra import TestInfra, local_infra
