@@ -13,16 +13,7 @@ answers that the object is missing). A row in `bench_siembra` marks the load don
 it returns at once (`--generar` loads again). Prints one JSON line with the timings.
 """
 
-# ruff: noqa: E402 (the path is fixed before the imports: see below)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on the path, and its archivos.py (the uploads'
-# bench) would hide the service's package: the folder goes last instead.
-_AQUI = Path(__file__).resolve().parent
-sys.path[:] = [*(p for p in sys.path if Path(p or ".").resolve() != _AQUI), str(_AQUI)]
 
 import argparse
 import asyncio
@@ -31,12 +22,11 @@ import random
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
-from generar_pases import crear_base, marcar, secundarios, sembrada
-
-from sigexp_common.migrations import upgrade
+from generar_pases import crear_base, marcar, migrar, secundarios, sembrada
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRACIONES = ROOT / "services" / "archivos" / "src" / "archivos" / "migrations"
@@ -71,8 +61,7 @@ def filas_de(
 
 async def generar(origen: str, dsn: str, total: int, forzar: bool) -> dict[str, Any]:
     await crear_base(dsn)
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, MIGRACIONES, url)
+    await asyncio.to_thread(migrar, MIGRACIONES, dsn)
     fuente = await asyncpg.connect(origen)
     destino = await asyncpg.connect(dsn)
     try:

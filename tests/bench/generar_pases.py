@@ -22,6 +22,8 @@ import argparse
 import asyncio
 import json
 import random
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -29,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-
-from sigexp_common.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRACIONES = ROOT / "services" / "pases" / "src" / "pases" / "migrations"
@@ -120,6 +120,15 @@ def ruta(
     return pases, tenencia
 
 
+def migrar(carpeta: Path, dsn: str) -> None:
+    """A service's migrations, in a process whose path is not this folder's (archivos.py here
+    would hide the archivos package the migrations import)."""
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+    codigo = "import sys; from pathlib import Path; from sigexp_common.migrations import upgrade; "
+    codigo += "upgrade(Path(sys.argv[1]), sys.argv[2])"
+    subprocess.run([sys.executable, "-c", codigo, str(carpeta), url], cwd=ROOT, check=True)
+
+
 async def crear_base(dsn: str) -> None:
     base, nombre = dsn.rsplit("/", 1)
     conn = await asyncpg.connect(f"{base}/postgres")
@@ -132,8 +141,7 @@ async def crear_base(dsn: str) -> None:
 
 async def generar(origen: str, dsn: str, forzar: bool, semilla: int = 2026) -> dict[str, Any]:
     await crear_base(dsn)
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, MIGRACIONES, url)
+    await asyncio.to_thread(migrar, MIGRACIONES, dsn)
     fuente = await asyncpg.connect(origen)
     destino = await asyncpg.connect(dsn)
     try:
