@@ -279,6 +279,9 @@ def main() -> None:
     if args.sin_siembra and "busqueda" in partes_issue and not completo.busqueda_sembrada():
         partes_issue.discard("busqueda")
         avisos.append("--sin-siembra: busqueda.py no corrió (su base no tiene 1M expedientes)")
+    if args.sin_siembra and "escala" in partes_issue and not completo.escala_sembrada():
+        partes_issue.discard("escala")
+        avisos.append("--sin-siembra: escala.py no corrió (sin 3M pases ni 100k archivos)")
     siembra: dict[str, Any] = {}
     if partes_issue and not (args.sin_siembra or args.breve):
         siembra = completo.sembrar(progreso.fase)

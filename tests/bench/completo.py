@@ -37,6 +37,8 @@ POR_ISSUE: tuple[tuple[str, str, list[str], list[str]], ...] = (
     ("ocr", "ocr.py", [], ["--paginas", "4"]),
     ("gateway", "transferencias.py", [], ["--mb", "20", "--rondas", "1", "--archivos", "1"]),
     ("auditoria", "auditoria.py", [], ["--registros", "2000", "--verificar", "20000"]),
+    # Reads at the seeded scale (3M pases, 100k archivos): after the seeding.
+    ("escala", "escala.py", [], ["--segundos", "1", "--calentamiento", "0"]),
 )
 PARTES = ("lectura", "mezcla", "rabbitmq", *(p for p, *_ in POR_ISSUE))
 CAP = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo clerks (services/auth demo.py)
@@ -95,6 +97,29 @@ async def _crear_base(dsn: str) -> None:
             await conn.execute(f'CREATE DATABASE "{nombre}"')
     finally:
         await conn.close()
+
+
+def escala_sembrada() -> bool:
+    """Whether the pases and archivos databases hold their marked loads."""
+
+    async def marcada(base: str, clave: str) -> bool:
+        try:
+            conn = await asyncpg.connect(BUSQUEDA_DSN.rsplit("/", 1)[0] + "/" + base)
+        except asyncpg.InvalidCatalogNameError:
+            return False
+        try:
+            if not await conn.fetchval("SELECT to_regclass('bench_siembra') IS NOT NULL"):
+                return False
+            sql = "SELECT count(*) FROM bench_siembra WHERE clave = $1"
+            return bool(await conn.fetchval(sql, clave))
+        finally:
+            await conn.close()
+
+    async def ambas() -> bool:
+        pases = await marcada("sigexp_bench_pases", "pases")
+        return pases and await marcada("sigexp_bench_archivos", "archivos")
+
+    return asyncio.run(ambas())
 
 
 def filas_lectura(medidas: dict[str, informe.Medida]) -> list[dict[str, Any]]:

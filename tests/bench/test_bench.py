@@ -36,7 +36,7 @@ OBJETIVOS = 7
 LENTOS = {"detalle_gateway", "detalle_gateway_64", "alta_gateway"}
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)
 def test_el_banco_breve_escribe_cada_escenario_la_carga_mixta_la_tabla_y_el_grafico(
     tmp_path: Path,
 ) -> None:
@@ -44,7 +44,7 @@ def test_el_banco_breve_escribe_cada_escenario_la_carga_mixta_la_tabla_y_el_graf
         [sys.executable, str(BENCH), "--breve", "--salida", str(tmp_path)],
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=400,
     )
     assert hecho.returncode == 0, hecho.stdout[-3000:] + hecho.stderr[-3000:]
     (resultado,) = tmp_path.glob("*.json")
