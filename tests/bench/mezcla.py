@@ -101,9 +101,11 @@ class Mezcla:
             self._ciclo.append(t)
         return r
 
-    async def una(self, client: httpx.AsyncClient) -> None:
+    async def una(self, client: httpx.AsyncClient, debida: float | None = None) -> None:
+        """One request of the mix; its latency runs from `debida` (when an open loop meant to
+        send it) if given, else from now."""
         tipo = self._azar.choices(self._tipos, self._pesos)[0]
-        inicio = time.monotonic()
+        inicio = time.monotonic() if debida is None else debida
         estado = 0
         try:
             r: httpx.Response | None = None
@@ -154,13 +156,9 @@ class Mezcla:
         tareas: set[asyncio.Task[None]] = set()
         async with self._cliente(tope) as client:
 
-            async def con_tope(programada: float) -> None:
-                async with limite:
-                    await self.una(client)
-                # the latency a user saw: from when the request was due
-                p = self.pedidos[-1]
-                p.segundos += p.inicio - programada
-                p.inicio = programada
+            async def con_tope(debida: float) -> None:
+                async with limite:  # the latency a user saw: from when it was due
+                    await self.una(client, debida)
 
             inicio = time.monotonic()
             total = int(por_segundo * segundos)
