@@ -34,7 +34,7 @@ def percentil(valores: list[float], p: float) -> float | None:
     if not valores:
         return None
     orden = sorted(valores)
-    return orden[min(len(orden) - 1, round(p / 100 * (len(orden) - 1)))]
+    return round(orden[min(len(orden) - 1, round(p / 100 * (len(orden) - 1)))], 2)
 
 
 @dataclass
@@ -126,6 +126,9 @@ class Mezcla:
             estado = r.status_code
         except httpx.HTTPError:
             estado = 0
+        except asyncio.CancelledError:  # given up at the end of an open loop: no answer
+            self.pedidos.append(Pedido(tipo, inicio, time.monotonic() - inicio, 0))
+            raise
         self.pedidos.append(Pedido(tipo, inicio, time.monotonic() - inicio, estado))
 
     def _cliente(self, conexiones: int) -> httpx.AsyncClient:
@@ -174,8 +177,11 @@ class Mezcla:
                 if cada is not None and time.monotonic() - ultimo_aviso >= 1:
                     ultimo_aviso = time.monotonic()
                     cada(ultimo_aviso - inicio)
-            if tareas:
-                await asyncio.wait(tareas, timeout=60)
+            if tareas:  # the last answers, then what is still unanswered is given up
+                _, pendientes = await asyncio.wait(tareas, timeout=60)
+                for tarea in pendientes:
+                    tarea.cancel()
+                await asyncio.gather(*pendientes, return_exceptions=True)
         return self.pedidos[desde:]
 
 
