@@ -68,8 +68,14 @@ async def sembrar(expedientes: str, gateway: str, token: str, cuantos: int) -> l
         for n in pendientes:
             datos = {"extracto": f"Expediente sembrado {n}", "letras": letras, "fojas": 2}
             r = await client.post("/api/v1/expedientes", json=datos)
-            while r.status_code == 409 and "retry-after" in r.headers:  # catalogue on its way
-                await asyncio.sleep(float(r.headers["retry-after"]))
+            intentos = 0
+            # 409 + Retry-After: the catalogue is on its way; 503: a service shedding load on
+            # a saturated machine (its pool's wait ran out). Both end: the alta is retried.
+            while (r.status_code == 409 and "retry-after" in r.headers) or (
+                r.status_code == 503 and intentos < 30
+            ):
+                intentos += 1
+                await asyncio.sleep(float(r.headers.get("retry-after", 1)))
                 r = await client.post("/api/v1/expedientes", json=datos)
             r.raise_for_status()
             ids.append(str(r.json()["id"]))
