@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from generar_pases import crear_base, marcar, migrar, secundarios, sembrada
+from generar_pases import crear_base, esquema_nuevo, marcar, secundarios, sembrada
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRACIONES = ROOT / "services" / "archivos" / "src" / "archivos" / "migrations"
@@ -61,7 +61,6 @@ def filas_de(
 
 async def generar(origen: str, dsn: str, total: int, forzar: bool) -> dict[str, Any]:
     await crear_base(dsn)
-    await asyncio.to_thread(migrar, MIGRACIONES, dsn)
     fuente = await asyncpg.connect(origen)
     destino = await asyncpg.connect(dsn)
     try:
@@ -70,9 +69,7 @@ async def generar(origen: str, dsn: str, total: int, forzar: bool) -> dict[str, 
             return {"ya_sembrada": True, "archivos": hecho}
         inicio = time.monotonic()
         azar = random.Random(2026)
-        await destino.execute(
-            "TRUNCATE archivo_versiones, archivos, expedientes, custodias, objetos_pendientes"
-        )
+        await esquema_nuevo(destino, MIGRACIONES, dsn)
         indices = await secundarios(destino, ("archivos", "archivo_versiones"))
         # 2.5 per expediente on average: about total / 2.5 expedientes have files.
         expedientes = await fuente.fetch(

@@ -59,6 +59,14 @@ async def sembrada(conn: asyncpg.Connection, clave: str) -> int | None:
     return None if filas is None else int(filas)
 
 
+async def esquema_nuevo(conn: asyncpg.Connection, carpeta: Path, dsn: str) -> None:
+    """An empty schema brought to the service's migrations: every index is there again even
+    if a load was killed after dropping them. Under the lock `sembrada` took."""
+    await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    await asyncio.to_thread(migrar, carpeta, dsn)
+    await conn.execute(MARCA)
+
+
 async def marcar(conn: asyncpg.Connection, clave: str, filas: int, fuente: str) -> None:
     await conn.execute(
         "INSERT INTO bench_siembra VALUES ($1, $2, $3, now()) "
@@ -141,7 +149,6 @@ async def crear_base(dsn: str) -> None:
 
 async def generar(origen: str, dsn: str, forzar: bool, semilla: int = 2026) -> dict[str, Any]:
     await crear_base(dsn)
-    await asyncio.to_thread(migrar, MIGRACIONES, dsn)
     fuente = await asyncpg.connect(origen)
     destino = await asyncpg.connect(dsn)
     try:
@@ -149,7 +156,7 @@ async def generar(origen: str, dsn: str, forzar: bool, semilla: int = 2026) -> d
         if hecho is not None and not forzar:
             return {"ya_sembrada": True, "pases": hecho}
         inicio = time.monotonic()
-        await destino.execute("TRUNCATE pases, tenencias, mesas, organismos CASCADE")
+        await esquema_nuevo(destino, MIGRACIONES, dsn)
         for tabla in ("organismos", "mesas"):
             filas = await fuente.fetch(f"SELECT * FROM {tabla}")
             columnas = list(filas[0].keys())
