@@ -4,7 +4,7 @@ UV := .tools/bin/uv
 # The venv is built by `make bootstrap` from requirements-dev.lock (hashes verified).
 RUN := .venv/bin/python -m
 
-.PHONY: up test faults lint fmt bootstrap backup restore bench bench-logins bench-busqueda bench-pases bench-archivos bench-ocr bench-auditoria asyncapi k8s lock
+.PHONY: up test faults lint fmt bootstrap backup restore bench soak bench-logins bench-busqueda bench-pases bench-archivos bench-ocr bench-auditoria asyncapi k8s lock
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -34,10 +34,16 @@ restore: bootstrap
 	@test -n "$(DESDE)" || { echo "make restore DESDE=<carpeta del respaldo>"; exit 2; }
 	@.venv/bin/python scripts/respaldo.py restaurar $(DESDE) $(if $(REEMPLAZAR),--reemplazar)
 
-# The read path against ceilings measured in the same run (issue 8); BENCH_ARGS e.g. --breve,
-# --segundos 20, --url gateway=http://127.0.0.1:8000 ... for a running system.
+# The whole report (issue 18; tests/bench/README.md): the read path against ceilings, the mixed
+# workload at 1-64 connections, seeding at scale, every per-issue bench; BENCH_ARGS e.g.
+# --breve, --sin-siembra, --solo mezcla,pases, --url gateway=http://127.0.0.1:8000 ...
 bench: bootstrap
 	@.venv/bin/python tests/bench/bench.py $(BENCH_ARGS)
+
+# The mixed workload at a steady rate (issue 18): RSS at start and end, outbox lag, p99 per
+# minute; SOAK_ARGS e.g. --minutos 3 --por-segundo 5.
+soak: bootstrap
+	@.venv/bin/python tests/bench/soak.py $(SOAK_ARGS)
 
 bench-logins: bootstrap
 	@.venv/bin/python tests/bench/logins.py

@@ -25,8 +25,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import resumen
 from minio import Minio
 
 from sigexp_common.broker import Broker
@@ -226,6 +228,7 @@ def main() -> int:
     parser.add_argument("--mb", type=int, default=20, help="size of each file")
     parser.add_argument("--grande-mb", type=int, default=500, help="the memory test's file")
     parser.add_argument("--sin-gateway", action="store_true")
+    parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     opciones = parser.parse_args()
     with ExitStack() as stack:
         infra = local_infra(stack)
@@ -325,7 +328,56 @@ def main() -> int:
     )
     ok = ok and pico_mb < TECHO_RSS_MB
     print("OK" if ok else "POR DEBAJO DE LO PEDIDO")
+    if opciones.salida:
+        filas = _filas(opciones, total_mb, tiempos, directo, cpu_servicio, pico_mb)
+        resumen.escribir(opciones.salida, "archivos.py", filas)
     return 0 if ok else 1
+
+
+def _filas(
+    opciones: argparse.Namespace,
+    total_mb: float,
+    tiempos: dict[str, float],
+    directo: float,
+    cpu_servicio: float,
+    pico_mb: float,
+) -> list[dict[str, Any]]:
+    put = f"put minio directo ({opciones.mb} MB)"
+    filas = [resumen.fila("archivos_put_directo", put, directo, "MB/s")]
+    for camino in ("servicio", "gateway"):
+        if tiempos[camino]:
+            filas.append(
+                resumen.fila(
+                    f"archivos_subida_{camino}",
+                    f"subida de {opciones.mb} MB por el {camino}",
+                    total_mb / tiempos[camino],
+                    "MB/s",
+                    base=directo,
+                    base_etiqueta=put,
+                    objetivo=f">= {UMBRAL_RATIO:.0%} del put directo",
+                    meta=(">=", UMBRAL_RATIO),
+                    sobre_ratio=True,
+                )
+            )
+    filas.append(
+        resumen.fila(
+            "archivos_cpu_por_mb",
+            "CPU de archivos por MB subido",
+            cpu_servicio / total_mb * 1000,
+            "ms/MB",
+        )
+    )
+    filas.append(
+        resumen.fila(
+            "archivos_rss_pico",
+            f"RSS pico de archivos subiendo {opciones.grande_mb} MB",
+            pico_mb,
+            "MB",
+            objetivo=f"< {TECHO_RSS_MB} MB",
+            meta=("<", TECHO_RSS_MB),
+        )
+    )
+    return filas
 
 
 if __name__ == "__main__":

@@ -206,19 +206,60 @@ async def main(args: argparse.Namespace) -> None:
         print(f"   objetivo >= 1.000/s y >= 30%: {'CUMPLE' if cumple else 'NO CUMPLE'}")
         consumo = await consumidor(urls["cons"], amqp, args.registros)
         print(f"2. un consumidor desde la cola: {consumo:8.0f} registros/s")
+        filas = _filas(plano, encadenado, consumo)
         if args.verificar:
             escrita, verificada, total = await verificacion_de(urls["verif"], args.verificar)
             por_segundo = total / verificada
             print(f"3. verificación de {total:,} registros: {verificada:.1f} s")
             print(f"   ({por_segundo:,.0f} registros/s; escribirlos con COPY: {escrita:.1f} s)")
+            cifra = f"verificación de {total:,} registros".replace(",", ".")
+            filas.append(_resumen().fila("auditoria_verificacion", cifra, verificada, "s"))
         print(_carga())
+        if args.salida:
+            _resumen().escribir(args.salida, "auditoria.py", filas)
     finally:
         infra.drop_databases()
         _rabbitmqctl("delete_vhost", vhost)
+
+
+def _resumen() -> Any:
+    """resumen.py, this folder's, found after the packages (see the path fixed above)."""
+    sys.path.append(str(Path(__file__).resolve().parent))
+    import resumen
+
+    return resumen
+
+
+def _filas(plano: float, encadenado: float, consumo: float) -> list[dict[str, Any]]:
+    resumen = _resumen()
+    return [
+        resumen.fila("auditoria_insert_plano", "INSERT plano de registros", plano, "registros/s"),
+        resumen.fila(
+            "auditoria_encadenado",
+            "ingestión encadenada",
+            encadenado,
+            "registros/s",
+            base=plano,
+            base_etiqueta="INSERT plano",
+            objetivo=">= 30 % del INSERT plano",
+            meta=(">=", 0.30),
+            sobre_ratio=True,
+        ),
+        resumen.fila(
+            "auditoria_encadenado_absoluto",
+            "ingestión encadenada (absoluta)",
+            encadenado,
+            "registros/s",
+            objetivo=">= 1.000 registros/s",
+            meta=(">=", 1000.0),
+        ),
+        resumen.fila("auditoria_consumidor", "un consumidor desde la cola", consumo, "registros/s"),
+    ]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--registros", type=int, default=20_000)
     parser.add_argument("--verificar", type=int, default=1_000_000)
+    parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     asyncio.run(main(parser.parse_args()))

@@ -13,70 +13,38 @@ few-seconds mode the test suite runs to keep the harness working.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import carga
+import completo
 import cpu
 import httpx
 import informe
+import mezcla
+import opciones
 import perfil
+import resumen
 import sistema as sistema_
 import techos
 from escenarios import Contexto, Escenario, escenarios
+from progreso import Progreso
 
 from sigexp_testing.infra import free_port, local_infra, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
-USUARIO = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo MESA_ENTRADA (services/auth demo.py)
+USUARIO = opciones.USUARIO
 # The ceiling apps and the scenarios that load them.
 USOS = {"techo_hola": ("techo_hola", "techo_hola_64"), "techo_lectura": ("techo_lectura",)}
-
-
-class Progreso:
-    """One line that says where the run is: rewritten in place on a terminal."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.paso = ""
-        self.inicio = time.monotonic()
-        self.fases: dict[str, float] = {}  # seconds each phase took, for the JSON
-        self._desde = self.inicio
-
-    def fase(self, texto: str) -> None:
-        ahora = time.monotonic()
-        if self.paso:
-            self.fases[self.paso] = round(ahora - self._desde, 1)
-        self.paso, self._desde = texto, ahora
-        self._escribir(f"[{ahora - self.inicio:5.1f} s] {texto}", final=not self.tty)
-
-    def carga(self, pasados: float, total: float) -> None:
-        if self.tty:
-            self._escribir(f"{self.paso}: {pasados:4.1f}/{total:.0f} s", final=False)
-
-    def _escribir(self, texto: str, final: bool) -> None:
-        if self.tty:
-            sys.stderr.write("\r\033[K" + texto)
-        else:
-            sys.stderr.write(texto + "\n")
-        if final and self.tty:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    def fin(self) -> None:
-        self.fases[self.paso] = round(time.monotonic() - self._desde, 1)
-        if self.tty:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
 
 
 async def _token(gateway: str, usuario: tuple[str, str]) -> str:
@@ -100,8 +68,14 @@ async def sembrar(expedientes: str, gateway: str, token: str, cuantos: int) -> l
         for n in pendientes:
             datos = {"extracto": f"Expediente sembrado {n}", "letras": letras, "fojas": 2}
             r = await client.post("/api/v1/expedientes", json=datos)
-            while r.status_code == 409 and "retry-after" in r.headers:  # catalogue on its way
-                await asyncio.sleep(float(r.headers["retry-after"]))
+            intentos = 0
+            # 409 + Retry-After: the catalogue is on its way; 503: a service shedding load on
+            # a saturated machine (its pool's wait ran out). Both end: the alta is retried.
+            while (r.status_code == 409 and "retry-after" in r.headers) or (
+                r.status_code == 503 and intentos < 30
+            ):
+                intentos += 1
+                await asyncio.sleep(float(r.headers.get("retry-after", 1)))
                 r = await client.post("/api/v1/expedientes", json=datos)
             r.raise_for_status()
             ids.append(str(r.json()["id"]))
@@ -196,11 +170,25 @@ def medir(
     )
 
 
-def _elegidos(lista: list[Escenario], solo: str | None) -> list[Escenario]:
-    """The scenarios `--solo` names, with the ceilings of their targets, in the run's order."""
+def _partes(solo: str | None, breve: bool) -> set[str]:
+    """The parts `--solo` names (a scenario's key stands for "lectura"); by default all of
+    them, and in `--breve` the ones of this process only (the per-issue benches start systems
+    of their own: minutes each)."""
     if not solo:
+        return {"lectura", "mezcla", "rabbitmq"} if breve else set(completo.PARTES)
+    nombres = set(solo.split(","))
+    partes = nombres & set(completo.PARTES)
+    if nombres - partes:
+        partes.add("lectura")
+    return partes
+
+
+def _elegidos(lista: list[Escenario], solo: str | None) -> list[Escenario]:
+    """The scenarios `--solo` names, with the ceilings of their targets, in the run's order
+    (all of them when it names none, only parts)."""
+    claves = set((solo or "").split(",")) - set(completo.PARTES) - {""}
+    if not claves:
         return lista
-    claves = set(solo.split(","))
     desconocidas = claves - {e.clave for e in lista}
     if desconocidas:
         raise SystemExit(f"--solo: escenarios desconocidos {sorted(desconocidas)}")
@@ -219,50 +207,8 @@ def _perfilador(carpeta: Path | None, raices: dict[int, str]) -> perfil.Perfilad
     return perfil.Perfilador(carpeta, dict(raices), ejecutable)
 
 
-def _argumentos() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--segundos", type=float, default=10.0, help="load per scenario")
-    parser.add_argument("--conexiones", type=int, default=16)
-    parser.add_argument("--expedientes", type=int, default=500, help="seeded before reading")
-    parser.add_argument("--calentamiento", type=float, default=2.0)
-    parser.add_argument("--reposo", type=float, default=1.0, help="idle window before each")
-    parser.add_argument("--calma-max", type=float, default=10.0)
-    parser.add_argument("--breve", action="store_true", help="1 s per scenario, 32 expedientes")
-    parser.add_argument("--salida", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument(
-        "--url",
-        action="append",
-        metavar="SERVICIO=URL",
-        help="a running system instead of starting one: gateway, auth and expedientes at\n"
-        "least (e.g. --url gateway=http://127.0.0.1:8000); the others make their CPU count",
-    )
-    parser.add_argument(
-        "--bases", help="with --url: its databases, comma-separated (default: every backend)"
-    )
-    parser.add_argument(
-        "--solo",
-        help="only these scenarios, comma-separated (the ceilings their targets need run too)",
-    )
-    parser.add_argument(
-        "--perfil",
-        type=Path,
-        metavar="DIR",
-        help="py-spy record of every SIGEXP process during each load, summarised per scenario\n"
-        "in DIR/<scenario>/resumen.txt (needs py-spy: the dev group has it)",
-    )
-    parser.add_argument("--usuario", default=USUARIO[0])
-    parser.add_argument("--password", default=USUARIO[1])
-    args = parser.parse_args()
-    if args.breve:
-        args.segundos, args.expedientes, args.calentamiento = 1.0, 32, 0.0
-        args.reposo, args.calma_max = 0.2, 3.0
-    return args
-
-
 def main() -> None:
-    args = _argumentos()
+    args = opciones.argumentos(__doc__ or "")
     progreso = Progreso()
     wrk = carga.asegurar_wrk()
     fecha = datetime.now(UTC)
@@ -303,7 +249,8 @@ def main() -> None:
         cpu.esperar_calma(grupos, 0.05, 3 * args.calma_max)
         ctx = Contexto(args, wrk, grupos, sis, token, ids, filas_techo, puertos, dsn, raices)
         medidas: dict[str, informe.Medida] = {}
-        lista = _elegidos(escenarios(ctx), args.solo)
+        partes = _partes(args.solo, args.breve)
+        lista = _elegidos(escenarios(ctx), args.solo) if "lectura" in partes else []
         perfilador = _perfilador(args.perfil, sis.raices)
         for n, escenario in enumerate(lista, 1):
             progreso.fase(f"[{n}/{len(lista)}] {escenario.etiqueta}")
@@ -313,8 +260,40 @@ def main() -> None:
             for app, claves in USOS.items():
                 if app in apps and not any(e.clave in claves for e in lista[n:]):
                     sistema_.parar(apps.pop(app))
+        niveles: list[dict[str, Any]] = []
+        if "mezcla" in partes:
+            tokens, mesas = asyncio.run(
+                mezcla.preparar(sis.url("gateway"), (completo.CAP, completo.SGG))
+            )
+            mixta = mezcla.Mezcla(sis.url("gateway"), tokens, mesas, ids)
+            escalones = [int(n) for n in args.niveles.split(",")]
+            niveles = completo.barrido(mixta, escalones, args.segundos, grupos, progreso.fase)
+        filas = completo.filas_lectura(medidas)
+        filas += completo.filas_mezcla(niveles, medidas.get("techo_hola"))
+        if "rabbitmq" in partes:
+            progreso.fase("RabbitMQ crudo publicar→consumir")
+            filas += completo.rabbitmq(infra.amqp_vhost("bench"), 200, min(args.segundos, 10))
         errores = sistema_.errores(sis)
         progreso.fase("parando el sistema")
+    avisos = informe.avisos(medidas)
+    avisos += [
+        f"carga mixta a {n['conexiones']} conexiones: estados {n['estados']}"
+        for n in niveles
+        if n["exitosos"] < n["pedidos"]
+    ]
+    partes_issue = {p for p in partes if p not in ("lectura", "mezcla", "rabbitmq")}
+    if args.sin_siembra and "busqueda" in partes_issue and not completo.busqueda_sembrada():
+        partes_issue.discard("busqueda")
+        avisos.append("--sin-siembra: busqueda.py no corrió (su base no tiene 1M expedientes)")
+    if args.sin_siembra and "escala" in partes_issue and not completo.escala_sembrada():
+        partes_issue.discard("escala")
+        avisos.append("--sin-siembra: escala.py no corrió (sin 3M pases ni 100k archivos)")
+    siembra: dict[str, Any] = {}
+    if partes_issue and not (args.sin_siembra or args.breve):
+        siembra = completo.sembrar(progreso.fase)
+    documentos = completo.por_issue(partes_issue, args.breve, progreso.fase, avisos)
+    for documento in documentos.values():
+        filas += [{**f, "script": documento["script"]} for f in documento["filas"]]
     progreso.fin()
     condiciones: dict[str, Any] = {
         "fecha": fecha.isoformat(),
@@ -332,11 +311,26 @@ def main() -> None:
         "las bases de esta corrida, procesos propios de PostgreSQL y RabbitMQ (menos su "
         "consumo en reposo medido antes de cada escenario); no cuenta wrk",
     }
-    destino = informe.escribir(
-        args.salida, fecha.strftime("%Y-%m-%dT%H%M%SZ"), condiciones, medidas
+    condiciones["niveles_mezcla"] = args.niveles
+    condiciones["siembra"] = (
+        siembra or "no sembró (--sin-siembra, --breve o sin partes que la usen)"
     )
+    documento = {
+        **resumen.documento("bench.py", filas),
+        "condiciones": condiciones,
+        "escenarios": {clave: asdict(m) for clave, m in medidas.items()},
+        "mezcla": niveles,
+        "por_issue": documentos,
+        "avisos": avisos + [f"{s} registró errores: {ls[0][:200]}" for s, ls in errores.items()],
+    }
+    destinos = completo.escribir(
+        args.salida, fecha.strftime("%Y-%m-%dT%H%M%SZ"), documento, niveles
+    )
+    destino = destinos["json"]
     print(informe.tabla(informe.filas(medidas)))
-    for aviso in informe.avisos(medidas):
+    print()
+    print(resumen.markdown(filas))
+    for aviso in avisos:
         print(aviso)
     for servicio, lineas in errores.items():
         print(f"aviso: {servicio} registró errores (en el JSON): {lineas[0][:200]}")

@@ -302,6 +302,7 @@ def _argumentos() -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=1, help="the service's HTTP processes")
     parser.add_argument("--perfil", type=Path, help="py-spy the service into this folder")
+    parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     return parser.parse_args()
 
 
@@ -395,6 +396,8 @@ def main() -> None:
                 )
                 filas.append(esc)
     _informe(filas, args, mesa)
+    if args.salida:
+        _salida(filas, args)
 
 
 def _carpeta(perfil: str, clave: str) -> str:
@@ -433,6 +436,32 @@ def _informe(filas: list[Escenario], args: argparse.Namespace, mesa: asyncpg.Rec
     muestra = max(peor.sentencias, key=len)
     print(f"\nEXPLAIN ANALYZE del más lento ({peor.clave}, {peor.perfil}), un pedido:\n")
     print(asyncio.run(explicar(args.dsn, muestra)))
+
+
+def _salida(filas: list[Escenario], args: argparse.Namespace) -> None:
+    """Each scenario's HTTP p99 (target) next to the same SQL's p99 in the same run."""
+    import resumen
+
+    salida = []
+    for f in filas:
+        assert f.http is not None
+        otros = {s: n for s, n in f.http.estados.items() if not s.startswith("2")}
+        salida.append(
+            resumen.fila(
+                f"busqueda/{f.perfil}/{f.clave}",
+                f"búsqueda a {args.filas:,} expedientes: {f.clave} ({f.perfil}), p99".replace(
+                    ",", "."
+                ),
+                f.http.p99_ms,
+                "ms",
+                base=f.sql["p99_ms"],
+                base_etiqueta="el mismo SQL directo, p99",
+                objetivo=f"p99 < {OBJETIVO_MS} ms a {args.conexiones} clientes",
+                pasa=f.http.p99_ms < OBJETIVO_MS and not otros,
+                p99_ms=f.http.p99_ms,
+            )
+        )
+    resumen.escribir(args.salida, "busqueda.py", salida)
 
 
 if __name__ == "__main__":

@@ -235,6 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paginas", type=int, default=40)
     parser.add_argument("--rondas", type=int, default=1, help="1-worker/2-worker pairs")
+    parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     args = parser.parse_args()
     paginas = _paginas(args.paginas)
     with ExitStack() as stack:
@@ -275,6 +276,24 @@ def main() -> None:
     destino = ROOT / "bench" / "results" / f"ocr-{datetime.now(UTC):%Y-%m-%dT%H%M%S}.json"
     destino.write_text(json.dumps(informe, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"escrito {destino.relative_to(ROOT)}")
+    if args.salida:
+        import resumen
+
+        filas = [
+            resumen.fila("ocr_1_worker", "OCR con 1 worker", uno, "páginas/s"),
+            resumen.fila(
+                "ocr_2_workers",
+                f"OCR con 2 workers ({informe['nucleos']} núcleos disponibles)",
+                dos,
+                "páginas/s",
+                base=uno,
+                base_etiqueta="1 worker",
+                objetivo=f">= {OBJETIVO}× un worker",
+                meta=(">=", OBJETIVO),
+                sobre_ratio=True,
+            ),
+        ]
+        resumen.escribir(args.salida, "ocr.py", filas)
 
 
 if __name__ == "__main__":

@@ -390,7 +390,9 @@ def main() -> None:
     parser.add_argument("--segundos", type=float, default=60.0)
     parser.add_argument("--remito", type=int, default=200)
     parser.add_argument("--breve", action="store_true")
-    parser.add_argument("--salida", type=Path, help="write the figures as JSON here too")
+    parser.add_argument(
+        "--salida", type=Path, help="the figures as rows (resumen.py) here too, this JSON in it"
+    )
     args = parser.parse_args()
     if args.breve:
         args.por_segundo, args.segundos, args.remito = 20.0, 5.0, 50
@@ -410,7 +412,49 @@ def main() -> None:
     texto = json.dumps(resultado, indent=2, ensure_ascii=False)
     print(texto)
     if args.salida:
-        args.salida.write_text(texto + "\n")
+        import resumen
+
+        resumen.escribir(args.salida, "propagacion_pases.py", filas(resultado), detalle=resultado)
+
+
+def filas(resultado: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures of issue 11 as rows: propagation next to raw RabbitMQ, the remito's."""
+    import resumen
+
+    prop, crudo, remito = (resultado[k] for k in ("propagacion", "rabbitmq_crudo", "remito"))
+    etiqueta = f"pase → RECEPCION_PENDIENTE a {prop['pases_por_segundo']:.0f}/s, p99"
+    return [
+        resumen.fila(
+            "pases_propagacion_p99",
+            etiqueta,
+            prop["p99_ms"],
+            "ms",
+            base=crudo["p99_ms"],
+            base_etiqueta="RabbitMQ crudo publicar→consumir, p99",
+            objetivo="p99 < 100 ms",
+            meta=("<", 100.0),
+            p99_ms=prop["p99_ms"],
+            pasa=prop["p99_ms"] < 100 and prop["sin_propagar"] == 0 and not prop["errores_http"],
+        ),
+        resumen.fila(
+            "pases_remito_pdf",
+            f"PDF de un remito de {remito['expedientes']} expedientes (mediana)",
+            remito["pdf_mediana_s"],
+            "s",
+            base=remito["pdf_solo_dibujo_s"],
+            base_etiqueta="solo dibujarlo, sin HTTP",
+            objetivo="< 1 s",
+            meta=("<", 1.0),
+        ),
+        resumen.fila(
+            "pases_envio_remito",
+            f"envío de {remito['expedientes']} expedientes en una llamada",
+            remito["envio_s"],
+            "s",
+            objetivo="< 2 s",
+            meta=("<", 2.0),
+        ),
+    ]
 
 
 if __name__ == "__main__":

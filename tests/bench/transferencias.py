@@ -29,8 +29,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
+import resumen
 from minio import Minio
 
 from sigexp_common.broker import Broker
@@ -187,6 +189,7 @@ def main() -> int:
     parser.add_argument("--mb", type=int, default=300, help="the big file (download, memory)")
     parser.add_argument("--rondas", type=int, default=2, help="downloads of each kind")
     parser.add_argument("--archivos", type=int, default=3, help="20 MB uploads of each kind")
+    parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     opciones = parser.parse_args()
     with ExitStack() as stack:
         infra = local_infra(stack)
@@ -293,7 +296,65 @@ def main() -> int:
         f"({subida_s:.1f} s), {pico_bajada.mb:.0f} MB bajando (techo {TECHO_RSS_MB} MB)"
     )
     print("OK" if ok else "POR DEBAJO DE LO PEDIDO")
+    if opciones.salida:
+        resumen.escribir(
+            opciones.salida,
+            "transferencias.py",
+            _filas(opciones.mb, (v_directo, v_gateway), (v_put, v_arch, v_sub), pico),
+        )
     return 0 if ok else 1
+
+
+def _filas(
+    mb: int,
+    descarga: tuple[float, float],
+    subida: tuple[float, float, float],
+    pico: float,
+) -> list[dict[str, Any]]:
+    v_directo, v_gateway = descarga
+    v_put, v_arch, v_sub = subida
+    return [
+        resumen.fila("gateway_descarga_directa", f"descarga de {mb} MB directo", v_directo, "MB/s"),
+        resumen.fila(
+            "gateway_descarga",
+            f"descarga de {mb} MB por el gateway",
+            v_gateway,
+            "MB/s",
+            base=v_directo,
+            base_etiqueta="directo a archivos",
+            objetivo=f">= {UMBRAL:.0%} del directo",
+            meta=(">=", UMBRAL),
+            sobre_ratio=True,
+        ),
+        resumen.fila("gateway_put_directo", "put minio directo de 20 MB", v_put, "MB/s"),
+        resumen.fila(
+            "gateway_subida_archivos",
+            "subida de 20 MB directo a archivos",
+            v_arch,
+            "MB/s",
+            base=v_put,
+            base_etiqueta="put minio directo",
+        ),
+        resumen.fila(
+            "gateway_subida",
+            "subida de 20 MB por el gateway",
+            v_sub,
+            "MB/s",
+            base=v_put,
+            base_etiqueta="put minio directo",
+            objetivo=f">= {UMBRAL:.0%} del put directo",
+            meta=(">=", UMBRAL),
+            sobre_ratio=True,
+        ),
+        resumen.fila(
+            "gateway_rss_pico",
+            f"RSS pico del gateway con {mb} MB",
+            pico,
+            "MB",
+            objetivo=f"< {TECHO_RSS_MB} MB",
+            meta=("<", TECHO_RSS_MB),
+        ),
+    ]
 
 
 if __name__ == "__main__":
