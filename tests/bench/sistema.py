@@ -149,7 +149,7 @@ def _wait_serving(service: str, url: str, process: subprocess.Popen[bytes], logs
 
 
 def _wait_consuming(
-    service: str, amqp: str, process: subprocess.Popen[bytes], logs: Path, timeout: float = 60
+    service: str, amqp: str, process: subprocess.Popen[bytes], logs: Path, timeout: float = 180
 ) -> None:
     """Until `python -m <service> consume` has a consumer on `<service>.events` (a passive
     declaration answers the queue's consumer count)."""
