@@ -1,6 +1,7 @@
 """What keeps propagation quick without loosening a guarantee, against real PostgreSQL and
-RabbitMQ: the relay wakes on the committing transaction's NOTIFY (not on its poll), its passes
-overlap the previous pass's marking and still publish every row once, and a batched consumer
+RabbitMQ: the relay wakes on the committing transaction's NOTIFY (not on its poll), its own
+bookkeeping commits without waiting for the WAL flush, its passes overlap the previous pass's
+marking and still publish every row once, and a batched consumer
 applies a batch in one transaction, once per event id, the newest version per aggregate.
 """
 
@@ -81,9 +82,18 @@ async def test_el_relay_publica_al_confirmarse_la_transaccion_sin_esperar_su_son
         await wait_until(lambda: _vio(vistos, 1))
         assert vistos == [str(enviado.id)]
         await wait_until(lambda: _marcados(engine, 1))
+        # Its leases and marks commit without waiting for the WAL flush; the use case's
+        # transaction, which wrote the event, waited for it.
+        assert await _sincronico(relay.loop.sessions) == "off"
+        assert await _sincronico(sessions) == "on"
     finally:
         await cancel_and_wait({tarea}, 10, "relay")
         await conexion.close()
+
+
+async def _sincronico(sessions: async_sessionmaker[AsyncSession]) -> str:
+    async with sessions() as session:
+        return str((await session.execute(text("SHOW synchronous_commit"))).scalar_one())
 
 
 async def _escuchando(relay: OutboxRelay) -> bool:
