@@ -181,13 +181,23 @@ async def sembrar(expedientes: str, token: str, cuantos: int) -> list[str]:
     ids: list[str] = []
     pendientes = iter(range(cuantos))
 
+    async def alta(client: httpx.AsyncClient, datos: dict[str, str]) -> httpx.Response:
+        """A connection cut on an overloaded machine is tried again (an alta that did go
+        through meanwhile is one more expediente the load does not use)."""
+        for _ in range(4):
+            try:
+                return await client.post("/api/v1/expedientes", json=datos)
+            except httpx.TransportError:
+                await asyncio.sleep(1)
+        return await client.post("/api/v1/expedientes", json=datos)
+
     async def serie(client: httpx.AsyncClient, letras: str) -> None:
         for n in pendientes:
             datos = {"extracto": f"Expediente del banco de pases {n}", "letras": letras}
-            r = await client.post("/api/v1/expedientes", json=datos)
+            r = await alta(client, datos)
             while r.status_code == 409 and "retry-after" in r.headers:
                 await asyncio.sleep(float(r.headers["retry-after"]))
-                r = await client.post("/api/v1/expedientes", json=datos)
+                r = await alta(client, datos)
             r.raise_for_status()
             ids.append(str(r.json()["id"]))
 
