@@ -7,8 +7,14 @@
    a trigger added to this run's throwaway databases NOTIFYs on the `pases` INSERT and on the
    `custodias` UPDATE, and a notification is delivered when its transaction commits; one
    listener thread (its own event loop, away from the load) stamps both with the same clock.
+   Its stages (`etapas`): commit → routed by the broker (a tap queue bound to the custody
+   event) → expedientes' consumer transaction starts (its inbox row) → that commit. pases and
+   expedientes run as deployed: HTTP, `relay` and `consume` in processes of their own
+   (`--mensajeria-dentro`: inside the HTTP process, as one-worker `serve` does); their CPU per
+   pase is given per process, and `--perfil DIR` py-spies them meanwhile.
 2. Raw RabbitMQ publish→consume latency at the same rate, in the same run, on the same broker
-   (an exclusive queue in this run's vhost): the floor the propagation stands on.
+   (an exclusive queue in this run's vhost; then persistent, confirmed, through a quorum queue
+   as events travel): the floor the propagation stands on.
 3. A remito of `--remito` (200) expedientes: the envío in one call, then its PDF.
 
 Load goes only to 127.0.0.1. `--breve` is a short run (20/s for 5 s, remito of 50).
@@ -30,13 +36,17 @@ from typing import Any
 
 import aio_pika
 import asyncpg
+import cpu
 import httpx
+import perfil
 import sistema as sistema_
 
 from sigexp_testing.infra import TestInfra, local_infra
 
 USUARIO = ("mesa.cap", "Demo-Sigexp-2026")  # auth's demo MESA_ENTRADA of CAP
 DESTINO = "SGG-MESA"
+EXCHANGE = "sigexp.events"
+CUSTODIA = "sigexp.custodia.actualizada.v1"  # the event expedientes' copy of custody takes
 TRIGGERS = {
     "pases": (
         "pases",
@@ -68,27 +78,42 @@ def resumen_ms(valores: list[float]) -> dict[str, Any]:
         "n": len(ms),
         "p50_ms": round(percentil(ms, 50) or 0, 2),
         "p90_ms": round(percentil(ms, 90) or 0, 2),
+        "p95_ms": round(percentil(ms, 95) or 0, 2),
         "p99_ms": round(percentil(ms, 99) or 0, 2),
         "max_ms": round(max(ms), 2) if ms else None,
     }
 
 
 class Oyente:
-    """Stamps (time.perf_counter) every commit notification of both databases, in a thread
-    with its own event loop so the load generator's loop does not delay it."""
+    """Stamps (wall clock, `time.time`, the clock PostgreSQL's timestamps on this same host
+    use) every commit notification of both databases and every custody event the broker
+    routes to a tap queue of the bench's own, in a thread with its own event loop so the load
+    generator's loop does not delay it."""
 
-    def __init__(self, dsns: dict[str, str]) -> None:
+    def __init__(self, dsns: dict[str, str], amqp: str) -> None:
         self.dsns = dsns
+        self.amqp = amqp
         self.marcas: dict[str, dict[str, float]] = {c: {} for _, _, c in TRIGGERS.values()}
+        self.en_broker: dict[str, float] = {}  # outbox id → routed by the broker to the tap
         self.listo = threading.Event()
         self._fin: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._hilo = threading.Thread(target=lambda: asyncio.run(self._escuchar()), daemon=True)
+        self._fallo: BaseException | None = None
+        self._hilo = threading.Thread(target=self._correr, daemon=True)
+
+    def _correr(self) -> None:
+        try:
+            asyncio.run(self._escuchar())
+        except BaseException as exc:  # said by __enter__, not lost in the thread
+            self._fallo = exc
+            self.listo.set()
 
     def __enter__(self) -> Oyente:
         self._hilo.start()
         if not self.listo.wait(30):
             raise RuntimeError("el oyente de notificaciones no arrancó")
+        if self._fallo is not None:
+            raise RuntimeError("el oyente de notificaciones falló") from self._fallo
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -115,12 +140,25 @@ class Oyente:
             def anotar(
                 _c: Any, _pid: int, _canal: str, carga: str, m: dict[str, float] = marcas
             ) -> None:
-                m.setdefault(carga, time.perf_counter())
+                m.setdefault(carga, time.time())
 
             await conn.add_listener(canal, anotar)
             conexiones.append(conn)
+        broker = await aio_pika.connect(self.amqp)
+        canal_amqp = await broker.channel()
+        await canal_amqp.set_qos(prefetch_count=1000)
+        intercambio = await canal_amqp.get_exchange(EXCHANGE)
+        escucha = await canal_amqp.declare_queue(exclusive=True, auto_delete=True)
+        await escucha.bind(intercambio, routing_key=CUSTODIA)
+
+        async def en_broker(mensaje: aio_pika.abc.AbstractIncomingMessage) -> None:
+            self.en_broker.setdefault(str(mensaje.message_id), time.time())
+            await mensaje.ack()
+
+        await escucha.consume(en_broker)
         self.listo.set()
         await self._fin.wait()
+        await broker.close()
         for conn in conexiones:
             await conn.close()
 
@@ -143,13 +181,23 @@ async def sembrar(expedientes: str, token: str, cuantos: int) -> list[str]:
     ids: list[str] = []
     pendientes = iter(range(cuantos))
 
+    async def alta(client: httpx.AsyncClient, datos: dict[str, str]) -> httpx.Response:
+        """A connection cut on an overloaded machine is tried again (an alta that did go
+        through meanwhile is one more expediente the load does not use)."""
+        for _ in range(4):
+            try:
+                return await client.post("/api/v1/expedientes", json=datos)
+            except httpx.TransportError:
+                await asyncio.sleep(1)
+        return await client.post("/api/v1/expedientes", json=datos)
+
     async def serie(client: httpx.AsyncClient, letras: str) -> None:
         for n in pendientes:
             datos = {"extracto": f"Expediente del banco de pases {n}", "letras": letras}
-            r = await client.post("/api/v1/expedientes", json=datos)
+            r = await alta(client, datos)
             while r.status_code == 409 and "retry-after" in r.headers:
                 await asyncio.sleep(float(r.headers["retry-after"]))
-                r = await client.post("/api/v1/expedientes", json=datos)
+                r = await alta(client, datos)
             r.raise_for_status()
             ids.append(str(r.json()["id"]))
 
@@ -221,7 +269,11 @@ async def propagacion(
 
         async def enviar(expediente_id: str) -> None:
             async with limite:
-                r = await client.post("/api/v1/pases", json=_envio([expediente_id], destino))
+                try:
+                    r = await client.post("/api/v1/pases", json=_envio([expediente_id], destino))
+                except httpx.TimeoutException:  # counted: an overloaded machine must not end
+                    errores.append(0)  # the run without its figures
+                    return
                 if r.status_code != 201:
                     errores.append(r.status_code)
 
@@ -249,21 +301,26 @@ async def propagacion(
     }
 
 
-async def etapas(dsns: dict[str, str], ids: list[str]) -> dict[str, Any]:
-    """Where the propagation time goes, from the database clock (one PostgreSQL server): the
-    envío's transaction start to the relay's confirmed publication (pases' outbox), then to the
-    start of expedientes' consumer transaction (its inbox row) for the same event."""
+async def etapas(dsns: dict[str, str], ids: list[str], oyente: Oyente) -> dict[str, Any]:
+    """Where the propagation time goes, event by event (the custody event of each envío),
+    every instant on the wall clock of this host: the envío's commit (its notification), the
+    broker routing the event (the tap queue: relay wake-up, claim, publish), the start of
+    expedientes' consumer transaction (its inbox row: delivery from the quorum queue and the
+    consumer's pickup), that transaction's commit (inbox + projection). Also the relay's own
+    figures from pases' outbox: `created_at` is the envío's transaction start, `published_at`
+    the moment the relay marked the row, after the broker's confirm."""
     pases = await asyncpg.connect(dsns["pases"])
     expedientes = await asyncpg.connect(dsns["expedientes"])
     try:
         salidas = await pases.fetch(
-            "SELECT id, created_at, published_at FROM outbox"
-            " WHERE type = 'sigexp.custodia.actualizada.v1' AND subject = ANY($1::text[])"
+            "SELECT id, subject, created_at, published_at FROM outbox"
+            " WHERE type = $2 AND subject = ANY($1::text[])"
             " AND published_at IS NOT NULL AND (envelope->>'sequence')::int >= 2",  # not the alta's
             ids,
+            CUSTODIA,
         )
         llegadas = {
-            r["event_id"]: r["received_at"]
+            r["event_id"]: r["received_at"].timestamp()
             for r in await expedientes.fetch(
                 "SELECT event_id, received_at FROM inbox WHERE event_id = ANY($1::uuid[])",
                 [r["id"] for r in salidas],
@@ -272,22 +329,44 @@ async def etapas(dsns: dict[str, str], ids: list[str]) -> dict[str, Any]:
     finally:
         await pases.close()
         await expedientes.close()
-    relay = [(r["published_at"] - r["created_at"]).total_seconds() for r in salidas]
-    bus = [
-        (llegadas[r["id"]] - r["published_at"]).total_seconds()
-        for r in salidas
-        if r["id"] in llegadas
-    ]
-    return {"envio_a_publicado": resumen_ms(relay), "publicado_a_consumidor": resumen_ms(bus)}
+    enviados, pendientes = oyente.marcas["bench_enviado"], oyente.marcas["bench_pendiente"]
+    tramos: dict[str, list[float]] = {
+        "envio_transaccion": [],
+        "commit_a_publicado": [],
+        "commit_a_broker": [],
+        "broker_a_consumidor": [],
+        "consumidor_a_commit": [],
+    }
+    for r in salidas:
+        expediente, evento = r["subject"], str(r["id"])
+        commit, ruteo = enviados.get(expediente), oyente.en_broker.get(evento)
+        inicio, fin = llegadas.get(r["id"]), pendientes.get(expediente)
+        if commit is None or ruteo is None or inicio is None or fin is None:
+            continue
+        tramos["envio_transaccion"].append(commit - r["created_at"].timestamp())
+        tramos["commit_a_publicado"].append(r["published_at"].timestamp() - commit)
+        tramos["commit_a_broker"].append(ruteo - commit)
+        tramos["broker_a_consumidor"].append(inicio - ruteo)
+        tramos["consumidor_a_commit"].append(fin - inicio)
+    return {nombre: resumen_ms(valores) for nombre, valores in tramos.items()}
 
 
-async def rabbitmq_crudo(amqp: str, por_segundo: float, segundos: float) -> dict[str, Any]:
-    """Publish→consume latency of bare messages at the same rate on the same broker."""
+async def rabbitmq_crudo(
+    amqp: str, por_segundo: float, segundos: float, quorum: bool = False
+) -> dict[str, Any]:
+    """Publish→consume latency of bare messages at the same rate on the same broker: on an
+    exclusive classic queue, or (`quorum`) as the system's events travel: persistent, each
+    confirmed, through a durable quorum queue."""
     conexion = await aio_pika.connect_robust(amqp)
     latencias: list[float] = []
     try:
-        canal = await conexion.channel()
-        cola = await canal.declare_queue(exclusive=True, auto_delete=True)
+        canal = await conexion.channel(publisher_confirms=quorum)
+        if quorum:
+            cola = await canal.declare_queue(
+                f"bench.crudo.{os.getpid()}", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+        else:
+            cola = await canal.declare_queue(exclusive=True, auto_delete=True)
 
         async def recibir(mensaje: aio_pika.abc.AbstractIncomingMessage) -> None:
             latencias.append(time.perf_counter() - float(mensaje.body))
@@ -295,16 +374,21 @@ async def rabbitmq_crudo(amqp: str, por_segundo: float, segundos: float) -> dict
 
         await cola.consume(recibir)
         total = int(por_segundo * segundos)
+        modo = aio_pika.DeliveryMode.PERSISTENT if quorum else aio_pika.DeliveryMode.NOT_PERSISTENT
         inicio = time.perf_counter()
         for i in range(total):
             espera = inicio + i / por_segundo - time.perf_counter()
             if espera > 0:
                 await asyncio.sleep(espera)
             cuerpo = repr(time.perf_counter()).encode()
-            await canal.default_exchange.publish(aio_pika.Message(cuerpo), routing_key=cola.name)
+            await canal.default_exchange.publish(
+                aio_pika.Message(cuerpo, delivery_mode=modo), routing_key=cola.name
+            )
         limite = time.monotonic() + 10
         while len(latencias) < total and time.monotonic() < limite:  # noqa: ASYNC110 - polling
             await asyncio.sleep(0.05)
+        if quorum:
+            await cola.delete(if_unused=False, if_empty=False)
     finally:
         await conexion.close()
     return resumen_ms(latencias)
@@ -370,15 +454,32 @@ async def medir(
     carga, grande = ids[:cantidad], ids[cantidad:]
     dsns = {s: _dsn(infra, s) for s in TRIGGERS}
     await _en_calma(dsns, ids)
-    with Oyente(dsns) as oyente:
-        resultado = {
+    amqp = infra.amqp_vhost("bench")
+    medidos = {pid: n for pid, n in sis.raices.items() if n.startswith(("pases", "expedientes"))}
+    medidor = cpu.Medidor(cpu.Grupos(medidos))
+    perfilador = None
+    if args.perfil is not None and (ejecutable := perfil.py_spy()) is not None:
+        perfilador = perfil.Perfilador(args.perfil, medidos, ejecutable)
+        perfilador.empezar("propagacion", args.segundos)
+    with Oyente(dsns, amqp) as oyente:
+        medidor.empezar()
+        resultado: dict[str, Any] = {
             "propagacion": await propagacion(
                 sis.url("pases"), token, destino, carga, args.por_segundo, oyente
             )
         }
-    resultado["etapas"] = await etapas(dsns, carga)
-    resultado["rabbitmq_crudo"] = await rabbitmq_crudo(
-        infra.amqp_vhost("bench"), args.por_segundo, min(args.segundos, 20)
+        segundos_cpu = medidor.terminar()
+    if perfilador is not None:
+        resultado["perfil"] = str(perfilador.terminar("propagacion"))
+    resultado["cpu_ms_por_pase"] = {
+        grupo: round(1000 * segundos / max(1, len(carga)), 2)
+        for grupo, segundos in sorted(segundos_cpu.items())
+    }
+    resultado["etapas"] = await etapas(dsns, carga, oyente)
+    crudo = min(args.segundos, 20)
+    resultado["rabbitmq_crudo"] = await rabbitmq_crudo(amqp, args.por_segundo, crudo)
+    resultado["rabbitmq_crudo_quorum_confirmado"] = await rabbitmq_crudo(
+        amqp, args.por_segundo, crudo, quorum=True
     )
     resultado["remito"] = await remito_grande(sis.url("pases"), token, destino, grande)
     return resultado
@@ -393,6 +494,14 @@ def main() -> None:
     parser.add_argument(
         "--salida", type=Path, help="the figures as rows (resumen.py) here too, this JSON in it"
     )
+    parser.add_argument(
+        "--perfil", type=Path, help="py-spy every pases and expedientes process into this folder"
+    )
+    parser.add_argument(
+        "--mensajeria-dentro",
+        action="store_true",
+        help="relay and consumers inside the HTTP process (as `serve` with one worker runs)",
+    )
     args = parser.parse_args()
     if args.breve:
         args.por_segundo, args.segundos, args.remito = 20.0, 5.0, 50
@@ -400,7 +509,8 @@ def main() -> None:
     with ExitStack() as stack:
         infra = local_infra(stack)
         print("arrancando el sistema...", file=sys.stderr)
-        sis = sistema_.arrancar(stack, infra)
+        aparte = () if args.mensajeria_dentro else ("pases", "expedientes")
+        sis = sistema_.arrancar(stack, infra, aparte)
         resultado = asyncio.run(medir(args, sis, infra))
         resultado["errores_en_logs"] = sistema_.errores(sis)
     resultado["carga_maquina"] = {"antes": carga_antes, "despues": os.getloadavg()}

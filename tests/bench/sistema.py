@@ -9,6 +9,7 @@ and swept by the next test session if a run is killed), nanio for archivos, an S
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -16,11 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aio_pika
 import httpx
 from cpu import escuchando
 
@@ -97,11 +100,19 @@ def _environment(
 
 
 def _launch(
-    service: str, port: int, env: dict[str, str], logs: Path, stack: ExitStack
+    service: str,
+    port: int,
+    env: dict[str, str],
+    logs: Path,
+    stack: ExitStack,
+    command: tuple[str, ...] = ("serve",),
+    log_name: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    with (logs / f"{service}.log").open("ab") as output:
+    if command == ("serve",):
+        command = ("serve", "--port", str(port))
+    with (logs / f"{log_name or service}.log").open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", service, "serve", "--port", str(port)],
+            [sys.executable, "-m", service, *command],
             env=env,
             cwd=ROOT,
             stdout=output,
@@ -137,9 +148,36 @@ def _wait_serving(service: str, url: str, process: subprocess.Popen[bytes], logs
         raise ServiceDidNotStart(f"{service}: {exc}\n{tail}") from exc
 
 
-def arrancar(stack: ExitStack, infra: TestInfra) -> Sistema:
+def _wait_consuming(
+    service: str, amqp: str, process: subprocess.Popen[bytes], logs: Path, timeout: float = 180
+) -> None:
+    """Until `python -m <service> consume` has a consumer on `<service>.events` (a passive
+    declaration answers the queue's consumer count)."""
+
+    async def consumers() -> int:
+        connection = await aio_pika.connect(amqp)
+        try:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(f"{service}.events", passive=True)
+            return int(queue.declaration_result.consumer_count or 0)
+        except aio_pika.exceptions.ChannelClosed:  # not declared yet
+            return 0
+        finally:
+            await connection.close()
+
+    deadline = time.monotonic() + timeout
+    while asyncio.run(consumers()) < 1:
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = (logs / f"{service}-consume.log").read_text(errors="replace")[-3000:]
+            raise ServiceDidNotStart(f"{service} consume: not consuming\n{tail}")
+        time.sleep(0.2)
+
+
+def arrancar(stack: ExitStack, infra: TestInfra, aparte: Collection[str] = ()) -> Sistema:
     """Every service and the gateway as subprocesses over `infra`'s servers (its databases and
-    vhost go when `stack` closes); stopped when `stack` closes."""
+    vhost go when `stack` closes); stopped when `stack` closes. The services in `aparte` run
+    as deployed (deploy/k8s): the HTTP process alone, and `relay` and `consume` in processes
+    of their own; the others keep them inside their one HTTP process."""
     s3 = start_nanio(stack)
     logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sigexp-bench-")))
     mail = logs / "correo"
@@ -149,6 +187,10 @@ def arrancar(stack: ExitStack, infra: TestInfra) -> Sistema:
     names = workspace.names()
     ports = {name: free_port() for name in names}
     env = _environment(infra, ports, (s3.endpoint, s3.access_key, s3.secret_key), catcher.port)
+    for service in workspace.with_database():
+        if service.name in aparte:
+            env[service.env_prefix + "RUN_RELAY"] = "false"
+            env[service.env_prefix + "RUN_CONSUMERS"] = "false"
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     processes: dict[str, subprocess.Popen[bytes]] = {}
     stack.callback(lambda: parar(*processes.values()))  # runs after every terminate
@@ -165,6 +207,12 @@ def arrancar(stack: ExitStack, infra: TestInfra) -> Sistema:
     probed = {**urls, workspace.GATEWAY: f"http://127.0.0.1:{env['GATEWAY_OPS_PORT']}"}
     for name, process in processes.items():
         _wait_serving(name, probed[name], process, logs)
+    for name in aparte:  # their queue exists and is consumed before auth publishes anything
+        for command in ("relay", "consume"):
+            processes[f"{name}-{command}"] = _launch(
+                name, 0, env, logs, stack, (command,), f"{name}-{command}"
+            )
+        _wait_consuming(name, env["GATEWAY_AMQP_URL"], processes[f"{name}-consume"], logs)
     processes["auth"] = _launch("auth", ports["auth"], env, logs, stack)
     _wait_serving("auth", urls["auth"], processes["auth"], logs)
     for url in probed.values():  # writes wait for each process's list of revoked sessions

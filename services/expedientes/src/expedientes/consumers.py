@@ -20,11 +20,13 @@ from expedientes.events import (
     TipoActualizado,
 )
 from expedientes.service import acumulaciones, busqueda, custodia, noticias
-from sigexp_common.consumer import Handlers
+from sigexp_common.consumer import Batched, Handlers
 
 HANDLERS: Handlers = {
     ArchivoProcesado: busqueda.registrar_texto,
-    CustodiaActualizada: custodia.registrar_custodia,
+    # In batches, applied as soon as the previous one committed (no wait to fill one): at a
+    # hundred pases a second one transaction carries several, and a lone one goes at once.
+    CustodiaActualizada: Batched(custodia.registrar_custodias, max_wait=0),
     MesaActualizada: catalogo.registrar_mesa,
     OrganismoActualizado: catalogo.registrar_organismo,
     TipoActualizado: catalogo.registrar_tipo,

@@ -51,8 +51,9 @@ BatchHandler = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]
 class Batched:
     """`HANDLERS = {Model: Batched(use_case)}`: the use case takes its events in batches.
 
-    Deliveries of that model wait, up to `max_messages` or `max_wait` seconds after the first,
-    and `use_case(db, events)` gets them in arrival order in one transaction together with the
+    Deliveries of that model wait, up to `max_messages` or `max_wait` seconds after the first
+    (0: no wait, a batch is what arrived while the previous one was applied), and
+    `use_case(db, events)` gets them in arrival order in one transaction together with the
     inbox row of each: an id already applied, or repeated inside the batch, is left out. Every
     message of the batch is acked after the commit. One batch per model is applied at a time;
     deliveries arriving meanwhile form the next one (the channel's prefetch bounds how many).
@@ -271,6 +272,15 @@ class EventConsumer:
                         await self._apply_batch(spec, [delivery])
                     return
                 [delivery] = taken
+                if isinstance(exc, InvalidPayload):  # e.g. no sequence: redelivering cannot help
+                    log.error(
+                        "payload does not fit %s, dead-lettering: %s",
+                        delivery.event.envelope.type,
+                        exc,
+                    )
+                    CONSUMED.labels(delivery.event.envelope.type, "invalido").inc()
+                    await delivery.message.reject(requeue=False)
+                    return
                 log.exception(
                     "handler failed; message will be redelivered",
                     extra={"type": delivery.event.envelope.type},

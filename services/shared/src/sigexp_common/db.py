@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     from sigexp_common.audit_batch import AuditBatcher
 
 
-def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    server_settings: Mapping[str, str] | None = None,
+) -> AsyncEngine:
     """A pooled engine without pre-ping: asyncpg's ping is a transaction of its own (three
     round trips per checkout). A connection the server closed (a restart, a
     `pg_terminate_backend`, a proxy that dropped it) is already marked closed by asyncpg when
@@ -38,8 +43,12 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 10) -> AsyncE
     so a load that wanders around the pool's size opens and closes a PostgreSQL backend per
     request (a fork and its catalogue caches: several ms of the database's CPU each; the
     consumers of a one-process service share this pool with its requests). Connections are
-    still opened only when wanted."""
-    engine = create_async_engine(url, pool_size=pool_size + max_overflow, max_overflow=0)
+    still opened only when wanted. `server_settings`: PostgreSQL settings of every connection
+    (e.g. the relay's bookkeeping commits without waiting for the WAL flush)."""
+    connect_args = {"server_settings": dict(server_settings)} if server_settings else {}
+    engine = create_async_engine(
+        url, pool_size=pool_size + max_overflow, max_overflow=0, connect_args=connect_args
+    )
     event.listen(engine.sync_engine.pool, "checkout", _drop_closed)
     return engine
 

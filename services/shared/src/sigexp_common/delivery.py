@@ -5,7 +5,8 @@ claims up to `batch_size` due rows with `FOR UPDATE SKIP LOCKED` and leases them
 next attempt `lease_seconds` ahead) in one statement of its own (autocommit: no BEGIN/COMMIT
 round trips), so no row lock and no database connection is held while the destination
 answers. It then delivers the whole batch concurrently and, in one more statement, marks each
-delivered row (and postpones each failed one with backoff). Several loops on one table never
+delivered row (and postpones each failed one with backoff); running, that marking overlaps the
+next pass. Several loops on one table never
 deliver a row twice in a pass; a loop that dies after delivering leaves its rows leased, and
 they go again when the lease ends (at least once). A row that failed `max_attempts` times is
 dead: it is not tried again and never holds back the rows behind it, until an operator revives
@@ -28,6 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from sigexp_common.db import statements, transaction
 from sigexp_common.envelope import utcnow
+from sigexp_common.stopping import CLOSE_SECONDS, bounded
 
 log = logging.getLogger("sigexp.delivery")
 
@@ -101,14 +103,18 @@ class DeliveryLoop(Generic[R]):
 
     async def deliver_due(self) -> PassResult:
         """One pass: claim due rows, deliver them concurrently, mark or postpone each."""
+        rows, failures = await self._claim_and_deliver()
+        if rows:
+            await self._mark(rows, failures)
+        return PassResult(len(rows), sum(failure is None for failure in failures))
+
+    async def _claim_and_deliver(self) -> tuple[list[R], list[Exception | None]]:
         if not self.ready():  # a destination known to be down: leave the rows alone
-            return PassResult(0, 0)
+            return [], []
         rows = await self._claim()
         if not rows:
-            return PassResult(0, 0)
-        failures = await asyncio.gather(*(self._attempt(row) for row in rows))
-        await self._mark(rows, failures)
-        return PassResult(len(rows), sum(failure is None for failure in failures))
+            return [], []
+        return rows, list(await asyncio.gather(*(self._attempt(row) for row in rows)))
 
     async def _claim(self) -> list[R]:
         t = self.table
@@ -196,21 +202,46 @@ class DeliveryLoop(Generic[R]):
         return getattr(row, self.table.id.key)
 
     async def run(self, between_passes: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Deliver forever: a pass on every wake-up, or every `poll_seconds` at the latest."""
-        while True:
-            claimed = 0
-            try:
-                if between_passes is not None:
-                    await between_passes()
-                claimed = (await self.deliver_due()).claimed
-            except Exception:
-                log.exception("%s pass failed", self.name)
-            if claimed >= self.batch_size:
-                continue  # more are waiting
-            with contextlib.suppress(TimeoutError):  # asyncio.timeout: cancellable (3.11)
-                async with asyncio.timeout(self.poll_seconds):
-                    await self._wake.wait()
-            self._wake.clear()
+        """Deliver forever: a pass on every wake-up, or every `poll_seconds` at the latest.
+
+        A pass's marking runs while the next pass claims and delivers (its rows are leased:
+        no pass takes them again meanwhile), so a row committed during a pass waits for no
+        marking round trip; one marking at a time. On the way out the last one is awaited
+        (bounded): a marking cut short leaves its rows leased, delivered again later."""
+        marking: asyncio.Task[None] | None = None
+        try:
+            while True:
+                claimed = 0
+                try:
+                    if between_passes is not None:
+                        await between_passes()
+                    rows, failures = await self._claim_and_deliver()
+                    claimed = len(rows)
+                    if rows:
+                        if marking is not None:
+                            await asyncio.shield(marking)  # a cancel leaves it to `finally`
+                        marking = asyncio.create_task(
+                            self._mark_logged(rows, failures), name=f"{self.name}: marking"
+                        )
+                except Exception:
+                    log.exception("%s pass failed", self.name)
+                if claimed >= self.batch_size:
+                    continue  # more are waiting
+                with contextlib.suppress(TimeoutError):  # asyncio.timeout: cancellable (3.11)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
+                self._wake.clear()
+        finally:
+            if marking is not None:
+                await bounded(marking, CLOSE_SECONDS, f"{self.name}: last marking")
+
+    async def _mark_logged(self, rows: Sequence[R], failures: Sequence[Exception | None]) -> None:
+        """`_mark` in the background: its failure is logged (its rows stay leased and go again
+        when the lease ends, as after a crash before marking)."""
+        try:
+            await self._mark(rows, failures)
+        except Exception:
+            log.exception("%s: marking delivered rows failed", self.name)
 
 
 async def revive(

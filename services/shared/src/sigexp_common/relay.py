@@ -21,16 +21,17 @@ import asyncpg
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common import idempotency, tracing
 from sigexp_common.broker import Broker
-from sigexp_common.db import asyncpg_dsn, transaction
+from sigexp_common.db import asyncpg_dsn, make_engine, transaction
 from sigexp_common.delivery import DeliveryLoop, DeliveryTable
 from sigexp_common.envelope import utcnow
 from sigexp_common.http import LAST_SET
 from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
 from sigexp_common.settings import ServiceSettings
+from sigexp_common.stopping import CLOSE_SECONDS, bounded
 
 log = logging.getLogger("sigexp.relay")
 
@@ -76,8 +77,10 @@ class OutboxRelay:
         outbox_retention: timedelta = timedelta(days=7),
         inbox_retention: timedelta = timedelta(days=30),
         purge_every_seconds: float = 3600.0,
+        asynchronous_bookkeeping: bool = True,
     ) -> None:
         self.sessions = sessions
+        self.asynchronous_bookkeeping = asynchronous_bookkeeping
         self.broker = broker
         self.listen_dsn = listen_dsn
         self.batch_size = batch_size
@@ -191,12 +194,34 @@ class OutboxRelay:
         return min(self.max_backoff_seconds, 0.5 * 2.0 ** min(attempts, 10))
 
     async def run(self) -> None:
-        """Publish forever: wake on NOTIFY from committed inserts, poll as a fallback."""
+        """Publish forever: wake on NOTIFY from committed inserts, poll as a fallback.
+
+        The passes' own statements (the lease of the rows claimed, the mark of those
+        published) go through a small pool of the relay's whose commits do not wait for the
+        WAL flush (`synchronous_commit = off`): a database crash can lose the last of them,
+        and then rows are leased or published again, which the consumers' inbox absorbs, as
+        after a relay crash before marking. The events themselves are written and committed
+        by the use cases, durably as ever: published iff committed still holds."""
+        bookkeeping = self._bookkeeping() if self.asynchronous_bookkeeping else None
+        if bookkeeping is not None:
+            self.loop.sessions = async_sessionmaker(bookkeeping, expire_on_commit=False)
         try:
             await self.loop.run(self._between_passes)
         finally:
             if self._listener is not None:
-                await self._listener.close()
+                await bounded(self._listener.close(), CLOSE_SECONDS, "relay: LISTEN connection")
+            if bookkeeping is not None:
+                self.loop.sessions = self.sessions
+                await bounded(bookkeeping.dispose(), CLOSE_SECONDS, "relay: bookkeeping pool")
+
+    def _bookkeeping(self) -> AsyncEngine:
+        bind = self.sessions.kw["bind"]
+        return make_engine(
+            bind.url.render_as_string(hide_password=False),
+            pool_size=2,  # a pass's claim while the previous pass is marked
+            max_overflow=0,
+            server_settings={"synchronous_commit": "off"},
+        )
 
     async def _between_passes(self) -> None:
         if self._listener is None or self._listener.is_closed():  # e.g. the database restarted
