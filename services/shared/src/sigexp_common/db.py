@@ -30,6 +30,7 @@ def make_engine(
     pool_size: int = 10,
     max_overflow: int = 10,
     server_settings: Mapping[str, str] | None = None,
+    pool_timeout: float = 30.0,
 ) -> AsyncEngine:
     """A pooled engine without pre-ping: asyncpg's ping is a transaction of its own (three
     round trips per checkout). A connection the server closed (a restart, a
@@ -44,10 +45,15 @@ def make_engine(
     request (a fork and its catalogue caches: several ms of the database's CPU each; the
     consumers of a one-process service share this pool with its requests). Connections are
     still opened only when wanted. `server_settings`: PostgreSQL settings of every connection
-    (e.g. the relay's bookkeeping commits without waiting for the WAL flush)."""
+    (e.g. the relay's bookkeeping commits without waiting for the WAL flush). A request that
+    waits `pool_timeout` seconds for a free connection is answered 503 (`errors`)."""
     connect_args = {"server_settings": dict(server_settings)} if server_settings else {}
     engine = create_async_engine(
-        url, pool_size=pool_size + max_overflow, max_overflow=0, connect_args=connect_args
+        url,
+        pool_size=pool_size + max_overflow,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        connect_args=connect_args,
     )
     event.listen(engine.sync_engine.pool, "checkout", _drop_closed)
     return engine

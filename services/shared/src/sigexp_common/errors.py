@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sigexp_common.envelope import Event
@@ -310,6 +311,18 @@ async def _sin_base(request: Request, exc: Exception) -> JSONResponse:
     return await _dominio(request, error)
 
 
+async def _sin_conexion_libre(request: Request, exc: Exception) -> JSONResponse:
+    """Every pooled connection stayed busy for the pool's whole wait: the service is saturated,
+    not broken; the client comes back in a moment (nothing was written)."""
+    log.warning("no free database connection in time", extra={"path": request.url.path})
+    error = NoDisponible(
+        "El servicio está atendiendo demasiados pedidos en este momento; intente nuevamente "
+        "en unos segundos.",
+        retry_after=2,
+    )
+    return await _dominio(request, error)
+
+
 async def _inesperado(request: Request, exc: Exception) -> JSONResponse:
     return respuesta_inesperada(request, exc)
 
@@ -337,4 +350,5 @@ def install_error_handlers(app: FastAPI) -> None:
     # asyncpg raises the socket's own error when it cannot connect (SQLAlchemy wraps only
     # the driver's errors): refused or reset connections are the database being away.
     app.add_exception_handler(ConnectionError, _sin_base)
+    app.add_exception_handler(PoolTimeout, _sin_conexion_libre)
     app.add_exception_handler(Exception, _inesperado)
