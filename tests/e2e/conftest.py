@@ -220,6 +220,39 @@ def sistema(
         yield sistema
 
 
+class _InfraDeSuite:
+    """The session's servers under a suite's own names: `<suite>_*` databases, its vhost."""
+
+    def __init__(self, infra: TestInfra, suite: str) -> None:
+        self._infra, self._suite = infra, suite
+
+    def amqp_vhost(self, suffix: str) -> str:
+        return self._infra.amqp_vhost(self._suite)
+
+    def database_url(self, name: str) -> str:
+        return self._infra.database_url(name.replace("e2e_", f"{self._suite}_", 1))
+
+
+@contextmanager
+def system_of_its_own(
+    suite: str,
+    infra: TestInfra,
+    s3: S3Server,
+    smtp: tuple[int, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Sistema]:
+    """The whole system as the e2e tests start it, in databases and a vhost of `suite`'s own:
+    for a suite whose requests leave state (or refusals) the e2e tests must not meet."""
+    ports = {service: free_port() for service in (*WITH_DATABASE, "gateway")}
+    env = _environment(_InfraDeSuite(infra, suite), s3, smtp, ports)
+    env.update(extra_env or {})
+    logs = tmp_path_factory.mktemp(f"logs-{suite}")
+    sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
+    with running(sistema):
+        yield sistema
+
+
 @contextmanager
 def running(sistema: Sistema) -> Iterator[Sistema]:
     """Start every process of `sistema` (auth last, after its demo data; the digitisation

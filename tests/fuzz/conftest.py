@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from sigexp_testing.infra import S3Server, TestInfra, free_port
+from sigexp_testing.infra import S3Server, TestInfra
 
 
 def _e2e() -> ModuleType:
@@ -34,19 +34,6 @@ def _e2e() -> ModuleType:
 E2E = _e2e()
 
 
-class _InfraPropia:
-    """The session's servers under names of this suite: `fuzz_*` databases, its vhost."""
-
-    def __init__(self, infra: TestInfra) -> None:
-        self._infra = infra
-
-    def amqp_vhost(self, suffix: str) -> str:
-        return self._infra.amqp_vhost("fuzz")
-
-    def database_url(self, name: str) -> str:
-        return self._infra.database_url(name.replace("e2e_", "fuzz_", 1))
-
-
 @pytest.fixture(scope="session")
 def sistema(
     infra: TestInfra,
@@ -54,9 +41,5 @@ def sistema(
     smtp: tuple[int, Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
-    ports = {service: free_port() for service in (*E2E.WITH_DATABASE, "gateway")}
-    env = E2E._environment(_InfraPropia(infra), s3, smtp, ports)
-    logs = tmp_path_factory.mktemp("logs-fuzz")
-    sistema = E2E.Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
-    with E2E.running(sistema):
+    with E2E.system_of_its_own("fuzz", infra, s3, smtp, tmp_path_factory) as sistema:
         yield sistema

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sigexp_testing.infra import S3Server, TestInfra, free_port
+from sigexp_testing.infra import S3Server, TestInfra
 
 DEMO_PASSWORD = "Demo-Sigexp-2026"
 PASSWORD_PROVISORIA = "Provisoria-Prueba-2026"
@@ -43,19 +43,6 @@ E2E = _e2e()
 Sistema = E2E.Sistema
 
 
-class _InfraPropia:
-    """The session's servers under names of this suite: `seguridad_*` databases, its vhost."""
-
-    def __init__(self, infra: TestInfra) -> None:
-        self._infra = infra
-
-    def amqp_vhost(self, suffix: str) -> str:
-        return self._infra.amqp_vhost("seguridad")
-
-    def database_url(self, name: str) -> str:
-        return self._infra.database_url(name.replace("e2e_", "seguridad_", 1))
-
-
 @pytest.fixture(scope="session")
 def sistema(
     infra: TestInfra,
@@ -63,14 +50,10 @@ def sistema(
     smtp: tuple[int, Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
-    ports = {service: free_port() for service in (*E2E.WITH_DATABASE, "gateway")}
-    env = E2E._environment(_InfraPropia(infra), s3, smtp, ports)
     # Thousands of refused logins come from 127.0.0.1 here: the per-address brute-force
     # limit (tested in the auth suite) must not lock the suite's own address.
-    env["AUTH_LOGIN_MAX_FALLOS_IP"] = "100000"
-    logs = tmp_path_factory.mktemp("logs-seguridad")
-    sistema = Sistema(f"http://127.0.0.1:{ports['gateway']}", ports, logs, smtp[1], env)
-    with E2E.running(sistema):
+    limite = {"AUTH_LOGIN_MAX_FALLOS_IP": "100000"}
+    with E2E.system_of_its_own("seguridad", infra, s3, smtp, tmp_path_factory, limite) as sistema:
         yield sistema
 
 
