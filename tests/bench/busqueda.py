@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import asyncpg
+import bases
 import carga
 import cpu
 import httpx
@@ -306,22 +307,12 @@ def _argumentos() -> argparse.Namespace:
     return parser.parse_args()
 
 
-async def _crear_base(dsn: str) -> None:
-    base, nombre = _dsn_asyncpg(dsn).rsplit("/", 1)
-    conn = await asyncpg.connect(f"{base}/postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre):
-            await conn.execute(f'CREATE DATABASE "{nombre}"')
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     from sigexp_common.security import Perfil, Usuario
 
     args = _argumentos()
     wrk = carga.asegurar_wrk()
-    asyncio.run(_crear_base(args.dsn))
+    asyncio.run(bases.crear_base(_dsn_asyncpg(args.dsn)))
     t0 = time.monotonic()
     generado = asyncio.run(_asegurar_datos(args.dsn, args.filas, args.generar))
     if generado:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import bases
 import cpu
 import grafico
 import informe
@@ -71,7 +72,7 @@ def sembrar(fase: Callable[[str], None]) -> dict[str, Any]:
     hecho: dict[str, Any] = {}
     if not busqueda_sembrada():
         fase("sembrando 1.000.000 expedientes (COPY)")
-        asyncio.run(_crear_base(BUSQUEDA_DSN))
+        asyncio.run(bases.crear_base(BUSQUEDA_DSN))
         hecho["expedientes"] = _script("generar_expedientes.py", "--dsn", BUSQUEDA_DSN)
     fase("sembrando 3.000.000 pases (COPY; ya sembrados: nada)")
     hecho["pases"] = _script("generar_pases.py", "--origen", BUSQUEDA_DSN)
@@ -87,16 +88,6 @@ def _script(nombre: str, *argv: str) -> Any:
     if hecho.returncode != 0:
         raise RuntimeError(f"{nombre}: {(hecho.stdout + hecho.stderr)[-2000:]}")
     return json.loads(hecho.stdout.strip().splitlines()[-1])
-
-
-async def _crear_base(dsn: str) -> None:
-    base, nombre = dsn.rsplit("/", 1)
-    conn = await asyncpg.connect(f"{base}/postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre):
-            await conn.execute(f'CREATE DATABASE "{nombre}"')
-    finally:
-        await conn.close()
 
 
 def escala_sembrada() -> bool:

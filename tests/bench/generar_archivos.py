@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from generar_pases import crear_base, esquema_nuevo, marcar, secundarios, sembrada
+from bases import crear_base
+from generar_pases import esquema_nuevo, marcar, secundarios, sembrada
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRACIONES = ROOT / "services" / "archivos" / "src" / "archivos" / "migrations"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from bases import crear_base
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRACIONES = ROOT / "services" / "pases" / "src" / "pases" / "migrations"
@@ -135,16 +136,6 @@ def migrar(carpeta: Path, dsn: str) -> None:
     codigo = "import sys; from pathlib import Path; from sigexp_common.migrations import upgrade; "
     codigo += "upgrade(Path(sys.argv[1]), sys.argv[2])"
     subprocess.run([sys.executable, "-c", codigo, str(carpeta), url], cwd=ROOT, check=True)
-
-
-async def crear_base(dsn: str) -> None:
-    base, nombre = dsn.rsplit("/", 1)
-    conn = await asyncpg.connect(f"{base}/postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", nombre):
-            await conn.execute(f'CREATE DATABASE "{nombre}"')
-    finally:
-        await conn.close()
 
 
 async def generar(origen: str, dsn: str, forzar: bool, semilla: int = 2026) -> dict[str, Any]:
