@@ -47,6 +47,10 @@ def _rutas_de_celda(celda: str) -> set[str]:
     rutas: set[str] = set()
     metodos: list[str] = []
     anterior = ""
+    # `GET, PATCH /a` names both methods: joined first, as `GET/PATCH /a` is read.
+    celda = re.sub(
+        r"\b(GET|POST|PUT|PATCH|DELETE),\s*(?=(?:GET|POST|PUT|PATCH|DELETE)\b)", r"\1/", celda
+    )
     for parte in re.split(
         r",\s*(?=(?:GET|POST|PUT|PATCH|DELETE)\b|/|\.\.\.)", celda.replace("`", "")
     ):
