@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import os
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ import httpx
 
 from auth.settings import Settings
 from sigexp_testing.infra import free_port, wait_until_ready
+from sigexp_testing.modulos import cargar
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Bench-Sigexp-Clave-2026"
@@ -34,13 +34,7 @@ PASSWORD = "Bench-Sigexp-Clave-2026"
 def baseline(segundos: float, hilos: int) -> float:
     """Argon2id verifications per second, `hilos` at a time, with the service's parameters
     (measured by auth's own parameter benchmark, services/auth/bench/argon2_logins.py)."""
-    spec = importlib.util.spec_from_file_location(
-        "argon2_logins", ROOT / "services" / "auth" / "bench" / "argon2_logins.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = cargar(ROOT / "services" / "auth" / "bench" / "argon2_logins.py", "argon2_logins")
     s = Settings()
     medida: float = bench.medir(
         s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism, hilos, segundos

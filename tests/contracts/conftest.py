@@ -8,7 +8,6 @@ tests compare files with code.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 import yaml
 
 from sigexp_testing import workspace
+from sigexp_testing.modulos import cargar
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = ROOT / "services"
@@ -81,11 +81,7 @@ def parse_dockerfile(path: Path) -> Dockerfile:
 
 def _load_settings_class(name: str) -> type:
     path = SERVICES_DIR / name / "src" / name / "settings.py"
-    spec = importlib.util.spec_from_file_location(f"_sigexp_contract_settings_{name}", path)
-    assert spec is not None, f"cannot load {path}"
-    assert spec.loader is not None, f"cannot load {path}"
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = cargar(path, f"_sigexp_contract_settings_{name}")
     settings = getattr(module, "Settings", None)
     assert settings is not None, f"{path} defines no Settings class"
     return settings  # type: ignore[no-any-return]

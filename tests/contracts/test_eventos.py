@@ -7,27 +7,18 @@ import importlib
 import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
 from sigexp_common.envelope import Envelope
+from sigexp_testing.modulos import cargar
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _generador() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("asyncapi", ROOT / "scripts" / "asyncapi.py")
-    assert spec is not None
-    assert spec.loader is not None
-    modulo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(modulo)
-    return modulo
-
-
-asyncapi = _generador()
+asyncapi = cargar(ROOT / "scripts" / "asyncapi.py", "asyncapi")
 DOCUMENTO = yaml.safe_load(asyncapi.texto())
 MENSAJES = sorted(DOCUMENTO["components"]["messages"])
 COPIAS = [

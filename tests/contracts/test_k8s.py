@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import yaml
+
+from sigexp_testing.modulos import cargar
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -15,12 +16,7 @@ SECRETS_EXAMPLE = BASE / "sigexp-secrets.example.env"
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("k8s_generate", K8S / "generate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return cargar(K8S / "generate.py", "k8s_generate")
 
 
 def _by_kind(resources, kind):

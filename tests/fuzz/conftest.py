@@ -8,30 +8,18 @@ that state, and their accounts must not be touched by it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from sigexp_testing.infra import S3Server, TestInfra
+from sigexp_testing.modulos import cargar
 
-
-def _e2e() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("sigexp_e2e_sistema_fuzz", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-E2E = _e2e()
+E2E = cargar(
+    Path(__file__).resolve().parents[1] / "e2e" / "conftest.py", "sigexp_e2e_sistema_fuzz", True
+)
 
 
 @pytest.fixture(scope="session")

@@ -8,38 +8,27 @@ test logs in from.
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 
 from sigexp_testing.infra import S3Server, TestInfra
+from sigexp_testing.modulos import cargar
 
 DEMO_PASSWORD = "Demo-Sigexp-2026"
 PASSWORD_PROVISORIA = "Provisoria-Prueba-2026"
 
 
-def _e2e() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("sigexp_e2e_sistema", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-E2E = _e2e()
+E2E = cargar(
+    Path(__file__).resolve().parents[1] / "e2e" / "conftest.py", "sigexp_e2e_sistema", True
+)
 Sistema = E2E.Sistema
 
 

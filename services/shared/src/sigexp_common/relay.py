@@ -72,7 +72,7 @@ class OutboxRelay:
         batch_size: int = 100,
         max_backoff_seconds: float = 30.0,
         max_attempts: int = 20,
-        lease_seconds: float = 60.0,
+        lease_seconds: float | None = None,
         publish_timeout: float = 10.0,
         outbox_retention: timedelta = timedelta(days=7),
         inbox_retention: timedelta = timedelta(days=30),
@@ -96,7 +96,7 @@ class OutboxRelay:
             self._backoff,
             name="relay",
             batch_size=batch_size,
-            lease_seconds=max(lease_seconds, publish_timeout * 2),
+            lease_seconds=self._lease(lease_seconds, publish_timeout),
             max_attempts=max_attempts,
             poll_seconds=poll_seconds,
             ready=lambda: broker.is_ready,
@@ -105,6 +105,17 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
         self._next_purge = 0.0
         self._next_gauges = 0.0
+
+    @staticmethod
+    def _lease(lease_seconds: float | None, publish_timeout: float) -> float:
+        """How long a claimed row stays off other relays. A pass publishes its rows
+        concurrently, each bounded by `publish_timeout`, so a live relay marks them well within
+        two timeouts; three leave a margin for the mark. A relay killed mid-pass delays its
+        rows by this much (then they go again and the inbox absorbs any duplicate), so it is
+        kept near that bound rather than a round minute."""
+        if lease_seconds is None:
+            return publish_timeout * 3
+        return max(lease_seconds, publish_timeout * 2)
 
     @classmethod
     def from_settings(
