@@ -59,7 +59,7 @@ bench-pases: bootstrap
 # Uploads (issue 12): 20 MB files through archivos and the gateway vs a direct put, and the
 # service's RSS while a 500 MB file goes up; BENCH_ARGS e.g. --archivos 3 --grande-mb 200.
 bench-archivos: bootstrap
-	@.venv/bin/python tests/bench/archivos.py $(BENCH_ARGS)
+	@.venv/bin/python tests/bench/subidas.py $(BENCH_ARGS)
 
 # Files through the gateway (issue 14): a 300 MB download through it vs straight from
 # archivos, 20 MB uploads through it vs a direct S3 put, the gateway's peak RSS meanwhile.

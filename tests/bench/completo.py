@@ -34,7 +34,7 @@ POR_ISSUE: tuple[tuple[str, str, list[str], list[str]], ...] = (
         ["--dsn", BUSQUEDA_DSN + "_breve", "--filas", "20000", "--segundos", "1"],
     ),
     ("pases", "propagacion_pases.py", [], ["--breve"]),
-    ("archivos", "archivos.py", [], ["--archivos", "1", "--mb", "2", "--grande-mb", "20"]),
+    ("archivos", "subidas.py", [], ["--archivos", "1", "--mb", "2", "--grande-mb", "20"]),
     ("ocr", "ocr.py", [], ["--paginas", "4"]),
     ("gateway", "transferencias.py", [], ["--mb", "20", "--rondas", "1", "--archivos", "1"]),
     ("auditoria", "auditoria.py", [], ["--registros", "2000", "--verificar", "20000"]),

@@ -105,7 +105,7 @@ def _servicio(
 ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_extra}
     argv = [sys.executable, "-m", nombre, "serve", "--port", str(puerto)]
-    proceso = subprocess.Popen(  # from the root: tests/bench/archivos.py is not the service
+    proceso = subprocess.Popen(  # from the root: no bench module hides the service
         argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
 

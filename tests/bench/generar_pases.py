@@ -130,8 +130,8 @@ def ruta(
 
 
 def migrar(carpeta: Path, dsn: str) -> None:
-    """A service's migrations, in a process whose path is not this folder's (archivos.py here
-    would hide the archivos package the migrations import)."""
+    """A service's migrations, in a process whose path is not this folder's (a bench module
+    named like a service would hide the package the migrations import)."""
     url = dsn.replace("postgresql://", "postgresql+asyncpg://")
     codigo = "import sys; from pathlib import Path; from sigexp_common.migrations import upgrade; "
     codigo += "upgrade(Path(sys.argv[1]), sys.argv[2])"

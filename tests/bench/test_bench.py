@@ -84,3 +84,27 @@ def test_el_banco_breve_escribe_cada_escenario_la_carga_mixta_la_tabla_y_el_graf
         assert grafico.size == (900, 520)
     assert "resultado" in hecho.stdout  # the table was printed
     assert str(resultado) in hecho.stdout
+
+
+def test_cada_banco_de_issue_arranca_desde_su_carpeta() -> None:
+    """The brief run leaves the per-issue benches out (each starts a system of its own), and a
+    full run only names a crashed one among its avisos: here each at least imports what it
+    needs when started as `make bench` starts it. A bench module named like a service (once
+    tests/bench/archivos.py) hid that service's package from ocr.py."""
+    listar = "import completo; print('\\n'.join(s for _, s, *_ in completo.POR_ISSUE))"
+    scripts = subprocess.run(
+        [sys.executable, "-c", listar],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "ocr.py" in scripts
+    for script in scripts:
+        hecho = subprocess.run(
+            [sys.executable, str(BENCH.parent / script), "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert hecho.returncode == 0, (script, hecho.stderr[-2000:])

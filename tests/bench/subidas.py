@@ -330,7 +330,7 @@ def main() -> int:
     print("OK" if ok else "POR DEBAJO DE LO PEDIDO")
     if opciones.salida:
         filas = _filas(opciones, total_mb, tiempos, directo, cpu_servicio, pico_mb)
-        resumen.escribir(opciones.salida, "archivos.py", filas)
+        resumen.escribir(opciones.salida, "subidas.py", filas)
     return 0 if ok else 1
 
 
