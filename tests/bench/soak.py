@@ -120,14 +120,32 @@ async def cargar(
             muestras.append({"en_s": round(time.monotonic() - t0, 1), "outbox": await outbox(dsns)})
             await asyncio.sleep(args.ventana)
 
+    async def renovar() -> None:
+        # An access token lasts 15 minutes (auth's ACCESS_TOKEN_MINUTES): the clerks log in
+        # again well before, as the UI refreshes, or every request after it would be a 401.
+        while time.monotonic() - t0 < segundos - args.renovar:
+            await asyncio.sleep(args.renovar)
+            mixta.tokens, _ = await mezcla.preparar(mixta.gateway, (CAP, SGG))
+
     def avisar(pasados: float) -> None:
         progreso.carga(pasados, segundos)
 
-    pedidos, _ = await asyncio.gather(
-        mixta.abierto(args.por_segundo, segundos, cada=avisar), muestrear()
+    pedidos, *_ = await asyncio.gather(
+        mixta.abierto(args.por_segundo, segundos, cada=avisar), muestrear(), renovar()
     )
-    muestras.append({"en_s": round(time.monotonic() - t0, 1), "outbox": await outbox(dsns)})
+    muestras.append({"en_s": round(time.monotonic() - t0, 1), "outbox": await drenada(dsns)})
     return pedidos, muestras, t0
+
+
+async def drenada(dsns: dict[str, str], hasta_s: float = 30.0) -> dict[str, dict[str, Any]]:
+    """The outboxes once the last events committed under the load are out (or `hasta_s` went
+    by): what is still unpublished then is lag that does not drain."""
+    limite = time.monotonic() + hasta_s
+    final = await outbox(dsns)
+    while any(o["sin_publicar"] for o in final.values()) and time.monotonic() < limite:
+        await asyncio.sleep(0.5)
+        final = await outbox(dsns)
+    return final
 
 
 def crecimiento(
@@ -154,6 +172,9 @@ def _argumentos() -> argparse.Namespace:
     )
     parser.add_argument("--minutos", type=float, default=30.0)
     parser.add_argument("--por-segundo", type=float, default=20.0, help="the steady rate")
+    parser.add_argument(
+        "--renovar", type=float, default=300.0, help="seconds between the clerks' logins"
+    )
     parser.add_argument("--ventana", type=float, default=60.0, help="seconds per sample")
     parser.add_argument("--expedientes", type=int, default=300, help="seeded: read, sent")
     parser.add_argument("--salida", type=Path, default=ROOT / "bench" / "results")
@@ -243,7 +264,28 @@ def _imprimir(documento: dict[str, Any], destino: Path) -> None:
     print(f"  outbox al terminar: {final}; peor muestra: {peor[0]} sin publicar en {peor[1]}")
     print(f"carga media: {documento['carga']}  ({documento['nucleos']} núcleos)")
     print(f"resultados: {destino}")
+    fallas = fallas_del_soak(documento)
+    print("soak: " + ("; ".join(fallas) if fallas else "CUMPLE (solo 2xx, RSS dentro del 10%)"))
     sys.stdout.flush()
+    if fallas:
+        raise SystemExit(1)
+
+
+def fallas_del_soak(documento: dict[str, Any]) -> list[str]:
+    """What makes the run a failure: any answer but 2xx, a process whose RSS grew beyond 10%,
+    rows left unpublished in an outbox at the end."""
+    fallas = []
+    total = documento["total"]
+    if total["exitosos"] != total["pedidos"]:
+        fallas.append(f"{total['pedidos'] - total['exitosos']} respuestas no 2xx")
+    crecieron = [s for s, r in documento["rss"].items() if r["excede_10"]]
+    if crecieron:
+        fallas.append(f"RSS creció más de 10% en {', '.join(crecieron)}")
+    final = documento["outbox"][-1]["outbox"]
+    pendientes = {s: o["sin_publicar"] for s, o in final.items() if o.get("sin_publicar")}
+    if pendientes:
+        fallas.append(f"outbox sin publicar al terminar: {pendientes}")
+    return fallas
 
 
 if __name__ == "__main__":
