@@ -12,12 +12,9 @@ events on the bus. Figures are of this machine under its current load: say `upti
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -29,37 +26,14 @@ from typing import Any
 
 import httpx
 import resumen
+from escena_archivos import arrancar, cpu_s, rss_kb
 from minio import Minio
-
-from sigexp_common.broker import Broker
-from sigexp_common.envelope import Envelope, utcnow
-from sigexp_common.ids import uuid7
-from sigexp_testing.infra import (
-    S3Server,
-    free_port,
-    local_infra,
-    start_nanio,
-    wait_until_ready,
-    wait_until_writable,
-)
-from sigexp_testing.tokens import TokenFactory, jwks_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
 FRONTERA = "bench-archivos"
 UMBRAL_RATIO = 0.60
 TECHO_RSS_MB = 150
-
-
-def _lanzar(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as salida:
-        return subprocess.Popen(
-            [sys.executable, "-m", *args],
-            env=env,
-            cwd=ROOT,
-            stdout=salida,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def _contenido(mb: int, semilla: int) -> bytes:
@@ -85,7 +59,6 @@ class Entorno:
     archivos: str
     gateway: str | None
     pid_archivos: int
-    s3: S3Server
     token: str
     expediente_id: uuid.UUID
     # One client per side for the whole run, as a browser, the gateway or an application
@@ -93,41 +66,6 @@ class Entorno:
     # context) and a connection, which would be charged to the service.
     http: httpx.Client
     minio: Minio
-
-
-async def _expediente(amqp_url: str, mesa: uuid.UUID) -> uuid.UUID:
-    ident = uuid7()
-    broker = Broker(amqp_url)
-    await broker.connect()
-    try:
-        eventos = [
-            Envelope(
-                source="/sigexp/bench",
-                type="sigexp.expediente.iniciado.v1",
-                subject=str(ident),
-                sequence=1,
-                data={"expediente_id": str(ident), "caracter": "PUBLICO"},
-            ),
-            Envelope(
-                source="/sigexp/bench",
-                type="sigexp.custodia.actualizada.v1",
-                subject=str(ident),
-                sequence=1,
-                data={
-                    "expediente_id": str(ident),
-                    "mesa_id": str(mesa),
-                    "permiso": "ESCRITURA",
-                    "en_transito": False,
-                    "mesas": [str(mesa)],
-                    "desde": utcnow().isoformat(),
-                },
-            ),
-        ]
-        for evento in eventos:
-            await broker.publish(evento.to_bytes(), evento.type, message_id=str(evento.id))
-    finally:
-        await broker.close()
-    return ident
 
 
 def _subir(base: str, entorno: Entorno, cuerpo: bytes | Iterator[bytes], largo: int) -> float:
@@ -177,30 +115,17 @@ def _por(base: str, entorno: Entorno, archivos: list[bytes]) -> float:
     return total
 
 
-def _cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process used so far."""
-    campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(campos[11]) + int(campos[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_kb(pid: int) -> int:
-    for linea in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if linea.startswith("VmRSS:"):
-            return int(linea.split()[1])
-    return 0
-
-
 def _memoria(entorno: Entorno, mb: int) -> tuple[int, int, float]:
     """(RSS before, peak RSS while `mb` MiB go up, seconds), RSS in KiB, sampled every 20 ms.
     The client streams the file from a generator: it never exists whole anywhere."""
-    antes = _rss_kb(entorno.pid_archivos)
+    antes = rss_kb(entorno.pid_archivos)
     pico = antes
     parar = threading.Event()
 
     def muestrear() -> None:
         nonlocal pico
         while not parar.is_set():
-            pico = max(pico, _rss_kb(entorno.pid_archivos))
+            pico = max(pico, rss_kb(entorno.pid_archivos))
             time.sleep(0.02)
 
     trozo = os.urandom(MIB)
@@ -231,60 +156,18 @@ def main() -> int:
     parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     opciones = parser.parse_args()
     with ExitStack() as stack:
-        infra = local_infra(stack)
-        s3 = start_nanio(stack)
-        tokens = TokenFactory()
-        jwks = stack.enter_context(jwks_server(tokens))
-        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sigexp-bench-arch-")))
-        amqp = infra.amqp_vhost("bench-archivos")
-        puerto, puerto_gw, ops_gw = free_port(), free_port(), free_port()
-        env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "ARCHIVOS_DATABASE_URL": infra.database_url("bench_archivos"),
-            "ARCHIVOS_AMQP_URL": amqp,
-            "ARCHIVOS_JWKS_URL": jwks,
-            "ARCHIVOS_WORKERS": "1",
-            "ARCHIVOS_LOG_LEVEL": "WARNING",
-            "ARCHIVOS_S3_ENDPOINT": s3.endpoint,
-            "ARCHIVOS_S3_ACCESS_KEY": s3.access_key,
-            "ARCHIVOS_S3_SECRET_KEY": s3.secret_key,
-            "ARCHIVOS_S3_BUCKET": "sigexp-bench",
-            "ARCHIVOS_MAX_UPLOAD_MB": str(opciones.grande_mb + 10),
-            "GATEWAY_ARCHIVOS_URL": f"http://127.0.0.1:{puerto}",
-            "GATEWAY_JWKS_URL": jwks,
-            "GATEWAY_AMQP_URL": amqp,
-            "GATEWAY_OPS_PORT": str(ops_gw),
-            "GATEWAY_LOG_LEVEL": "WARNING",
-        }
-        # Migrated first, as Kubernetes' init container does, and served without migrating:
-        # the API process's memory is then the one a pod has (compose migrates on start).
-        subprocess.run([sys.executable, "-m", "archivos", "migrate"], env=env, cwd=ROOT, check=True)
-        env["ARCHIVOS_MIGRATE_ON_START"] = "false"
-        servicio = _lanzar(["archivos", "serve", "--port", str(puerto)], env, logs / "a.log")
-        stack.callback(servicio.wait, 15)
-        stack.callback(servicio.terminate)
-        base = f"http://127.0.0.1:{puerto}"
-        wait_until_ready(base, servicio, timeout=180)
-        wait_until_writable(base)
-        gateway_url = None
-        if not opciones.sin_gateway:
-            gw = _lanzar(["gateway", "serve", "--port", str(puerto_gw)], env, logs / "g.log")
-            stack.callback(gw.wait, 15)
-            stack.callback(gw.terminate)
-            wait_until_ready(f"http://127.0.0.1:{ops_gw}", gw, timeout=180)
-            wait_until_writable(f"http://127.0.0.1:{ops_gw}")
-            gateway_url = f"http://127.0.0.1:{puerto_gw}"
-        mesa = uuid.uuid4()
-        minio = Minio(s3.endpoint, s3.access_key, s3.secret_key, secure=False)
+        escena = arrancar(
+            stack, "bench-archivos", opciones.grande_mb + 10, not opciones.sin_gateway
+        )
+        base, gateway_url = escena.archivos, escena.gateway
+        minio = Minio(escena.s3.endpoint, escena.s3.access_key, escena.s3.secret_key, secure=False)
         minio.make_bucket("bench-directo")
         entorno = Entorno(
             base,
             gateway_url,
-            servicio.pid,
-            s3,
-            tokens.token("CARGA", mesa_id=mesa, usuario="bench"),
-            asyncio.run(_expediente(amqp, mesa)),
+            escena.pid_archivos,
+            escena.token,
+            escena.expediente_id,
             stack.enter_context(httpx.Client(timeout=600)),
             minio,
         )
@@ -298,9 +181,9 @@ def main() -> int:
         cpu_servicio = 0.0
         for archivo in archivos:
             tiempos["directo"] += _directo(entorno, [archivo])
-            cpu_antes = _cpu(servicio.pid)
+            cpu_antes = cpu_s(escena.pid_archivos)
             tiempos["servicio"] += _por(base, entorno, [archivo])
-            cpu_servicio += _cpu(servicio.pid) - cpu_antes
+            cpu_servicio += cpu_s(escena.pid_archivos) - cpu_antes
             if gateway_url:
                 tiempos["gateway"] += _por(gateway_url, entorno, [archivo])
         antes, pico, tardo = _memoria(entorno, opciones.grande_mb)

@@ -17,12 +17,9 @@ machine under its current load (printed).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -33,20 +30,10 @@ from typing import Any
 
 import httpx
 import resumen
+from escena_archivos import arrancar, cpu_s, rss_kb
 from minio import Minio
 
-from sigexp_common.broker import Broker
-from sigexp_common.envelope import Envelope, utcnow
-from sigexp_common.ids import uuid7
-from sigexp_testing.infra import (
-    S3Server,
-    free_port,
-    local_infra,
-    start_nanio,
-    wait_until_ready,
-    wait_until_writable,
-)
-from sigexp_testing.tokens import TokenFactory, jwks_server
+from sigexp_testing.infra import S3Server
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
@@ -54,40 +41,6 @@ FRONTERA = "bench-transferencias"
 UMBRAL = 0.60
 TECHO_RSS_MB = 150
 TROZO = os.urandom(MIB)
-
-
-def _lanzar(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as salida:
-        return subprocess.Popen(
-            [sys.executable, "-m", *args], env=env, cwd=ROOT, stdout=salida, stderr=salida
-        )
-
-
-async def _expediente(amqp_url: str, mesa: uuid.UUID) -> uuid.UUID:
-    """An expediente archivos hears of by the bus, held by `mesa`."""
-    ident = uuid7()
-    datos_custodia = {
-        "expediente_id": str(ident),
-        "mesa_id": str(mesa),
-        "permiso": "ESCRITURA",
-        "en_transito": False,
-        "mesas": [str(mesa)],
-        "desde": utcnow().isoformat(),
-    }
-    broker = Broker(amqp_url)
-    await broker.connect()
-    try:
-        for tipo, datos in (
-            ("sigexp.expediente.iniciado.v1", {"expediente_id": str(ident), "caracter": "PUBLICO"}),
-            ("sigexp.custodia.actualizada.v1", datos_custodia),
-        ):
-            evento = Envelope(
-                source="/sigexp/bench", type=tipo, subject=str(ident), sequence=1, data=datos
-            )
-            await broker.publish(evento.to_bytes(), evento.type, message_id=str(evento.id))
-    finally:
-        await broker.close()
-    return ident
 
 
 def _multipart(nombre: str, mb: int) -> tuple[Iterator[bytes], int]:
@@ -141,18 +94,6 @@ def _bajar(base: str, token: str, archivo_id: str) -> tuple[int, float]:
     return total, time.perf_counter() - empezo
 
 
-def _cpu_s(pid: int) -> float:
-    campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(campos[11]) + int(campos[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float:
-    for linea in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if linea.startswith("VmRSS:"):
-            return int(linea.split()[1]) / 1024
-    return 0.0
-
-
 class Pico(threading.Thread):
     """The highest RSS of `pid` while it runs (every 20 ms)."""
 
@@ -162,7 +103,7 @@ class Pico(threading.Thread):
 
     def run(self) -> None:
         while not self.parar.is_set():
-            self.mb = max(self.mb, _rss_mb(self.pid))
+            self.mb = max(self.mb, rss_kb(self.pid) / 1024)
             time.sleep(0.02)
 
     def __enter__(self) -> Pico:
@@ -192,49 +133,13 @@ def main() -> int:
     parser.add_argument("--salida", type=Path, help="the figures as rows (resumen.py) here too")
     opciones = parser.parse_args()
     with ExitStack() as stack:
-        infra = local_infra(stack)
-        s3 = start_nanio(stack)
-        tokens = TokenFactory()
-        jwks = stack.enter_context(jwks_server(tokens))
-        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sigexp-bench-tr-")))
-        amqp = infra.amqp_vhost("bench-transferencias")
-        puerto, puerto_gw, ops_gw = free_port(), free_port(), free_port()
-        env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "ARCHIVOS_DATABASE_URL": infra.database_url("bench_transferencias"),
-            "ARCHIVOS_AMQP_URL": amqp,
-            "ARCHIVOS_JWKS_URL": jwks,
-            "ARCHIVOS_WORKERS": "1",
-            "ARCHIVOS_LOG_LEVEL": "WARNING",
-            "ARCHIVOS_S3_ENDPOINT": s3.endpoint,
-            "ARCHIVOS_S3_ACCESS_KEY": s3.access_key,
-            "ARCHIVOS_S3_SECRET_KEY": s3.secret_key,
-            "ARCHIVOS_S3_BUCKET": "sigexp-bench",
-            "ARCHIVOS_MAX_UPLOAD_MB": str(opciones.mb + 10),
-            "ARCHIVOS_DESCARGA": "stream",
-            "GATEWAY_ARCHIVOS_URL": f"http://127.0.0.1:{puerto}",
-            "GATEWAY_JWKS_URL": jwks,
-            "GATEWAY_AMQP_URL": amqp,
-            "GATEWAY_OPS_PORT": str(ops_gw),
-            "GATEWAY_LOG_LEVEL": "WARNING",
-            "GATEWAY_USER_RATE_PER_SECOND": "0",
-            "GATEWAY_ADDRESS_RATE_PER_SECOND": "0",
-        }
-        archivos = _lanzar(["archivos", "serve", "--port", str(puerto)], env, logs / "a.log")
-        stack.callback(archivos.wait, 15)
-        stack.callback(archivos.terminate)
-        gateway = _lanzar(["gateway", "serve", "--port", str(puerto_gw)], env, logs / "g.log")
-        stack.callback(gateway.wait, 15)
-        stack.callback(gateway.terminate)
-        directo, por_gateway = f"http://127.0.0.1:{puerto}", f"http://127.0.0.1:{puerto_gw}"
-        wait_until_ready(directo, archivos, timeout=180)
-        wait_until_writable(directo)
-        wait_until_ready(f"http://127.0.0.1:{ops_gw}", gateway, timeout=180)
-        wait_until_writable(f"http://127.0.0.1:{ops_gw}")
-        mesa = uuid.uuid4()
-        token = tokens.token("CARGA", mesa_id=mesa, usuario="bench")
-        expediente = asyncio.run(_expediente(amqp, mesa))
+        escena = arrancar(
+            stack, "bench-transferencias", opciones.mb + 10, extra={"ARCHIVOS_DESCARGA": "stream"}
+        )
+        assert escena.gateway is not None
+        assert escena.pid_gateway is not None
+        directo, por_gateway, s3 = escena.archivos, escena.gateway, escena.s3
+        token, expediente = escena.token, escena.expediente_id
         limite = time.monotonic() + 60
         while True:  # until archivos heard of the expediente (409 meanwhile)
             try:
@@ -250,14 +155,14 @@ def main() -> int:
         for n in range(opciones.archivos):
             tiempos["put directo"] += _put_directo(s3, 20, n)
             tiempos["subida a archivos"] += _subir(directo, token, expediente, "a.pdf", 20)[1]
-            antes = _cpu_s(gateway.pid)
+            antes = cpu_s(escena.pid_gateway)
             tiempos["subida por gateway"] += _subir(por_gateway, token, expediente, "b.pdf", 20)[1]
-            cpu_gateway += _cpu_s(gateway.pid) - antes
-        with Pico(gateway.pid) as pico_subida:
+            cpu_gateway += cpu_s(escena.pid_gateway) - antes
+        with Pico(escena.pid_gateway) as pico_subida:
             grande, subida_s = _subir(por_gateway, token, expediente, "grande.pdf", opciones.mb)
         bajadas = {"directo": 0.0, "gateway": 0.0}
         bytes_bajados = 0
-        with Pico(gateway.pid) as pico_bajada:
+        with Pico(escena.pid_gateway) as pico_bajada:
             for _ in range(opciones.rondas):
                 bytes_bajados, segundos = _bajar(directo, token, grande)
                 bajadas["directo"] += segundos

@@ -19,8 +19,9 @@ from sqlalchemy import text
 from archivos.settings import Settings
 from sigexp_common.broker import Broker
 from sigexp_common.db import transaction
-from sigexp_common.envelope import Envelope, utcnow
+from sigexp_common.envelope import Envelope
 from sigexp_common.ids import uuid7
+from sigexp_testing.eventos import custodia_actualizada
 from sigexp_testing.infra import S3Server
 from sigexp_testing.tokens import TokenFactory
 from sigexp_testing.waiting import wait_until
@@ -110,14 +111,7 @@ class Escena:
         )
         custodia = await self.publicar(
             "sigexp.custodia.actualizada.v1",
-            {
-                "expediente_id": str(ident),
-                "mesa_id": str(mesa),
-                "permiso": "ESCRITURA",
-                "en_transito": False,
-                "mesas": [str(mesa)],
-                "desde": utcnow().isoformat(),
-            },
+            custodia_actualizada(ident, mesa),
             1,
         )
         await self.consumidos(alta, custodia)

@@ -8,8 +8,8 @@ import uuid
 
 from archivos_escena import Escena, Expediente, pdf
 
-from sigexp_common.envelope import utcnow
 from sigexp_common.ids import uuid7
+from sigexp_testing.eventos import custodia_actualizada
 
 
 async def test_actualizado_a_anulado_tambien_cierra_el_expediente(escena: Escena) -> None:
@@ -36,14 +36,7 @@ async def test_anulado_antes_que_iniciado_sigue_anulado(escena: Escena) -> None:
     )
     custodia = await escena.publicar(
         "sigexp.custodia.actualizada.v1",
-        {
-            "expediente_id": str(ident),
-            "mesa_id": str(mesa),
-            "permiso": "ESCRITURA",
-            "en_transito": False,
-            "mesas": [str(mesa)],
-            "desde": utcnow().isoformat(),
-        },
+        custodia_actualizada(ident, mesa),
         1,
     )
     await escena.consumidos(iniciado, custodia)
