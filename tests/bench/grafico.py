@@ -66,7 +66,7 @@ def lineas(
             y0 - y / ymax * (y0 - y1),
         )
 
-    dibujo.text((x0, 15), titulo, fill="black", font=fuente)
+    dibujo.text(((x0 + x1) / 2, 15), titulo, fill="black", font=fuente, anchor="mt")
     dibujo.line([(x0, y1), (x0, y0), (x1, y0)], fill="black", width=1)
     for i in range(6):  # y grid
         y = ymax * i / 5
@@ -74,9 +74,10 @@ def lineas(
         dibujo.line([(x0, py), (x1, py)], fill=(225, 225, 225))
         dibujo.text((x0 - 8, py), f"{y:g}", fill="black", font=chica, anchor="rm")
     marcas = sorted({x for x in xs}) if x_logaritmico or len(set(xs)) <= 12 else None
-    if marcas is None:
-        paso = (max(xs) - min(xs)) / 6
-        marcas = [min(xs) + paso * i for i in range(7)]
+    if marcas is None:  # round steps (1, 2 or 5 times a power of ten) within the range
+        paso = _techo_redondo((max(xs) - min(xs)) / 6)
+        primera, ultima = math.ceil(min(xs) / paso), math.floor(max(xs) / paso)
+        marcas = [round(paso * k, 10) for k in range(primera, ultima + 1)]
     for x in marcas:
         ppx, _ = px(x, 0)
         dibujo.line([(ppx, y0), (ppx, y0 + 5)], fill="black")
