@@ -108,3 +108,37 @@ def test_cada_banco_de_issue_arranca_desde_su_carpeta() -> None:
             timeout=120,
         )
         assert hecho.returncode == 0, (script, hecho.stderr[-2000:])
+
+
+def test_un_soak_con_respuestas_no_2xx_o_memoria_que_crece_falla() -> None:
+    """The soak once ran its last 15 minutes on an expired token, every answer a 401, and
+    still printed its figures as a pass: now any non-2xx, an RSS growth beyond 10% or an
+    undrained outbox is a failure named in its last line (and exit 1)."""
+    programa = """
+import json, soak
+def documento(estados, excede, pendientes):
+    return {
+        "total": {"pedidos": sum(estados.values()),
+                  "exitosos": sum(n for e, n in estados.items() if e.startswith("2"))},
+        "rss": {"pases": {"excede_10": excede}, "auth": {"excede_10": False}},
+        "outbox": [{"outbox": {"pases": {"sin_publicar": pendientes}}}],
+    }
+print(json.dumps([
+    soak.fallas_del_soak(documento({"200": 90, "201": 10}, False, 0)),
+    soak.fallas_del_soak(documento({"200": 50, "401": 50}, True, 3)),
+]))
+"""
+    hecho = subprocess.run(
+        [sys.executable, "-c", programa],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    limpio, fallido = json.loads(hecho.stdout)
+    assert limpio == []
+    assert fallido == [
+        "50 respuestas no 2xx",
+        "RSS creció más de 10% en pases",
+        "outbox sin publicar al terminar: {'pases': 3}",
+    ]
