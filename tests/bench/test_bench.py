@@ -86,19 +86,26 @@ def test_el_banco_breve_escribe_cada_escenario_la_carga_mixta_la_tabla_y_el_graf
     assert str(resultado) in hecho.stdout
 
 
+def _en_la_carpeta(programa: str) -> str:
+    """What `programa` prints, run as the benches run: from their folder, its modules
+    importable as they import each other."""
+    hecho = subprocess.run(
+        [sys.executable, "-c", programa],
+        cwd=BENCH.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return hecho.stdout
+
+
 def test_cada_banco_de_issue_arranca_desde_su_carpeta() -> None:
     """The brief run leaves the per-issue benches out (each starts a system of its own), and a
     full run only names a crashed one among its avisos: here each at least imports what it
     needs when started as `make bench` starts it. A bench module named like a service (once
     tests/bench/archivos.py) hid that service's package from ocr.py."""
     listar = "import completo; print('\\n'.join(s for _, s, *_ in completo.POR_ISSUE))"
-    scripts = subprocess.run(
-        [sys.executable, "-c", listar],
-        cwd=BENCH.parent,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    scripts = _en_la_carpeta(listar).split()
     assert "ocr.py" in scripts
     for script in scripts:
         hecho = subprocess.run(
@@ -128,14 +135,7 @@ print(json.dumps([
     soak.fallas_del_soak(documento({"200": 50, "401": 50}, True, 3)),
 ]))
 """
-    hecho = subprocess.run(
-        [sys.executable, "-c", programa],
-        cwd=BENCH.parent,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    limpio, fallido = json.loads(hecho.stdout)
+    limpio, fallido = json.loads(_en_la_carpeta(programa))
     assert limpio == []
     assert fallido == [
         "50 respuestas no 2xx",
