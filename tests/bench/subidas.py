@@ -29,7 +29,6 @@ import resumen
 from escena_archivos import arrancar, cpu_s, rss_kb
 from minio import Minio
 
-ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
 FRONTERA = "bench-archivos"
 UMBRAL_RATIO = 0.60

@@ -35,7 +35,6 @@ from minio import Minio
 
 from sigexp_testing.infra import S3Server
 
-ROOT = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
 FRONTERA = "bench-transferencias"
 UMBRAL = 0.60
