@@ -16,11 +16,10 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from sqlalchemy import func, select
 
 from sigexp_common.envelope import utcnow
 from sigexp_common.http import LAST_SET
-from sigexp_common.messaging_tables import OutboxMessage
+from sigexp_common.messaging_tables import outbox_backlog
 from sigexp_common.relay import DEAD, PENDING
 
 log = logging.getLogger("sigexp.backlog")
@@ -53,15 +52,7 @@ async def outbox_probe(app: FastAPI) -> None:
         return
     try:
         async with asyncio.timeout(TIMEOUT), sessions() as session:
-            pending, dead, oldest = (
-                await session.execute(
-                    select(
-                        func.count().filter(OutboxMessage.dead_at.is_(None)),
-                        func.count().filter(OutboxMessage.dead_at.is_not(None)),
-                        func.min(OutboxMessage.created_at).filter(OutboxMessage.dead_at.is_(None)),
-                    ).where(OutboxMessage.published_at.is_(None))
-                )
-            ).one()
+            pending, dead, oldest = (await session.execute(outbox_backlog())).one()
     except Exception as exc:  # the database is down or slow: say "unknown", not a number
         log.warning("outbox gauges unavailable: %s", exc)
         for gauge in (PENDING, DEAD, OUTBOX_OLDEST):

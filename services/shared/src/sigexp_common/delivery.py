@@ -20,10 +20,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, UpdateBase, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -116,9 +116,9 @@ class DeliveryLoop(Generic[R]):
             return [], []
         return rows, list(await asyncio.gather(*(self._attempt(row) for row in rows)))
 
-    async def _claim(self) -> list[R]:
+    def lease_due(self, now: datetime) -> UpdateBase:
+        """The claim: lease the oldest `batch_size` rows due at `now`, returning them."""
         t = self.table
-        now = utcnow()
         due = (
             select(t.id)
             .where(t.waiting(), t.next_attempt_at <= now)
@@ -126,17 +126,20 @@ class DeliveryLoop(Generic[R]):
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)
         )
-        lease = (
+        return (
             update(t.model)
             .where(t.id.in_(due.scalar_subquery()))
             .values({t.next_attempt_at.key: now + self.lease})
             .returning(t.model)
             .execution_options(synchronize_session=False)
         )
+
+    async def _claim(self) -> list[R]:
+        t = self.table
         # One statement, atomic on its own: its row locks last while it runs, and the lease it
         # writes keeps other loops off the rows afterwards (no BEGIN/COMMIT round trips).
         async with statements(self.sessions) as db:
-            rows = list((await db.scalars(lease)).all())
+            rows = list((await db.scalars(self.lease_due(utcnow()))).all())
             if self.on_claim is not None:
                 await self.on_claim(db, len(rows))
         return sorted(rows, key=lambda row: (getattr(row, t.created_at.key), self._id(row)))

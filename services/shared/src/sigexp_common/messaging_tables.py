@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import DateTime, Index, Integer, Select, String, Text, and_, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,12 +40,30 @@ class OutboxMessage(MessagingBase):
     dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
+        # The relay's claim walks it in its own order (shared migration sigexp_0005).
         Index(
-            "ix_outbox_pending",
-            "next_attempt_at",
+            "ix_outbox_por_publicar",
             "created_at",
-            postgresql_where=text("published_at IS NULL"),
+            "id",
+            postgresql_where=text("published_at IS NULL AND dead_at IS NULL"),
         ),
+        Index(
+            "ix_outbox_muertas",
+            "dead_at",
+            postgresql_where=text("published_at IS NULL AND dead_at IS NOT NULL"),
+        ),
+    )
+
+
+def outbox_backlog() -> Select[int, int, datetime | None]:
+    """How many rows wait to be published, how many are dead, and when the oldest waiting one
+    was written: each its own subquery, so each reads the partial index of its rows only."""
+    waiting = and_(OutboxMessage.published_at.is_(None), OutboxMessage.dead_at.is_(None))
+    dead = and_(OutboxMessage.published_at.is_(None), OutboxMessage.dead_at.is_not(None))
+    return select(
+        select(func.count()).where(waiting).scalar_subquery(),
+        select(func.count()).where(dead).scalar_subquery(),
+        select(func.min(OutboxMessage.created_at)).where(waiting).scalar_subquery(),
     )
 
 

@@ -29,7 +29,12 @@ from sigexp_common.db import asyncpg_dsn, make_engine, transaction
 from sigexp_common.delivery import DeliveryLoop, DeliveryTable
 from sigexp_common.envelope import utcnow
 from sigexp_common.http import LAST_SET
-from sigexp_common.messaging_tables import NOTIFY_CHANNEL, InboxEntry, OutboxMessage
+from sigexp_common.messaging_tables import (
+    NOTIFY_CHANNEL,
+    InboxEntry,
+    OutboxMessage,
+    outbox_backlog,
+)
 from sigexp_common.settings import ServiceSettings
 from sigexp_common.stopping import CLOSE_SECONDS, bounded
 
@@ -156,16 +161,9 @@ class OutboxRelay:
         if claimed and now < self._next_gauges:
             return
         self._next_gauges = now + GAUGES_SECONDS
-        row = (
-            await session.execute(
-                select(
-                    func.count().filter(OutboxMessage.dead_at.is_(None)),
-                    func.count().filter(OutboxMessage.dead_at.is_not(None)),
-                ).where(OutboxMessage.published_at.is_(None))
-            )
-        ).one()
-        PENDING.set(row[0])
-        DEAD.set(row[1])
+        pending, dead, _oldest = (await session.execute(outbox_backlog())).one()
+        PENDING.set(pending)
+        DEAD.set(dead)
 
     async def purge(self) -> tuple[int, int]:
         """Forget published rows, old inbox ids and day-old Idempotency-Key answers. Unpublished
