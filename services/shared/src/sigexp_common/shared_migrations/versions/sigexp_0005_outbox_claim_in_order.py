@@ -6,8 +6,9 @@ The claim asks for the oldest due rows (`ORDER BY created_at, id LIMIT n`). Thro
 entry due, and a bitmap scan never marks the entries of rows already published as dead: until
 a VACUUM, each claim visited every row published since the last one (16,950 entries and
 2,342 heap pages, 5.8 ms, after a minute of audited reads). Walking an index in the claim's
-own order stops at its LIMIT, and an index scan marks the entries it finds dead as it passes,
-so the next claim skips them. The dead rows, which the claim never takes, get an index of
+own order stops at its LIMIT, and an index scan marks the entries it finds dead as it passes:
+the next claims read past them on the index's pages without visiting their rows (0.19 ms a
+claim in the same bench). The dead rows, which the claim never takes, get an index of
 their own (`ix_outbox_muertas`) for the gauges that count them.
 
 Revision ID: sigexp_0005
