@@ -77,8 +77,18 @@ async def test_los_accesos_se_consultan_por_expediente_mas_nuevo_primero(
     assert [i["accion"] for i in items] == [f"expediente.accion{i}" for i in (2, 1, 0)]
     assert items[0]["usuario"]["usuario"] == "mesa.cap"
     assert items[0]["ip"] == "10.1.2.3"
-    consultas = [i for i in r.json()["items"] if i["accion"] == "auditoria.consultar"]
-    assert consultas, "consulting the audit record is itself audited"
+
+    async def consulta_registrada() -> bool:
+        """Consulting the audit record is itself audited: the polls' own records arrive by
+        the bus like any other, so they are waited for, not assumed there already."""
+        r = await cliente.get(
+            "/api/v1/auditoria",
+            params={"expediente_id": str(expediente_id)},
+            headers=_auth(tokens, "AUTORIDAD"),
+        )
+        return any(i["accion"] == "auditoria.consultar" for i in r.json()["items"])
+
+    await wait_until(consulta_registrada)
 
 
 async def test_solo_admin_y_autoridad_consultan_la_auditoria(
