@@ -168,8 +168,8 @@ async def test_el_reclamo_no_recorre_las_filas_publicadas_desde_el_ultimo_vacuum
     await _buffers_del_reclamo(engine, relay)  # the first walk marks the dead entries it passes
     paginas, filas = await _buffers_del_reclamo(engine, relay)
     assert filas == 3
-    # Its index's pages only (~40). A bitmap of every entry (`ix_outbox_pending`, before
-    # sigexp_0005) read the heap pages of all the published rows each time: ~700.
+    # Its index's pages only (57 here). A bitmap of every entry (`ix_outbox_pending`, before
+    # sigexp_0005) read the heap pages of all the published rows each time (667 here).
     assert paginas < 150, paginas
 
 
