@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import aiosmtplib
 from pydantic_settings import BaseSettings
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sigexp_common.delivery import DeliveryLoop, DeliveryTable
@@ -110,5 +111,6 @@ class MailSender:
     async def run(self) -> None:
         await self.deliveries.run()
 
-    async def _send(self, correo: Correo) -> None:
+    async def _send(self, correo: Row[Any]) -> None:
+        """`correo`: a row of the mail table (`Correo`'s columns)."""
         await send_smtp(self.settings, correo.para, correo.asunto, correo.cuerpo)

@@ -16,12 +16,13 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import Row, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common import idempotency, tracing
 from sigexp_common.broker import Broker
@@ -83,6 +84,7 @@ class OutboxRelay:
         inbox_retention: timedelta = timedelta(days=30),
         purge_every_seconds: float = 3600.0,
         asynchronous_bookkeeping: bool = True,
+        coalesce_seconds: float = 0.0,
     ) -> None:
         self.sessions = sessions
         self.asynchronous_bookkeeping = asynchronous_bookkeeping
@@ -106,6 +108,7 @@ class OutboxRelay:
             poll_seconds=poll_seconds,
             ready=lambda: broker.is_ready,
             on_claim=self._update_gauges,
+            coalesce_seconds=coalesce_seconds,
         )
         self._listener: asyncpg.Connection | None = None
         self._next_purge = 0.0
@@ -138,6 +141,7 @@ class OutboxRelay:
             max_attempts=settings.outbox_max_attempts,
             outbox_retention=timedelta(days=settings.outbox_retention_days),
             inbox_retention=timedelta(days=settings.inbox_retention_days),
+            coalesce_seconds=settings.relay_coalesce_ms / 1000,
         )
 
     async def publish_pending(self) -> int:
@@ -153,7 +157,7 @@ class OutboxRelay:
         pending = await session.scalar(select(func.count()).where(OUTBOX.waiting()))
         return int(pending or 0)
 
-    async def _update_gauges(self, session: AsyncSession, claimed: int) -> None:
+    async def _update_gauges(self, conn: AsyncConnection, claimed: int) -> None:
         """In the claim's transaction, after a pass that found nothing to publish (the figures
         are then final), and at most every `GAUGES_SECONDS` while rows keep coming: under load
         a pass per batch would count the pending rows for every batch."""
@@ -161,7 +165,7 @@ class OutboxRelay:
         if claimed and now < self._next_gauges:
             return
         self._next_gauges = now + GAUGES_SECONDS
-        pending, dead, _oldest = (await session.execute(outbox_backlog())).one()
+        pending, dead, _oldest = (await conn.execute(outbox_backlog())).one()
         PENDING.set(pending)
         DEAD.set(dead)
 
@@ -181,7 +185,7 @@ class OutboxRelay:
             await idempotency.purge(session, now)
         return int(getattr(outbox, "rowcount", 0)), int(getattr(inbox, "rowcount", 0))
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: Row[Any]) -> None:
         try:
             await self._publish(row)
         except Exception:
@@ -189,7 +193,7 @@ class OutboxRelay:
             raise
         PUBLISHED.labels(row.type).inc()
 
-    async def _publish(self, row: OutboxMessage) -> None:
+    async def _publish(self, row: Row[Any]) -> None:
         # The stored envelope is already the CloudEvent's JSON form: no model round trip.
         body = json.dumps(row.envelope, separators=(",", ":")).encode()
         with tracing.span(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import aio_pika
 from sqlalchemy import Text, func, select, text
@@ -87,6 +87,47 @@ async def test_el_relay_publica_al_confirmarse_la_transaccion_sin_esperar_su_son
         # transaction, which wrote the event, waited for it.
         assert await _sincronico(relay.loop.sessions) == "off"
         assert await _sincronico(sessions) == "on"
+    finally:
+        await cancel_and_wait({tarea}, 10, "relay")
+        await conexion.close()
+
+
+async def test_bajo_carga_las_filas_que_llegan_mientras_espera_van_en_una_pasada(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    broker: Broker,
+    infra: TestInfra,
+) -> None:
+    """The first row after a quiet spell goes at once; the rows committed one by one while
+    the relay waits after a pass that found rows share its next pass."""
+    conexion, vistos = await _espia(infra.amqp_url)
+    relay = OutboxRelay(
+        sessions, broker, listen_dsn=_dsn(engine), poll_seconds=3600, coalesce_seconds=1.0
+    )
+    pasadas: list[int] = []  # rows claimed by each pass that found any
+    reclamar = relay.loop._claim
+
+    async def contar() -> list[Any]:
+        filas = await reclamar()
+        if filas:
+            pasadas.append(len(filas))
+        return filas
+
+    relay.loop._claim = contar  # type: ignore[method-assign]
+    tarea = asyncio.create_task(relay.run())
+    try:
+        await wait_until(lambda: _escuchando(relay))
+        inicio = asyncio.get_running_loop().time()
+        async with transaction(sessions) as session:
+            outbox.add(session, Anotado(valor="primera"))
+        await wait_until(lambda: _vio(vistos, 1))
+        assert asyncio.get_running_loop().time() - inicio < 0.5  # no wait after quiet
+        for i in range(5):  # each its own commit, each a NOTIFY
+            async with transaction(sessions) as session:
+                outbox.add(session, Anotado(valor=f"seguida-{i}"))
+            await asyncio.sleep(0.05)
+        await wait_until(lambda: _vio(vistos, 6))
+        assert pasadas == [1, 5]
     finally:
         await cancel_and_wait({tarea}, 10, "relay")
         await conexion.close()
