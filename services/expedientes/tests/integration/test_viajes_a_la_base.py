@@ -100,6 +100,32 @@ async def test_el_listado_se_lee_en_una_sola_consulta(
     assert len(lecturas) == 1
 
 
+async def test_una_referencia_se_busca_en_una_sola_consulta_con_sus_tres_niveles(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa
+) -> None:
+    """The file a referencia names, then the files whose words or documents mention it: one
+    statement, best tier first."""
+    app, cliente = servicio
+    nombrado = (
+        await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
+    ).json()
+    numero, anio = nombrado["numero"], nombrado["anio"]
+    mencion = {**DATOS, "extracto": f"Respuesta al expediente {numero} de {anio}"}
+    que_lo_menciona = (
+        await cliente.post("/api/v1/expedientes", json=mencion, headers=mesa.headers())
+    ).json()
+    q = f"{numero}-{anio}"
+
+    async with _sentencias(app) as vistas:
+        respuesta = await cliente.get(
+            "/api/v1/expedientes", params={"q": q}, headers=mesa.headers()
+        )
+
+    assert respuesta.status_code == 200, respuesta.text
+    assert [e["id"] for e in respuesta.json()["items"]] == [nombrado["id"], que_lo_menciona["id"]]
+    assert len(_lecturas(vistas)) == 1
+
+
 @asynccontextmanager
 async def _en_el_cable(app: FastAPI, request_id: str) -> AsyncIterator[list[str]]:
     """Every statement the request `request_id` sends to PostgreSQL on the pool's connections,

@@ -179,6 +179,7 @@ VENTANA = 1000
 filter common in the desk fills a page there); when they do not hold enough matches, the page
 is read again from the files' own indexes."""
 EN_VENTANA = "en_ventana"
+NIVEL = "nivel"
 Posicion = tuple[datetime, uuid.UUID]
 
 # `leer_expedientes`' columns and joins, compiled once.
@@ -228,14 +229,48 @@ class Lectura:
         self, condicion: Condicion | None, desde: Posicion | None, faltan: int
     ) -> Sentencia:
         s = Sql()
+        return self._de_los_indices(s, condicion, desde, faltan), s.args
+
+    def _de_los_indices(
+        self,
+        s: Sql,
+        condicion: Condicion | None,
+        desde: Posicion | None,
+        faltan: int,
+        columnas: str = _COLUMNAS,
+    ) -> str:
+        """The newest `faltan` rows that pass, read from the files' own indexes."""
         donde = self._donde(s, condicion)
         if self.alcance is not None:
             donde.append(self.alcance(s))
         if desde is not None:
             donde.append(_antes_de(s, "expedientes.creado_en, expedientes.id", desde))
-        sql = (
-            f"SELECT {_COLUMNAS} FROM {_TABLAS} WHERE {_y(donde)} "
+        return (
+            f"SELECT {columnas} FROM {_TABLAS} WHERE {_y(donde)} "
             f"ORDER BY {_MAS_NUEVO} LIMIT {_limite(faltan)}"
+        )
+
+    def por_niveles(
+        self, niveles: list[tuple[int, Condicion, Posicion | None]], faltan: int
+    ) -> Sentencia:
+        """Every tier of `niveles` (each from its position, if any) in one statement: each
+        tier's newest `faltan` rows, best tier first, the first `faltan` of them; each row says
+        its tier (`NIVEL`). For a referencia, whose own tier holds a file or a few, so that the
+        words' tiers are read anyway: one statement instead of three (each new to the
+        connection, prepared and planned apart: ~0.6 ms of the service's CPU and more of
+        PostgreSQL's apiece)."""
+        s = Sql()
+        ramas = [
+            "("
+            + self._de_los_indices(
+                s, condicion, desde, faltan, f"{constante(nivel)} AS {NIVEL}, {_COLUMNAS}"
+            )
+            + ")"
+            for nivel, condicion, desde in niveles
+        ]
+        sql = (
+            f"SELECT * FROM ({' UNION ALL '.join(ramas)}) AS niveles "
+            f"ORDER BY {NIVEL}, creado_en DESC, id DESC LIMIT {_limite(faltan)}"
         )
         return sql, s.args
 
@@ -328,24 +363,43 @@ async def pagina(
         return rows[:limit], siguiente
 
     desde_nivel = _leer_cursor_con_nivel(cursor) if cursor else None
-    filas: list[tuple[int, asyncpg.Record]] = []
+    niveles: list[tuple[int, Condicion, Posicion | None]] = []
     for nivel, condicion in busqueda.niveles():
         if desde_nivel is not None and nivel < desde_nivel[0]:
             continue
         posicion = None
         if desde_nivel is not None and nivel == desde_nivel[0]:
             posicion = (desde_nivel[1], desde_nivel[2])
-        faltan = limit + 1 - len(filas)
-        ventana = nivel == DATOS and busqueda.comun_en_la_mesa()
-        leidas = await _leer(conexion, lectura, condicion, posicion, faltan, ventana)
-        filas.extend((nivel, row) for row in leidas)
-        if len(filas) > limit:
-            break
+        niveles.append((nivel, condicion, posicion))
+    if busqueda.identidad() is not None:  # a referencia: every tier in one statement
+        sql, args = lectura.por_niveles(niveles, limit + 1)
+        filas = [(row[NIVEL], row) for row in await conexion.fetch(sql, *args)]
+    else:
+        filas = await _nivel_a_nivel(conexion, lectura, busqueda, niveles, limit + 1)
     siguiente = None
     if len(filas) > limit:
         nivel, ultima = filas[limit - 1]
         siguiente = entrada.cursor(str(nivel), ultima["creado_en"].isoformat(), str(ultima["id"]))
     return [row for _, row in filas[:limit]], siguiente
+
+
+async def _nivel_a_nivel(
+    conexion: asyncpg.Connection,
+    lectura: Lectura,
+    busqueda: Busqueda,
+    niveles: list[tuple[int, Condicion, Posicion | None]],
+    faltan: int,
+) -> list[tuple[int, asyncpg.Record]]:
+    """Up to `faltan` rows, a tier at a time until they are there (a tier that fills the page
+    spares the reading of the next ones)."""
+    filas: list[tuple[int, asyncpg.Record]] = []
+    for nivel, condicion, posicion in niveles:
+        ventana = nivel == DATOS and busqueda.comun_en_la_mesa()
+        leidas = await _leer(conexion, lectura, condicion, posicion, faltan - len(filas), ventana)
+        filas.extend((nivel, row) for row in leidas)
+        if len(filas) >= faltan:
+            break
+    return filas
 
 
 def _cursor(row: asyncpg.Record) -> str:
