@@ -236,6 +236,7 @@ class DeliveryLoop:
         try:
             while True:
                 claimed = 0
+                comienzo = asyncio.get_running_loop().time()
                 try:
                     if between_passes is not None:
                         await between_passes()
@@ -255,12 +256,14 @@ class DeliveryLoop:
                     async with asyncio.timeout(self.poll_seconds):
                         await self._wake.wait()
                 self._wake.clear()
-                if claimed and self.coalesce_seconds:
-                    # Under load (this pass found rows) a pass per wake-up would carry a row or
-                    # two, and a pass's own work (its claim, its marking) costs more than a
-                    # row's: the rows committed meanwhile go together. The first row after a
-                    # quiet spell still goes at once.
-                    await asyncio.sleep(self.coalesce_seconds)
+                espera = comienzo + self.coalesce_seconds - asyncio.get_running_loop().time()
+                if claimed and espera > 0:
+                    # Woken again within `coalesce_seconds` of the start of a pass that found
+                    # rows: a pass per wake-up would carry a row or two, and a pass's own work
+                    # (its claim, its marking) costs more than a row's, so the rows committed
+                    # meanwhile go together, at most one pass per `coalesce_seconds`. A row
+                    # after a quieter spell than that goes at once.
+                    await asyncio.sleep(espera)
         finally:
             if marking is not None:
                 await bounded(marking, CLOSE_SECONDS, f"{self.name}: last marking")

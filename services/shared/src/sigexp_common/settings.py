@@ -53,8 +53,8 @@ class ServiceSettings(BaseSettings):
     run_consumers: bool = True
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 100  # rows published per pass before awaiting their confirms
-    # Under load (the last pass found rows) a woken relay waits this long before its next
-    # pass, so the rows committed meanwhile share it (`DeliveryLoop.run`).
+    # Under load (the last pass found rows) at most one relay pass per this many ms: rows
+    # committed meanwhile share the next pass (`DeliveryLoop.run`); a quieter flow waits not.
     relay_coalesce_ms: float = Field(default=10.0, ge=0, le=1000)
     outbox_max_attempts: int = 20  # failed publications before a row is dead (never blocks)
     outbox_retention_days: int = 7  # published rows are kept this long, then purged

@@ -98,11 +98,11 @@ async def test_bajo_carga_las_filas_que_llegan_mientras_espera_van_en_una_pasada
     broker: Broker,
     infra: TestInfra,
 ) -> None:
-    """The first row after a quiet spell goes at once; the rows committed one by one while
-    the relay waits after a pass that found rows share its next pass."""
+    """The first row after a quiet spell goes at once; the rows committed one by one within
+    `coalesce_seconds` of the start of a pass that found rows share the next pass."""
     conexion, vistos = await _espia(infra.amqp_url)
     relay = OutboxRelay(
-        sessions, broker, listen_dsn=_dsn(engine), poll_seconds=3600, coalesce_seconds=1.0
+        sessions, broker, listen_dsn=_dsn(engine), poll_seconds=3600, coalesce_seconds=2.0
     )
     pasadas: list[int] = []  # rows claimed by each pass that found any
     reclamar = relay.loop._claim
@@ -125,7 +125,7 @@ async def test_bajo_carga_las_filas_que_llegan_mientras_espera_van_en_una_pasada
         for i in range(5):  # each its own commit, each a NOTIFY
             async with transaction(sessions) as session:
                 outbox.add(session, Anotado(valor=f"seguida-{i}"))
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.02)
         await wait_until(lambda: _vio(vistos, 6))
         assert pasadas == [1, 5]
     finally:
