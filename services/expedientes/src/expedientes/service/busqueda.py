@@ -10,8 +10,9 @@ Relevance comes in tiers, each read newest first through an index that serves th
 1. files whose own data hold every word: extracto, instrument, GDE number (`busqueda`);
 2. files that hold them only with their documents' words (`ix_expedientes_con_documentos`, a
    GIN index of the file's words and its documents' together, over the files with documents).
-A page reads the tiers in order until it is full, one statement each; the cursor says the tier
-and the (creado_en, id) it stopped at. Ranking every match by `ts_rank` instead would read and
+A page reads the tiers in order until it is full, one statement each (a referencia's three in
+one, `Lectura.por_niveles`: its own tier rarely fills a page); the cursor says the tier and the
+(creado_en, id) it stopped at. Ranking every match by `ts_rank` instead would read and
 sort every row that holds a common word (tens of thousands at a million files) for each page;
 the tiers keep a page's work bounded whatever the word, and rank the way a clerk expects (the
 file whose extracto says it, before the one whose attachment mentions it).
