@@ -100,6 +100,7 @@ class DeliveryLoop:
         self.on_claim = on_claim
         self.coalesce_seconds = coalesce_seconds
         self._wake = asyncio.Event()
+        self._tabla = table.model.__table__
         # Built once, run on Core connections: building them per pass and the ORM's bulk
         # update made a one-row pass cost the process 2.5-3.0 ms of CPU (1.7 ms now), and
         # under load a pass carries a row or two (an audited read's record is one).
@@ -142,19 +143,18 @@ class DeliveryLoop:
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)
         )
-        tabla = t.model.__table__
         return (
-            update(tabla)
+            update(self._tabla)
             .where(t.id.in_(due.scalar_subquery()))
             .values({t.next_attempt_at.key: hasta})
-            .returning(*tabla.c)
+            .returning(*self._tabla.c)
         )
 
     def _delivered_statement(self) -> Update:
         t = self.table
         ids = bindparam("ids", type_=ARRAY(t.id.type))
         return (
-            update(t.model.__table__)
+            update(self._tabla)
             .where(t.id == any_(ids))
             .values({t.delivered_at.key: bindparam("ahora"), **t.on_delivered})
         )
@@ -164,7 +164,7 @@ class DeliveryLoop:
         now = utcnow()
         # One statement, atomic on its own: its row locks last while it runs, and the lease it
         # writes keeps other loops off the rows afterwards (no BEGIN/COMMIT round trips).
-        async with autocommit(self.sessions.kw["bind"]).connect() as conn:
+        async with self._conexion() as conn:
             result = await conn.execute(self._lease, {"ahora": now, "hasta": now + self.lease})
             rows = list(result.all())
             if self.on_claim is not None:
@@ -185,13 +185,13 @@ class DeliveryLoop:
         delivered = [self._id(row) for row, failure in outcomes if failure is None]
         # Each UPDATE stands alone: a crash between them leaves a row leased, sent again when
         # its lease ends (at least once, as a crash before marking does).
-        async with autocommit(self.sessions.kw["bind"]).connect() as conn:
+        async with self._conexion() as conn:
             if delivered:
                 await conn.execute(self._delivered, {"ids": delivered, "ahora": now})
             for row, failure in outcomes:
                 if failure is not None:
                     await conn.execute(
-                        update(t.model.__table__)
+                        update(self._tabla)
                         .where(t.id == self._id(row))
                         .values(self._postponed(row, failure, now))
                     )
@@ -221,6 +221,10 @@ class DeliveryLoop:
         else:
             log.warning("%s: delivery failed, retry in %.1fs: %s", self.name, delay, failure)
         return values
+
+    def _conexion(self) -> AsyncConnection:
+        """A connection whose every statement is its own transaction (no BEGIN/COMMIT)."""
+        return autocommit(self.sessions.kw["bind"]).connect()
 
     def _id(self, row: Row[Any]) -> Any:
         return getattr(row, self.table.id.key)

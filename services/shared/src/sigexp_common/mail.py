@@ -10,7 +10,7 @@ them, and postpones failures with backoff, several replicas safely at once.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any
 
 import aiosmtplib
 from pydantic_settings import BaseSettings
@@ -35,16 +35,6 @@ class SmtpSettings(BaseSettings):
     mail_poll_seconds: float = 2.0
 
 
-class Correo(Protocol):
-    """A queued mail row: `para`, `asunto`, `cuerpo`, with the delivery columns of
-    `DeliveryTable` named `creado_en`, `enviado_en`, `intentos`, `proximo_intento_en`,
-    `ultimo_error`."""
-
-    para: str
-    asunto: str
-    cuerpo: str
-
-
 async def send_smtp(settings: SmtpSettings, para: str, asunto: str, cuerpo: str) -> None:
     message = EmailMessage()
     message["From"] = settings.smtp_from
@@ -67,8 +57,10 @@ def _backoff(intentos: int) -> float:
 
 
 class MailSender:
-    """Sends a service's queued mail. `blank_when_sent` empties the body once it is out (it may
-    hold a secret link or a provisional password)."""
+    """Sends a service's queued mail. `model`: its mail table, with `para`, `asunto`, `cuerpo`
+    and the delivery columns `creado_en`, `enviado_en`, `intentos`, `proximo_intento_en`,
+    `ultimo_error`. `blank_when_sent` empties the body once it is out (it may hold a secret
+    link or a provisional password)."""
 
     def __init__(
         self,
@@ -112,5 +104,4 @@ class MailSender:
         await self.deliveries.run()
 
     async def _send(self, correo: Row[Any]) -> None:
-        """`correo`: a row of the mail table (`Correo`'s columns)."""
         await send_smtp(self.settings, correo.para, correo.asunto, correo.cuerpo)

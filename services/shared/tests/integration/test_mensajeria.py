@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import aio_pika
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common import outbox
@@ -90,7 +90,7 @@ class RelayMuerto(BaseException):
 class RelayQueMuereTrasPublicar(OutboxRelay):
     """Publishes a row, then dies before the row is marked as published."""
 
-    async def _publish(self, row: OutboxMessage) -> None:
+    async def _publish(self, row: Row[Any]) -> None:
         await super()._publish(row)
         raise RelayMuerto
 

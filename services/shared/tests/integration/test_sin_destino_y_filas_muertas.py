@@ -4,13 +4,13 @@ holds back the rows behind it, and an operator's command gives it another chance
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import aio_pika
 from aiormq import spec
 from aiormq.exceptions import DeliveryError
 from prometheus_client import REGISTRY
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sigexp_common import outbox
@@ -19,7 +19,6 @@ from sigexp_common.broker import UNROUTED, Broker, declare_events_exchange
 from sigexp_common.cli import outbox_reintentar
 from sigexp_common.db import transaction
 from sigexp_common.envelope import Event
-from sigexp_common.messaging_tables import OutboxMessage
 from sigexp_common.relay import OutboxRelay
 from sigexp_common.settings import ServiceSettings
 from sigexp_testing.infra import TestInfra
@@ -89,7 +88,7 @@ async def test_evento_sin_consumidor_queda_aparcado_si_el_exchange_ya_existia_si
 class RelayQueElBrokerRechaza(OutboxRelay):
     """The broker nacks one event every time (as it would a message it cannot take)."""
 
-    async def _publish(self, row: OutboxMessage) -> None:
+    async def _publish(self, row: Row[Any]) -> None:
         if row.envelope["data"]["valor"] == "rechazado":
             raise DeliveryError(None, spec.Basic.Nack(delivery_tag=1))
         await super()._publish(row)
@@ -157,7 +156,7 @@ class RelayLento(OutboxRelay):
         self.publicando = asyncio.Event()
         self.seguir = asyncio.Event()
 
-    async def _publish(self, row: OutboxMessage) -> None:
+    async def _publish(self, row: Row[Any]) -> None:
         self.publicando.set()
         await self.seguir.wait()
         await super()._publish(row)
