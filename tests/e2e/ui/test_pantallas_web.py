@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 from apoyo import DEMO_PASSWORD, hasta, sesion_de, token, usuario_nuevo
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from sigexp_testing.mailcatcher import body_text, read_mails
 
@@ -142,6 +142,31 @@ def test_alta_y_consulta_con_el_teclado_solo(abrir_navegador, web) -> None:
     nav.page.keyboard.press("Enter")
     nav.page.wait_for_url(re.compile(r"/ui/expedientes/[0-9a-f-]{36}$"))
     expect(nav.page.locator("#titulo-referencia")).to_have_text(referencia)
+    nav.sin_errores()
+
+
+def test_lo_enviado_antes_de_que_la_pantalla_este_lista_espera_y_no_va_en_la_direccion(
+    abrir_navegador, web
+) -> None:
+    """Enter typed while the screen's module is still on its way (a slow link): the browser
+    does not submit the form itself, which would put the password in the address; the form
+    waits and the screen sends it once it is ready."""
+    nav = abrir_navegador()
+    retenidos: list[Route] = []
+
+    def retener(route: Route) -> None:
+        retenidos.append(route)
+
+    nav.page.route(re.compile(r"/pantallas/ingreso\.js$"), retener)
+    nav.page.goto(nav.base + "/", wait_until="commit")
+    nav.page.fill("#usuario", "mesa.sgg")
+    nav.page.fill("#password", DEMO_PASSWORD)
+    nav.page.keyboard.press("Enter")
+    nav.page.wait_for_timeout(500)
+    assert retenidos, "the screen's module was not requested"
+    assert nav.page.url == nav.base + "/", nav.page.url
+    retenidos[0].continue_()
+    nav.page.wait_for_url("**/ui/expedientes")
     nav.sin_errores()
 
 

@@ -21,7 +21,7 @@ from gateway.web import assets, i18n
 # and downloads are built in the page from fetched bytes (data: and blob: URLs).
 POLITICA = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; "
+    "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "object-src 'none'"
 )
 CABECERAS = {

@@ -192,8 +192,10 @@ window.addEventListener("unhandledrejection", (evento) => {
   avisar(error instanceof ErrorApi ? error.detail : "Ocurrió un error inesperado. Intente de nuevo.");
 });
 
-// The screen has its data: marked for the browser's own timing (performance.mark) and tests.
+// The screen has its data: marked for the browser's own timing (performance.mark) and tests,
+// and told to antes.js, which then sends a form the user sent before the screen was ready.
 export function listo() {
   performance.mark("sigexp-lista");
   document.documentElement.dataset.listo = "1";
+  document.dispatchEvent(new Event("sigexp-lista"));
 }
