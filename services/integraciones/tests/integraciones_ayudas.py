@@ -162,8 +162,10 @@ def pase_enviado(
     version: int,
     observaciones: str | None = None,
     referencia: str = "EXP-1",
+    caracter: str | None = None,
 ) -> Envelope:
-    datos = {
+    """`caracter`: what pases knew of the expediente (None: an event from before it said)."""
+    datos: dict[str, Any] = {
         "pase_id": str(uuid.uuid4()),
         "expediente_id": str(expediente_id),
         "referencia": referencia,
@@ -183,6 +185,8 @@ def pase_enviado(
         "por_mesa_id": str(origen),
         "en": utcnow().isoformat(),
     }
+    if caracter is not None:
+        datos["caracter"] = caracter
     return interno("sigexp.pase.enviado.v1", datos, version)
 
 

@@ -58,6 +58,8 @@ class EventoDePase(Event):
     mesa_origen_id: uuid.UUID
     mesa_destino_id: uuid.UUID
     en: datetime
+    caracter: str | None = None
+    """The carácter pases knew at the change (None in events sent before pases said it)."""
 
 
 class PaseEnviado(EventoDePase):

@@ -95,6 +95,15 @@ def expediente_anulado(
     return redactar(PublicoExpedienteAnulado, datos, exp.caracter if exp else None)
 
 
+def _caracter(ev: events.EventoDePase, exp: Expediente | None) -> str | None:
+    """A pase is public only if neither integraciones' copy nor the pase's own event says
+    otherwise: a reclassification to RESERVADO that pases had read when the pase happened, but
+    that has not reached this service yet (another queue, another relay), still hides it."""
+    if ev.caracter is not None and es_reservado(ev.caracter):
+        return ev.caracter
+    return exp.caracter if exp else None
+
+
 def _pase(ev: events.EventoDePase, exp: Expediente | None, estado: str | None) -> dict[str, Any]:
     return {
         "expediente_id": ev.expediente_id,
@@ -118,19 +127,19 @@ def pase_enviado(ev: events.PaseEnviado, exp: Expediente | None) -> PublicoPaseE
         "plazo_dias_habiles": ev.plazo_dias_habiles,
         "vence_en": ev.vence_en,
     }
-    return redactar(PublicoPaseEnviado, datos, exp.caracter if exp else None)
+    return redactar(PublicoPaseEnviado, datos, _caracter(ev, exp))
 
 
 def pase_recibido(ev: events.PaseRecibido, exp: Expediente | None) -> PublicoPaseRecibido:
     datos = {**_pase(ev, exp, exp.estado if exp else None), "discrepancia": ev.discrepancia}
-    return redactar(PublicoPaseRecibido, datos, exp.caracter if exp else None)
+    return redactar(PublicoPaseRecibido, datos, _caracter(ev, exp))
 
 
 def pase_rechazado(ev: events.PaseRechazado, exp: Expediente | None) -> PublicoPaseRechazado:
     datos = {**_pase(ev, exp, exp.estado if exp else None), "motivo": ev.motivo}
-    return redactar(PublicoPaseRechazado, datos, exp.caracter if exp else None)
+    return redactar(PublicoPaseRechazado, datos, _caracter(ev, exp))
 
 
 def pase_revertido(ev: events.PaseRevertido, exp: Expediente | None) -> PublicoPaseRevertido:
     datos = {**_pase(ev, exp, exp.estado if exp else None), "motivo": ev.motivo}
-    return redactar(PublicoPaseRevertido, datos, exp.caracter if exp else None)
+    return redactar(PublicoPaseRevertido, datos, _caracter(ev, exp))

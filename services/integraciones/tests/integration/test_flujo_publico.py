@@ -153,3 +153,43 @@ async def test_el_contenido_reservado_nunca_sale_en_mil_eventos_publicos(
             assert datos["reservado"] is True
             assert datos["referencia"]  # ids, referencia, estado and desks still go
             assert datos["mesa_id"]
+
+
+async def test_un_pase_que_pases_sabia_reservado_sale_oculto_sin_esperar_la_reclasificacion(
+    servicio: tuple[FastAPI, httpx.AsyncClient], bus: Broker, infra: TestInfra
+) -> None:
+    """An expediente reclassified to RESERVADO, and sent on right after: pases had read the
+    reclassification, this service has not yet (it comes from expedientes' relay, on another
+    path). The pase's content stays hidden all the same; one pases knew PUBLICO goes whole."""
+    oyente = await oyente_publico(infra.amqp_url)
+    exp, origen, destino = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await publicar(bus, iniciado(exp, "PUBLICO", mesa_id=origen, extracto="visible"))
+
+    def de_este(tipo: str) -> dict[int, dict]:
+        eventos = [json.loads(c) for c in oyente.mensajes]
+        return {
+            e["sequence"]: e["data"]
+            for e in eventos
+            if e["subject"] == str(exp) and e["type"] == tipo
+        }
+
+    while not de_este("sigexp.expediente.iniciado.v1"):  # its copy here says PUBLICO
+        await oyente.esperar(len(oyente.mensajes) + 1)
+    reservado = pase_enviado(
+        exp, origen, destino, version=2, observaciones=f"{SECRETO} obs", caracter="RESERVADO"
+    )
+    publico = pase_enviado(
+        exp, destino, origen, version=3, observaciones="para su firma", caracter="PUBLICO"
+    )
+    await publicar(bus, reservado)
+    await publicar(bus, publico)
+    while len(de_este("sigexp.pase.enviado.v1")) < 2:
+        await oyente.esperar(len(oyente.mensajes) + 1)
+    await oyente.conexion.close()
+    pases = de_este("sigexp.pase.enviado.v1")
+    oculto, visible = pases[2], pases[3]
+    assert oculto["reservado"] is True
+    assert oculto["observaciones"] is None
+    assert oculto["referencia"] == "EXP-1"  # ids, referencia, estado and desks still go
+    assert visible["reservado"] is False
+    assert visible["observaciones"] == "para su firma"

@@ -76,6 +76,9 @@ class EventoDePase(Actor):
     expediente_id: uuid.UUID
     mesa_origen_id: uuid.UUID
     mesa_destino_id: uuid.UUID
+    caracter: str
+    """The expediente's carácter as this service knew it at the change: a consumer that has
+    not read a reclassification to RESERVADO yet still hides the pase (integraciones)."""
     # An accumulated expediente's pase names the principal's pase it travels with.
     pase_principal_id: uuid.UUID | None = None
     _version: int = PrivateAttr(default=0)
@@ -114,6 +117,7 @@ class PaseEnviado(EventoDePase):
             remito_id=pase.remito_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            caracter=tenencia.caracter,
             pase_principal_id=pase.pase_principal_id,
             organismo_destino_id=pase.organismo_destino_id,
             dependencia_id=pase.dependencia_id,
@@ -144,6 +148,7 @@ class PaseRecibido(EventoDePase):
             expediente_id=pase.expediente_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            caracter=tenencia.caracter,
             pase_principal_id=pase.pase_principal_id,
             permiso=pase.permiso,
             fojas_agregadas=pase.fojas_agregadas,
@@ -167,6 +172,7 @@ class PaseRechazado(EventoDePase):
             expediente_id=pase.expediente_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            caracter=tenencia.caracter,
             pase_principal_id=pase.pase_principal_id,
             motivo=pase.motivo_rechazo or "",
             **actor(por, pase.rechazado_en),
@@ -197,6 +203,7 @@ class PaseRevertido(EventoDePase):
             expediente_id=pase.expediente_id,
             mesa_origen_id=pase.mesa_origen_id,
             mesa_destino_id=pase.mesa_destino_id,
+            caracter=tenencia.caracter,
             pase_principal_id=pase.pase_principal_id,
             motivo=pase.motivo_reversion or "",
             solicitud_id=solicitud_id,

@@ -266,6 +266,9 @@ async def test_remitos_de_una_mesa_numerados_sin_huecos_aun_bajo_concurrencia(
     assert r.json()["remito"]["numero"] == 1
 
 
+CARACTERES = ("PUBLICO", "RESERVADO")
+
+
 async def test_el_envio_publica_custodia_pase_y_remito_con_la_misma_secuencia(
     escenario: Escenario, escuchar
 ) -> None:
@@ -273,7 +276,7 @@ async def test_el_envio_publica_custodia_pase_y_remito_con_la_misma_secuencia(
         "sigexp.custodia.actualizada.v1", "sigexp.pase.enviado.v1", "sigexp.remito.emitido.v1"
     )
     origen, destino = await escenario.mesa(), await escenario.mesa()
-    ids = [await escenario.expediente(origen, fojas=4) for _ in range(2)]
+    ids = [await escenario.expediente(origen, fojas=4, caracter=c) for c in CARACTERES]
     r = await escenario.enviar(origen, destino, ids, fojas_agregadas=1, plazo_dias_habiles=3)
     remito = r.json()["remito"]
 
@@ -289,7 +292,7 @@ async def test_el_envio_publica_custodia_pase_y_remito_con_la_misma_secuencia(
     eventos = await escucha(lambda evs: len(de_la_version_2(evs)) == 5)
 
     por_tipo = de_la_version_2(eventos)
-    for expediente, pase in zip(ids, r.json()["pases"], strict=True):
+    for expediente, pase, caracter in zip(ids, r.json()["pases"], CARACTERES, strict=True):
         custodia = por_tipo["sigexp.custodia.actualizada.v1", str(expediente)]
         enviado = por_tipo["sigexp.pase.enviado.v1", str(expediente)]
         assert custodia["sequence"] == enviado["sequence"] == 2
@@ -303,6 +306,9 @@ async def test_el_envio_publica_custodia_pase_y_remito_con_la_misma_secuencia(
         assert datos["vence_en"] is not None
         assert datos["por_mesa_id"] == str(origen)
         assert datos["por_usuario"] == "prueba"
+        assert (
+            datos["caracter"] == caracter
+        )  # as known here: a slower copy elsewhere still hides it
     emitido = por_tipo["sigexp.remito.emitido.v1", remito["id"]]
     assert emitido["subject"] == remito["id"]
     assert emitido["sequence"] is None
