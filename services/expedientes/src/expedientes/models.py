@@ -377,24 +377,36 @@ _EXPEDIENTE_COLUMNAS = (
 EXPEDIENTE_COLUMNAS = _EXPEDIENTE_COLUMNAS  # what a read row holds of the expediente itself
 
 
-def leer_expedientes(*extra: ColumnElement[Any]) -> Select[Any]:
+def leer_expedientes(*extra: ColumnElement[Any], nombres: bool = True) -> Select[Any]:
     """The one SELECT of the reads: expediente, custody copy, desk and organismo names (the
-    copies may not have arrived yet: outer joins), plus `extra` columns (e.g. the scope)."""
+    copies may not have arrived yet: outer joins), plus `extra` columns (e.g. the scope).
+    Without `nombres`, the expediente and its custody copy only (`con_nombres` adds them)."""
     tabla = Expediente.__table__
-    return (
+    fila = (
         select(
             *(tabla.c[name] for name in _EXPEDIENTE_COLUMNAS),
             Custodia.mesa_id.label("mesa_actual_id"),
             Custodia.permiso.label("permiso_actual"),
             Custodia.en_transito,
-            Mesa.nombre.label("mesa_nombre"),
-            Mesa.organismo_id.label("mesa_organismo_id"),
-            Organismo.codigo.label("organismo_codigo"),
-            Organismo.nombre.label("organismo_nombre"),
             *extra,
         )
         .select_from(tabla)
         .join(Custodia.__table__, Custodia.expediente_id == Expediente.id)
-        .outerjoin(Mesa.__table__, Mesa.id == Custodia.mesa_id)
+    )
+    if not nombres:
+        return fila
+    return con_nombres(fila, Custodia.__table__.c.mesa_id)
+
+
+def con_nombres(consulta: Select[Any], mesa_id: ColumnElement[Any]) -> Select[Any]:
+    """`consulta` with the names of the desk `mesa_id` and of its organismo."""
+    return (
+        consulta.add_columns(
+            Mesa.nombre.label("mesa_nombre"),
+            Mesa.organismo_id.label("mesa_organismo_id"),
+            Organismo.codigo.label("organismo_codigo"),
+            Organismo.nombre.label("organismo_nombre"),
+        )
+        .outerjoin(Mesa.__table__, Mesa.id == mesa_id)
         .outerjoin(Organismo.__table__, Organismo.id == Mesa.organismo_id)
     )

@@ -62,6 +62,9 @@ async def test_cualquier_usuario_encuentra_un_publico_de_otro_organismo_y_ve_sol
         "codigo": mesa.codigo,
         "nombre": "CONSEJO AGRARIO PROVINCIAL",
     }
+    # By its referencia (tiers read in one statement, names joined to the page): the same.
+    por_referencia = await _consultar(cliente, otra_mesa.headers(), q=publico["referencia"])
+    assert por_referencia["items"][0] == resumen  # first, before files that mention it
     # Its detail stays within scope.
     detalle = await cliente.get(f"/api/v1/expedientes/{publico['id']}", headers=otra_mesa.headers())
     assert detalle.status_code == 403

@@ -104,7 +104,8 @@ async def test_una_referencia_se_busca_en_una_sola_consulta_con_sus_tres_niveles
     servicio: tuple[FastAPI, httpx.AsyncClient], mesa
 ) -> None:
     """The file a referencia names, then the files whose words or documents mention it: one
-    statement, best tier first."""
+    statement, best tier first, which joins the names of desk and organismo once, to the page
+    (not in each of its three tiers)."""
     app, cliente = servicio
     nombrado = (
         await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
@@ -122,8 +123,11 @@ async def test_una_referencia_se_busca_en_una_sola_consulta_con_sus_tres_niveles
         )
 
     assert respuesta.status_code == 200, respuesta.text
-    assert [e["id"] for e in respuesta.json()["items"]] == [nombrado["id"], que_lo_menciona["id"]]
-    assert len(_lecturas(vistas)) == 1
+    items = respuesta.json()["items"]
+    assert [e["id"] for e in items] == [nombrado["id"], que_lo_menciona["id"]]
+    (lectura,) = _lecturas(vistas)
+    assert lectura.count("JOIN mesas") == lectura.count("JOIN organismos") == 1
+    assert lectura.count("JOIN custodias") == 3  # the names: test_consulta_global
 
 
 @asynccontextmanager
