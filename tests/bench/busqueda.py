@@ -6,7 +6,8 @@ API, next to the same SQL run directly in the same run.
 2. starts the expedientes service alone on a free port over it (a JWKS of test keys, a broker
    vhost of its own for its audit records);
 3. for each scenario — an exact referencia, a filtered page (estado + anio), the next page by
-   cursor, a one-word and a two-word `q`, the consulta global by a word — as a desk's clerk
+   cursor, a one-word and a two-word `q`, the consulta global by a word (and, beyond the
+   issue's, a referencia's number alone) — as a desk's clerk
    (MESA_ENTRADA) and as AUTORIDAD (every organismo): wrk with `--conexiones` (8) for
    `--segundos`, then the very statements the service sent for those requests (captured from
    the service's own code with SQLAlchemy, replayed with asyncpg from as many connections);
@@ -153,6 +154,10 @@ def escenarios(perfil: str, referencias: list[str]) -> dict[str, list[str]]:
     palabras = _rutas("/api/v1/expedientes", [{"q": p} for p in PALABRAS])
     return {
         "referencia exacta": _rutas("/api/v1/expedientes", [{"q": r} for r in referencias]),
+        # Not one of the issue's: its number alone (`207`), which every tier reads as words too.
+        "número de referencia solo": _rutas(
+            "/api/v1/expedientes", [{"q": r.split("-")[0]} for r in referencias]
+        ),
         "página filtrada (estado + año)": filtrados,
         "página siguiente por cursor": filtrados + palabras,  # their cursors, made at run time
         "q de una palabra": palabras,
