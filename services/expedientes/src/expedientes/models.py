@@ -76,6 +76,8 @@ class Expediente(Base):
             postgresql_where=text("texto_documentos IS NOT NULL"),
         ),
         Index("ix_expedientes_numero", "numero", "anio", "letras"),
+        # A number alone, newest first (migration busq_03).
+        Index("ix_expedientes_numero_creado_en", "numero", "creado_en", "id"),
         Index("ix_expedientes_numero_gde", func.upper(text("numero_gde"))),
         Index("ix_expedientes_anio_creado_en", "anio", "creado_en", "id"),
         Index("ix_expedientes_codigo_creado_en", "codigo", "creado_en", "id"),

@@ -6,7 +6,7 @@ by `service/textos.py`.
 Relevance comes in tiers, each read newest first through an index that serves that order:
 0. the file `q` names: its referencia (`123-ABC-2024`), a partial one (`123`, `123-2024`,
    `123-ABC`) or its GDE number, matched exactly (`ix_expedientes_numero`,
-   `ix_expedientes_numero_gde`);
+   `ix_expedientes_numero_gde`; a number alone, newest first, `ix_expedientes_numero_creado_en`);
 1. files whose own data hold every word: extracto, instrument, GDE number (`busqueda`);
 2. files that hold them only with their documents' words (`ix_expedientes_con_documentos`, a
    GIN index of the file's words and its documents' together, over the files with documents).
