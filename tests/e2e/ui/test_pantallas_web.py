@@ -150,7 +150,7 @@ def test_lo_enviado_antes_de_que_la_pantalla_este_lista_espera_y_no_va_en_la_dir
 ) -> None:
     """Enter typed while the screen's module is still on its way (a slow link): the browser
     does not submit the form itself, which would put the password in the address; the form
-    waits and the screen sends it once it is ready."""
+    waits and the screen's own handler sends it as soon as it is attached."""
     nav = abrir_navegador()
     retenidos: list[Route] = []
 

@@ -46,7 +46,7 @@ async def test_cada_pantalla_es_html_en_castellano_con_su_politica_y_sin_nada_en
         assert "script-src 'self'" in politica
         assert "unsafe-inline" not in politica
         assert "form-action 'none'" in politica  # no field ever travels in an address
-        assert "/js/antes.js" in r.text  # which holds a form sent before its screen is ready
+        assert "/js/antes.js" in r.text  # which holds a form sent before its handler is there
         assert r.headers["cache-control"] == "no-store"
         assert "<script>" not in r.text
         assert "<style>" not in r.text

@@ -118,6 +118,9 @@ export function alEnviar(form, accion) {
       if (boton) boton.disabled = false;
     }
   });
+  // antes.js holds what was sent before this line, and sends it now.
+  form.dataset.atendido = "1";
+  form.dispatchEvent(new Event("sigexp-atendido", { bubbles: true }));
 }
 
 export function valores(datos, enteros = []) {
@@ -192,10 +195,8 @@ window.addEventListener("unhandledrejection", (evento) => {
   avisar(error instanceof ErrorApi ? error.detail : "Ocurrió un error inesperado. Intente de nuevo.");
 });
 
-// The screen has its data: marked for the browser's own timing (performance.mark) and tests,
-// and told to antes.js, which then sends a form the user sent before the screen was ready.
+// The screen has its data: marked for the browser's own timing (performance.mark) and tests.
 export function listo() {
   performance.mark("sigexp-lista");
   document.documentElement.dataset.listo = "1";
-  document.dispatchEvent(new Event("sigexp-lista"));
 }
