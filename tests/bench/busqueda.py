@@ -186,7 +186,11 @@ async def capturar(dsn: str, usuario: Any, ruta: str) -> list[tuple[str, tuple[A
     vistas: list[tuple[str, tuple[Any, ...]]] = []
 
     def anotar(consulta: Any) -> None:  # asyncpg's query logger: what the search runs itself
-        if consulta.query.lstrip().upper().startswith("SELECT"):
+        # (not how common its words are: the service reads that once per text in ten minutes)
+        if (
+            consulta.query.lstrip().upper().startswith("SELECT")
+            and "pg_stats" not in consulta.query
+        ):
             vistas.append((consulta.query, tuple(consulta.args or ())))
 
     def escuchar(dbapi_connection: Any, *_: Any) -> None:

@@ -4,14 +4,20 @@ order pases' events arrive in, and a desk the custody no longer names loses the 
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
 CUSTODIA = "sigexp.custodia.actualizada.v1"
+
+
+def _palabra() -> str:
+    return "zq" + uuid.uuid4().hex[:10].translate(str.maketrans("0123456789", "ghijklmnop"))
 
 
 def _custodia(ident: str, mesa_id: uuid.UUID, mesas: list[uuid.UUID]) -> dict[str, object]:
@@ -46,7 +52,7 @@ async def test_las_filas_de_alcance_siguen_a_la_custodia_aunque_los_eventos_lleg
     servicio: tuple[FastAPI, httpx.AsyncClient], mesa, otra_mesa, eventos
 ) -> None:
     app, cliente = servicio
-    palabra = "zq" + uuid.uuid4().hex[:10].translate(str.maketrans("0123456789", "ghijklmnop"))
+    palabra = _palabra()
     datos = {"extracto": f"Traslado {palabra}", "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
     r = await cliente.post("/api/v1/expedientes", json=datos, headers=mesa.headers())
     assert r.status_code == 201, r.text
@@ -83,11 +89,14 @@ async def test_las_filas_de_alcance_siguen_a_la_custodia_aunque_los_eventos_lleg
 async def test_lo_raro_en_la_mesa_se_encuentra_aunque_no_este_entre_sus_filas_mas_nuevas(
     servicio: tuple[FastAPI, httpx.AsyncClient], mesa, monkeypatch
 ) -> None:
-    from expedientes.service import busqueda
+    from expedientes.service import busqueda, lectura
 
     _, cliente = servicio
-    monkeypatch.setattr(busqueda, "VENTANA", 2)  # a desk's window of its two newest files
-    palabra = "zq" + uuid.uuid4().hex[:10].translate(str.maketrans("0123456789", "ghijklmnop"))
+    # A desk's window of its two newest files, tried whatever the statistics say of the word.
+    monkeypatch.setattr(lectura, "VENTANA", 2)
+    monkeypatch.setattr(busqueda, "VENTANA", 2)
+    monkeypatch.setattr(busqueda, "LLENA", 0)
+    palabra = _palabra()
     ids = []
     for extracto in (f"Viejo {palabra}", f"Otro {palabra}", "Nuevo", "Más nuevo", "El último"):
         datos = {"extracto": extracto, "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
@@ -106,3 +115,55 @@ async def test_lo_raro_en_la_mesa_se_encuentra_aunque_no_este_entre_sus_filas_ma
     assert vistos == [ids[1], ids[0]]
     r = await cliente.get("/api/v1/expedientes", params={"limit": 4}, headers=mesa.headers())
     assert [e["id"] for e in r.json()["items"]] == ids[:0:-1]
+
+
+async def test_la_ventana_de_la_mesa_se_lee_solo_si_las_estadisticas_dicen_que_la_palabra_la_llena(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, monkeypatch
+) -> None:
+    """PostgreSQL's statistics of the words decide: a word common enough to fill a page among
+    the desk's newest files is read through them, a rarer one straight from the GIN index (the
+    window would be read in vain first). Either way the page is the same."""
+    from expedientes.service import busqueda, frecuencias, lectura
+
+    app, cliente = servicio
+    comun, rara = _palabra(), _palabra()
+    ids = []
+    for extracto in (f"Pedido {rara} {comun}", *(f"Pedido {comun} {n}" for n in range(5))):
+        datos = {"extracto": extracto, "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
+        r = await cliente.post("/api/v1/expedientes", json=datos, headers=mesa.headers())
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    async with app.state.engine.connect() as conn:
+        await conn.execute(text("ANALYZE expedientes"))
+        total = await conn.scalar(text("SELECT count(*) FROM expedientes"))
+        crudo = (await conn.get_raw_connection()).driver_connection
+        frecuencias.olvidar()
+        de_comun = await frecuencias.frecuencia(crudo, comun)
+        de_rara = await frecuencias.frecuencia(crudo, rara)
+        de_ambas = await frecuencias.frecuencia(crudo, f"{comun} {rara}")
+    assert de_comun == pytest.approx(6 / total, rel=0.05)  # ANALYZE read every row here
+    assert de_rara == pytest.approx(1 / total, rel=0.05)
+    assert de_ambas == pytest.approx(de_comun * de_rara, rel=0.01)
+    assert await frecuencias.frecuencia(crudo, _palabra()) == 0  # a word no file holds
+
+    # A window where the common word should fill a one-row page (two rows asked, LLENA times
+    # over) and the rare one should not.
+    ventana = math.ceil(busqueda.LLENA * 2 / de_comun)
+    monkeypatch.setattr(lectura, "VENTANA", ventana)
+    monkeypatch.setattr(busqueda, "VENTANA", ventana)
+    leidas: list[bool] = []
+    sentencias = lectura.Lectura.sentencias
+
+    def espiar(self, condicion, desde, faltan, ventana=True):  # type: ignore[no-untyped-def]
+        leidas.append(ventana)
+        return sentencias(self, condicion, desde, faltan, ventana)
+
+    monkeypatch.setattr(lectura.Lectura, "sentencias", espiar)
+    for palabra, esperados, por_ventana in ((comun, ids[:0:-1], True), (rara, [ids[0]], False)):
+        leidas.clear()
+        params = {"q": palabra, "limit": 1}
+        r = await cliente.get("/api/v1/expedientes", params=params, headers=mesa.headers())
+        assert r.status_code == 200, r.text
+        assert [e["id"] for e in r.json()["items"]] == esperados[:1]
+        assert leidas[0] is por_ventana
+    frecuencias.olvidar()

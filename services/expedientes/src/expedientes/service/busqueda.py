@@ -12,10 +12,13 @@ Relevance comes in tiers, each read newest first through an index that serves th
    GIN index of the file's words and its documents' together, over the files with documents).
 A page reads the tiers in order until it is full, one statement each (a referencia's three in
 one, `Lectura.por_niveles`: its own tier rarely fills a page); the cursor says the tier and the
-(creado_en, id) it stopped at. Ranking every match by `ts_rank` instead would read and
-sort every row that holds a common word (tens of thousands at a million files) for each page;
-the tiers keep a page's work bounded whatever the word, and rank the way a clerk expects (the
-file whose extracto says it, before the one whose attachment mentions it).
+(creado_en, id) it stopped at. A desk's clerk's tier 1 is first read through the desk's
+newest files when PostgreSQL's statistics say its words are common enough to fill a page there
+(`service/frecuencias.py`), else from the GIN indexes at once. Ranking every match by
+`ts_rank` instead would read and sort every row that holds a common word (tens of thousands at
+a million files) for each page; the tiers keep a page's work bounded whatever the word, and
+rank the way a clerk expects (the file whose extracto says it, before the one whose attachment
+mentions it).
 
 Words go through `sigexp_texto` and the `sigexp_es` configuration (migration expbus_01): no
 accents, no case, Spanish stems ("licitación" finds "LICITACIONES"). The words are written into
@@ -37,6 +40,7 @@ from datetime import datetime
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from expedientes.service import frecuencias
 from expedientes.service.lectura import (
     EN_VENTANA,
     NIVEL,
@@ -64,6 +68,9 @@ __all__ = [
 ]
 
 IDENTIDAD, DATOS, DOCUMENTOS = 0, 1, 2
+LLENA = 1.5
+"""Matches expected in a desk's window, in pages (rows still missing), for a page of words to
+be read through it first."""
 
 _REFERENCIA = re.compile(r"(\d{1,8})(?:-([A-Za-zÑñ]{1,10}))?(?:-(\d{4}))?")
 _GDE = re.compile(r"[A-Za-z]{2,6}-\d{4}-\d{1,10}-.*")
@@ -117,11 +124,6 @@ class Busqueda:
             return " AND ".join(partes)
 
         return condicion
-
-    def comun_en_la_mesa(self) -> bool:
-        """Whether a desk's newest files likely hold a page of matches (`Lectura`'s window):
-        for one word, yes; every further word, or a referencia, makes a match rarer."""
-        return self.identidad() is None and len(self.palabras.split()) == 1
 
     def consulta(self) -> str:
         """The words as a tsquery (every word, stemmed), planned for these very words."""
@@ -219,12 +221,27 @@ async def _nivel_a_nivel(
     spares the reading of the next ones)."""
     filas: list[tuple[int, asyncpg.Record]] = []
     for nivel, condicion, posicion in niveles:
-        ventana = nivel == DATOS and busqueda.comun_en_la_mesa()
+        ventana = nivel == DATOS and await _llenan_la_ventana(
+            conexion, lectura, busqueda, faltan - len(filas)
+        )
         leidas = await _leer(conexion, lectura, condicion, posicion, faltan - len(filas), ventana)
         filas.extend((nivel, row) for row in leidas)
         if len(filas) >= faltan:
             break
     return filas
+
+
+async def _llenan_la_ventana(
+    conexion: asyncpg.Connection, lectura: Lectura, busqueda: Busqueda, faltan: int
+) -> bool:
+    """Whether a desk's newest files (`Lectura`'s window) likely hold the `faltan` rows:
+    PostgreSQL's statistics say enough files hold every word (`frecuencias`) to expect half as
+    many again among VENTANA files. Otherwise the window would be read in vain, then the
+    files' own indexes. Only a desk's clerk reads through a window."""
+    if lectura.mesa_id is None:
+        return False
+    compartida = await frecuencias.frecuencia(conexion, busqueda.palabras)
+    return compartida * VENTANA >= faltan * LLENA
 
 
 def _cursor(row: asyncpg.Record) -> str:
