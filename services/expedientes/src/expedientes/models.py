@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 from sqlalchemy import (
@@ -327,23 +327,9 @@ class ExpedienteLeido:
     def de(cls, row: Row[Any] | Mapping[str, Any] | asyncpg.Record) -> ExpedienteLeido:
         """From a row of `leer_expedientes`: SQLAlchemy's, or asyncpg's (the search's)."""
         fila = row._mapping if isinstance(row, Row) else row
-        mesa = None
-        if fila["mesa_nombre"] is not None:
-            organismo = None
-            if fila["organismo_codigo"] is not None:
-                organismo = {
-                    "id": fila["mesa_organismo_id"],
-                    "codigo": fila["organismo_codigo"],
-                    "nombre": fila["organismo_nombre"],
-                }
-            mesa = {
-                "id": fila["mesa_actual_id"],
-                "nombre": fila["mesa_nombre"],
-                "organismo": organismo,
-            }
         return cls(
             **{name: fila[name] for name in _EXPEDIENTE_COLUMNAS},
-            mesa_actual=mesa,
+            mesa_actual=mesa_actual(fila),
             mesa_actual_id=fila["mesa_actual_id"],
             permiso_actual=fila["permiso_actual"],
             en_transito=fila["en_transito"],
@@ -351,6 +337,29 @@ class ExpedienteLeido:
             acumulados=fila.get("acumulados"),
             acumulado_en=fila.get("acumulado_en"),
         )
+
+
+Fila: TypeAlias = Mapping[str, Any] | asyncpg.Record
+"""A row of `leer_expedientes`."""
+
+
+def mesa_actual(fila: Fila, ident: Callable[[Any], Any] = lambda v: v) -> dict[str, Any] | None:
+    """The desk holding the file and its organismo, as a read answers them (`MesaRef`), from a
+    row of `leer_expedientes`; `ident` writes their ids (as they are, or as text)."""
+    if fila["mesa_nombre"] is None:
+        return None
+    organismo = None
+    if fila["organismo_codigo"] is not None:
+        organismo = {
+            "id": ident(fila["mesa_organismo_id"]),
+            "codigo": fila["organismo_codigo"],
+            "nombre": fila["organismo_nombre"],
+        }
+    return {
+        "id": ident(fila["mesa_actual_id"]),
+        "nombre": fila["mesa_nombre"],
+        "organismo": organismo,
+    }
 
 
 _EXPEDIENTE_COLUMNAS = (

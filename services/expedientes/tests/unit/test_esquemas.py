@@ -84,54 +84,50 @@ def test_una_edicion_con_null_en_un_campo_obligatorio_no_lo_cambia() -> None:
     assert pedidos == {"numero_instrumento": None, "fojas": 3}
 
 
-def _leido(letras: str, mesa: bool, organismo: bool) -> ExpedienteLeido:
-    organismo_id = uuid.uuid4()
-    mesa_actual = None
-    if mesa:
-        mesa_actual = {
-            "id": uuid.uuid4(),
-            "nombre": "Mesa de Entradas",
-            "organismo": {"id": organismo_id, "codigo": "100100", "nombre": "Ministerio"}
-            if organismo
-            else None,
-        }
-    return ExpedienteLeido(
-        id=uuid.uuid4(),
-        codigo="100100",
-        numero=12,
-        letras=letras,
-        anio=2024,
-        extracto='Licitación "pública" de ambulancias — ñandú',
-        numero_instrumento=None if letras else "Resolución 3/2024",
-        numero_gde="EX-2024-12345678- -APN-DGDYD#JGM" if mesa else None,
-        tomos=1,
-        fojas=3,
-        tipo="GENERAL",
-        caracter="PUBLICO",
-        ciclo="EN_TRAMITE",
-        version=2,
-        organismo_id=organismo_id,
-        mesa_inicio_id=uuid.uuid4(),
-        iniciado_por=uuid.uuid4(),
-        iniciado_por_usuario="clara",
-        creado_en=datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
-        mesa_actual_id=uuid.uuid4(),
-        permiso_actual="ESCRITURA",
-        en_transito=not mesa,
-        mesa_actual=mesa_actual,
-    )
+def _fila(letras: str, mesa: bool, organismo: bool) -> dict[str, object]:
+    """A row of `leer_expedientes` as the search reads it."""
+    return {
+        "id": uuid.uuid4(),
+        "codigo": "100100",
+        "numero": 12,
+        "letras": letras,
+        "anio": 2024,
+        "extracto": 'Licitación "pública" de ambulancias — ñandú',
+        "numero_instrumento": None if letras else "Resolución 3/2024",
+        "numero_gde": "EX-2024-12345678- -APN-DGDYD#JGM" if mesa else None,
+        "tomos": 1,
+        "fojas": 3,
+        "tipo": "GENERAL",
+        "caracter": "PUBLICO",
+        "ciclo": "EN_TRAMITE",
+        "version": 2,
+        "organismo_id": uuid.uuid4(),
+        "mesa_inicio_id": uuid.uuid4(),
+        "iniciado_por": uuid.uuid4(),
+        "iniciado_por_usuario": "clara",
+        "creado_en": datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
+        "mesa_actual_id": uuid.uuid4(),
+        "permiso_actual": "ESCRITURA",
+        "en_transito": not mesa,
+        "mesa_nombre": "Mesa de Entradas" if mesa else None,
+        "mesa_organismo_id": uuid.uuid4() if mesa and organismo else None,
+        "organismo_codigo": "100100" if mesa and organismo else None,
+        "organismo_nombre": "Ministerio" if mesa and organismo else None,
+    }
 
 
-LEIDOS = [_leido("", True, True), _leido("ABC", True, False), _leido("", False, False)]
+FILAS = [_fila("", True, True), _fila("ABC", True, False), _fila("", False, False)]
 
 
 @pytest.mark.parametrize("siguiente", [None, "MjAyNHwx"])
 def test_la_pagina_escrita_de_una_vez_es_la_de_los_modelos_de_respuesta(
     siguiente: str | None,
 ) -> None:
+    leidos = [ExpedienteLeido.de(f) for f in FILAS]
     modelo = ExpedientesOut(
-        items=[ExpedienteOut.model_validate(e) for e in LEIDOS], next_cursor=siguiente
+        items=[ExpedienteOut.model_validate(e) for e in leidos], next_cursor=siguiente
     )
-    assert json.loads(expedientes_json(LEIDOS, siguiente)) == modelo.model_dump(mode="json")
-    resumenes = ResumenesOut(items=[ResumenOut.de(e) for e in LEIDOS], next_cursor=siguiente)
-    assert json.loads(resumenes_json(LEIDOS, siguiente)) == resumenes.model_dump(mode="json")
+    assert json.loads(expedientes_json(FILAS, siguiente)) == modelo.model_dump(mode="json")
+    resumenes = ResumenesOut(items=[ResumenOut.de(e) for e in leidos], next_cursor=siguiente)
+    assert json.loads(resumenes_json(FILAS, siguiente)) == resumenes.model_dump(mode="json")
+    assert [i["mesa_actual"] is None for i in modelo.model_dump()["items"]] == [False, False, True]

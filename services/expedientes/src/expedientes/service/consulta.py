@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Row, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,23 +77,23 @@ class Filtros:
 
 async def buscar_expedientes(
     db: AsyncSession, filtros: Filtros, por: Usuario
-) -> tuple[list[ExpedienteLeido], str | None]:
+) -> tuple[list[asyncpg.Record], str | None]:
     """Within the user's scope: best matches first when `q` is given, else newest first
-    (`service/busqueda.py`), paged by an opaque cursor."""
+    (`service/busqueda.py`), paged by an opaque cursor; rows of `leer_expedientes` (the route
+    writes them at once, `schemas.expedientes_json`)."""
     pedida = busqueda.Busqueda.de(filtros.q) if filtros.q else None
     conexion = await busqueda.conexion(db)
     rows, siguiente = await busqueda.pagina(
         conexion, _lectura(filtros, por), pedida, filtros.limit, filtros.cursor
     )
-    expedientes = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
         db,
         por,
         "expediente.buscar",
         "expedientes",
-        detalle={"q": filtros.q, "resultados": len(expedientes)},
+        detalle={"q": filtros.q, "resultados": len(rows)},
     )
-    return expedientes, siguiente
+    return rows, siguiente
 
 
 def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:

@@ -4,9 +4,9 @@ more (a summary; details stay within scope). A RESERVADO one never appears, for 
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from expedientes.models import ExpedienteLeido
 from expedientes.schemas import Caracter
 from expedientes.service import busqueda
 from sigexp_common import audit
@@ -19,7 +19,9 @@ _PUBLICOS = busqueda.Lectura((lambda _: f"expedientes.caracter = '{Caracter.PUBL
 
 async def consultar(
     db: AsyncSession, q: str, limit: int, cursor: str | None, por: Usuario
-) -> tuple[list[ExpedienteLeido], str | None]:
+) -> tuple[list[asyncpg.Record], str | None]:
+    """A page of rows of `leer_expedientes` (the route writes their summaries,
+    `schemas.resumenes_json`)."""
     pedida = busqueda.Busqueda.de(q)
     if not pedida.palabras:
         raise DatoInvalido(
@@ -27,12 +29,11 @@ async def consultar(
         )
     conexion = await busqueda.conexion(db)
     rows, siguiente = await busqueda.pagina(conexion, _PUBLICOS, pedida, limit, cursor)
-    encontrados = [ExpedienteLeido.de(row) for row in rows]
     await audit.lectura(
         db,
         por,
         "expediente.consulta_global",
         "expedientes",
-        detalle={"q": q, "resultados": len(encontrados)},
+        detalle={"q": q, "resultados": len(rows)},
     )
-    return encontrados, siguiente
+    return rows, siguiente
