@@ -142,7 +142,8 @@ async def test_la_ventana_de_la_mesa_se_lee_solo_si_las_estadisticas_dicen_que_l
         de_rara = await frecuencias.frecuencia(crudo, rara)
         de_ambas = await frecuencias.frecuencia(crudo, f"{comun} {rara}")
     assert de_comun == pytest.approx(6 / total, rel=0.05)  # ANALYZE read every row here
-    assert de_rara == pytest.approx(1 / total, rel=0.05)
+    # Or 0: ANALYZE keeps the 10,000 commonest words at most, a word of one file may be left out.
+    assert de_rara == 0 or de_rara == pytest.approx(1 / total, rel=0.05)
     assert de_ambas == pytest.approx(de_comun * de_rara, rel=0.01)
     assert await frecuencias.frecuencia(crudo, _palabra()) == 0  # a word no file holds
 
