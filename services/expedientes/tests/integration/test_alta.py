@@ -105,8 +105,9 @@ async def test_numero_tomado_por_un_reservado_responde_lo_mismo_que_uno_publico_
         f"Ese número no está disponible para la serie RS-2024 del organismo {mesa.codigo}; "
         "deje el número vacío para recibir el siguiente."
     )
-    assert "700" not in str(del_reservado[1])
-    assert "RESERVADO" not in str(del_reservado[1])
+    respuesta = str(del_reservado[1]).replace(mesa.codigo, "")  # a random código may hold 700
+    assert "700" not in respuesta
+    assert "RESERVADO" not in respuesta
 
 
 async def test_solo_mesa_de_entrada_inicia_expedientes(cliente: httpx.AsyncClient, mesa) -> None:
