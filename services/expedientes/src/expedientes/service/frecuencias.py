@@ -42,8 +42,8 @@ _vistas: dict[str, tuple[float, float]] = {}
 
 async def frecuencia(conexion: asyncpg.Connection, palabras: str) -> float:
     """The share of files expected to hold every word of `palabras`: the product of each word's
-    share (as if they were independent), 0 when the statistics keep one of them or none at all
-    (a table never analyzed, a text of stop words only)."""
+    share (as if they were independent); 0 when the statistics do not keep one of them, or keep
+    none at all (a table never analyzed), or the text is only stop words."""
     ahora = time.monotonic()
     vista = _vistas.get(palabras)
     if vista is not None and vista[1] > ahora:
