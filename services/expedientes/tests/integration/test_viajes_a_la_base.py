@@ -104,8 +104,8 @@ async def test_una_referencia_se_busca_en_una_sola_consulta_con_sus_tres_niveles
     servicio: tuple[FastAPI, httpx.AsyncClient], mesa
 ) -> None:
     """The file a referencia names, then the files whose words or documents mention it: one
-    statement, best tier first, which joins the names of desk and organismo once, to the page
-    (not in each of its three tiers)."""
+    statement, best tier first, which joins the custody copy and the names of desk and
+    organismo once, to the page (not in each of its three tiers)."""
     app, cliente = servicio
     nombrado = (
         await cliente.post("/api/v1/expedientes", json=DATOS, headers=mesa.headers())
@@ -127,7 +127,48 @@ async def test_una_referencia_se_busca_en_una_sola_consulta_con_sus_tres_niveles
     assert [e["id"] for e in items] == [nombrado["id"], que_lo_menciona["id"]]
     (lectura,) = _lecturas(vistas)
     assert lectura.count("JOIN mesas") == lectura.count("JOIN organismos") == 1
-    assert lectura.count("JOIN custodias") == 3  # the names: test_consulta_global
+    assert lectura.count("JOIN custodias") == 1  # the names: test_consulta_global
+
+
+def _unida_despues_del_limite(sentencia: str) -> bool:
+    """Whether `sentencia` joins the custody copy to rows already limited to the page."""
+    return sentencia.index("JOIN custodias") > sentencia.index(" LIMIT ")
+
+
+async def test_la_custodia_se_une_a_la_pagina_y_no_a_cada_coincidencia(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa
+) -> None:
+    """A page of words joins each row's custody copy after the LIMIT (PostgreSQL would join it
+    to every match first, hundreds for a common word); a filter on the estado reads the copy,
+    so there it is joined before, and the page is still right."""
+    app, cliente = servicio
+    palabra = f"pagina{uuid.uuid4().hex[:8]}"
+    altas = [
+        (
+            await cliente.post(
+                "/api/v1/expedientes",
+                json={**DATOS, "extracto": f"Obra {palabra}"},
+                headers=mesa.headers(),
+            )
+        ).json()
+        for _ in range(3)
+    ]
+    autoridad = mesa.headers("AUTORIDAD")
+
+    async def pagina(**params: object) -> tuple[list[str], list[str]]:
+        async with _sentencias(app) as vistas:
+            respuesta = await cliente.get("/api/v1/expedientes", params=params, headers=autoridad)
+        assert respuesta.status_code == 200, respuesta.text
+        return [e["id"] for e in respuesta.json()["items"]], _lecturas(vistas)
+
+    ids, (lectura,) = await pagina(q=palabra, limit=2)
+    assert ids == [a["id"] for a in reversed(altas)][:2]
+    assert lectura.count("JOIN custodias") == 1
+    assert _unida_despues_del_limite(lectura)
+
+    ids, lecturas = await pagina(q=palabra, estado="EN_TRAMITE")
+    assert ids == [a["id"] for a in reversed(altas)]
+    assert not any(_unida_despues_del_limite(s) for s in lecturas)
 
 
 @asynccontextmanager

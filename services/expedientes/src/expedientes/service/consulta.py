@@ -100,8 +100,9 @@ def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:
     """The files within `por`'s scope that pass `filtros`; a desk's clerk's page is first read
     through the desk's own newest scope rows (`busqueda.Lectura`)."""
     condiciones = _filtrar(filtros)
+    custodia = filtros.estado is not None  # `_estado_es` reads the custody copy
     if por.ve_todo:
-        return busqueda.Lectura(condiciones)
+        return busqueda.Lectura(condiciones, filtra_custodia=custodia)
     mesa_id = por.mesa_id
     if mesa_id is None:
         return busqueda.Lectura(condiciones, lambda _: "false")
@@ -111,6 +112,7 @@ def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:
         lambda s: f"expedientes.mesas @> ARRAY[{s.arg(mesa_id)}::uuid]",
         mesa_id,
         filtros.anio,
+        custodia,
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Select, column, literal_column, select, table
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from expedientes.models import con_nombres, leer_expedientes
+from expedientes.models import EXPEDIENTE_COLUMNAS, con_nombres, leer_expedientes
 
 
 class Sql:
@@ -71,14 +71,46 @@ def _compilar(consulta: Select[Any]) -> list[str]:
 
 
 _COLUMNAS, _TABLAS = _compilar(leer_expedientes())
-# The same rows without the names of their desk and organismo, and those names joined to a
-# page already read (`pagina`): see `Lectura.por_niveles`.
+# The same rows without the names of their desk and organismo, and those names joined to rows
+# already read (`... AS expedientes`): see `_Forma`.
 _FILA_COLUMNAS, _FILA_TABLAS = _compilar(leer_expedientes(nombres=False))
-_pagina = table("pagina", column("mesa_actual_id"))
-_PAGINA_COLUMNAS, _PAGINA_TABLAS = _compilar(
-    con_nombres(select(literal_column("pagina.*")).select_from(_pagina), _pagina.c.mesa_actual_id)
+_leidas = table("expedientes", column("mesa_actual_id"))
+_CON_NOMBRES, _NOMBRES = _compilar(
+    con_nombres(
+        select(literal_column("expedientes.*")).select_from(_leidas), _leidas.c.mesa_actual_id
+    )
 )
-_NOMBRES = _PAGINA_TABLAS.removeprefix("pagina ")  # the joins that follow `... AS pagina`
+_PROPIAS = ", ".join(f"expedientes.{c}" for c in EXPEDIENTE_COLUMNAS)
+if not _COLUMNAS.startswith(_PROPIAS + ", "):  # leer_expedientes lists the expediente's first
+    raise RuntimeError("leer_expedientes no empieza por las columnas del expediente")
+
+
+@dataclass(frozen=True)
+class _Forma:
+    """How a page's rows are read: `columnas` FROM `tablas`, filtered, ordered and limited;
+    then, around those rows (`(...) AS expedientes`), `afuera` with `juntas`: what each row of
+    the page says of its custody, desk and organismo."""
+
+    columnas: str
+    tablas: str
+    afuera: str
+    juntas: str
+
+
+_CUSTODIA_DESPUES = _Forma(
+    _PROPIAS,
+    "expedientes",
+    "expedientes.*, " + _COLUMNAS.removeprefix(_PROPIAS + ", "),
+    _TABLAS.removeprefix("expedientes "),
+)
+"""The custody copy joined to the page's rows only: PostgreSQL would otherwise join it to every
+file that passes before the LIMIT keeps the page (hundreds for a common word). Measured one
+connection, each text new (so planned), old -> new: a desk's two words 4.1-7.6 -> 3.8-6.2 ms,
+one word 3.9-11.3 -> 3.2-6.8 ms; every organismo's 1.9-6.0 -> 1.8-5.8 ms."""
+_CUSTODIA_ANTES = _Forma(
+    _FILA_COLUMNAS, _FILA_TABLAS, _CON_NOMBRES, _NOMBRES.removeprefix("expedientes ")
+)
+"""For a filter on the custody copy (`Lectura.filtra_custodia`: the estado): joined before it."""
 _MAS_NUEVO = "expedientes.creado_en DESC, expedientes.id DESC"
 
 
@@ -94,6 +126,12 @@ class Lectura:
     alcance: Condicion | None = None
     mesa_id: uuid.UUID | None = None
     anio: int | None = None
+    filtra_custodia: bool = False
+    """Whether a filter reads the custody copy (`custodias`), so that it is joined first."""
+
+    @property
+    def _forma(self) -> _Forma:
+        return _CUSTODIA_ANTES if self.filtra_custodia else _CUSTODIA_DESPUES
 
     def sentencias(
         self,
@@ -123,22 +161,34 @@ class Lectura:
         return self._de_los_indices(s, condicion, desde, faltan), s.args
 
     def _de_los_indices(
+        self, s: Sql, condicion: Condicion | None, desde: Posicion | None, faltan: int
+    ) -> str:
+        """The newest `faltan` rows that pass, read from the files' own indexes."""
+        forma = self._forma
+        return (
+            f"SELECT {forma.afuera} FROM ({self._filas(s, condicion, desde, faltan)}) "
+            f"AS expedientes {forma.juntas} ORDER BY {_MAS_NUEVO}"
+        )
+
+    def _filas(
         self,
         s: Sql,
         condicion: Condicion | None,
         desde: Posicion | None,
         faltan: int,
-        columnas: str = _COLUMNAS,
-        tablas: str = _TABLAS,
+        nivel: int | None = None,
     ) -> str:
-        """The newest `faltan` rows that pass, read from the files' own indexes."""
+        """The newest `faltan` rows that pass, of `forma.columnas` (after their tier, if any)."""
         donde = self._donde(s, condicion)
         if self.alcance is not None:
             donde.append(self.alcance(s))
         if desde is not None:
             donde.append(_antes_de(s, "expedientes.creado_en, expedientes.id", desde))
+        columnas = self._forma.columnas
+        if nivel is not None:
+            columnas = f"{constante(nivel)} AS {NIVEL}, {columnas}"
         return (
-            f"SELECT {columnas} FROM {tablas} WHERE {_y(donde)} "
+            f"SELECT {columnas} FROM {self._forma.tablas} WHERE {_y(donde)} "
             f"ORDER BY {_MAS_NUEVO} LIMIT {_limite(faltan)}"
         )
 
@@ -150,30 +200,21 @@ class Lectura:
         its tier (`NIVEL`). For a referencia, whose own tier holds a file or a few, so that the
         words' tiers are read anyway: one statement instead of three (each new to the
         connection, prepared and planned apart: ~0.6 ms of the service's CPU and more of
-        PostgreSQL's apiece). The names of the desk and organismo are joined once, to the page
-        (`_NOMBRES`), not in every tier: four joins less to plan and run. Measured one
-        connection, each referencia a new text (so planned): a desk's 6.60 -> 5.24 ms, all
-        organismos' 6.90 -> 6.38 ms; for one tier alone the extra level cost more than it
-        saved (one word: 1.15 to 1.47 times), so only here."""
+        PostgreSQL's apiece). What the rows say of their custody, desk and organismo is joined
+        once, to the page (`_Forma`), not in every tier. Measured one connection, each
+        referencia a new text (so planned), with the names joined to the page: a desk's 6.60 ->
+        5.24 ms, all organismos' 6.90 -> 6.38 ms."""
         s = Sql()
         ramas = [
-            "("
-            + self._de_los_indices(
-                s,
-                condicion,
-                desde,
-                faltan,
-                f"{constante(nivel)} AS {NIVEL}, {_FILA_COLUMNAS}",
-                _FILA_TABLAS,
-            )
-            + ")"
+            f"({self._filas(s, condicion, desde, faltan, nivel)})"
             for nivel, condicion, desde in niveles
         ]
-        orden = f"{NIVEL}, creado_en DESC, id DESC"
+        forma = self._forma
         sql = (
-            f"SELECT {_PAGINA_COLUMNAS} FROM (SELECT * FROM ({' UNION ALL '.join(ramas)}) "
-            f"AS niveles ORDER BY {orden} LIMIT {_limite(faltan)}) AS pagina {_NOMBRES} "
-            f"ORDER BY pagina.{NIVEL}, pagina.creado_en DESC, pagina.id DESC"
+            f"SELECT {forma.afuera} FROM (SELECT * FROM ({' UNION ALL '.join(ramas)}) "
+            f"AS niveles ORDER BY {NIVEL}, creado_en DESC, id DESC LIMIT {_limite(faltan)}) "
+            f"AS expedientes {forma.juntas} "
+            f"ORDER BY expedientes.{NIVEL}, {_MAS_NUEVO}"
         )
         return sql, s.args
 
