@@ -66,9 +66,14 @@ class Expediente(Base):
         # Search (`service/busqueda.py`): words, referencias and numbers, GDE numbers, and
         # filtered pages newest first.
         Index("ix_expedientes_busqueda", "busqueda", postgresql_using="gin"),
-        # A desk's scope and the file's words in one GIN index (migration busq_01): a desk's
-        # search for several words is one scan of both, its scope alone is served too.
-        Index("ix_expedientes_mesas_busqueda", "mesas", "busqueda", postgresql_using="gin"),
+        # A desk's own words: one GIN key per desk and word of the file (migration busq_04,
+        # `busqueda.Busqueda.en_la_mesa`); the scope alone.
+        Index(
+            "ix_expedientes_palabras_por_mesa",
+            text("sigexp_palabras_por_mesa(mesas, busqueda)"),
+            postgresql_using="gin",
+        ),
+        Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
         Index(
             "ix_expedientes_con_documentos",
             text("(busqueda || texto_documentos)"),

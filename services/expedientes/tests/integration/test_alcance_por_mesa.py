@@ -155,9 +155,9 @@ async def test_la_ventana_de_la_mesa_se_lee_solo_si_las_estadisticas_dicen_que_l
     leidas: list[bool] = []
     sentencias = lectura.Lectura.sentencias
 
-    def espiar(self, condicion, desde, faltan, ventana=True):  # type: ignore[no-untyped-def]
+    def espiar(self, condicion, desde, faltan, ventana=True, en_ventana=None):  # type: ignore[no-untyped-def]
         leidas.append(ventana)
-        return sentencias(self, condicion, desde, faltan, ventana)
+        return sentencias(self, condicion, desde, faltan, ventana, en_ventana)
 
     monkeypatch.setattr(lectura.Lectura, "sentencias", espiar)
     for palabra, esperados, por_ventana in ((comun, ids[:0:-1], True), (rara, [ids[0]], False)):
@@ -168,3 +168,49 @@ async def test_la_ventana_de_la_mesa_se_lee_solo_si_las_estadisticas_dicen_que_l
         assert [e["id"] for e in r.json()["items"]] == esperados[:1]
         assert leidas[0] is por_ventana
     frecuencias.olvidar()
+
+
+async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
+    servicio: tuple[FastAPI, httpx.AsyncClient], mesa, otra_mesa
+) -> None:
+    """Each desk's words are GIN keys of their own (migration busq_04): a desk's page of two
+    words is read from the desk's keys of both, and finds its files that hold both, not those
+    holding one, nor another desk's. Words that are only stop words give a key no file holds
+    (never an empty set of keys, which every file would hold)."""
+    from expedientes.service.busqueda import Busqueda
+
+    app, cliente = servicio
+    uno, dos = _palabra(), _palabra()
+    ids = {}
+    for clave, quien, extracto in (
+        ("ambas", mesa, f"Obra {uno} y {dos}"),
+        ("una", mesa, f"Obra {uno}"),
+        ("otra", mesa, f"Obra {dos}"),
+        ("ajena", otra_mesa, f"Obra {uno} y {dos}"),
+    ):
+        datos = {"extracto": extracto, "tomos": 1, "fojas": 2, "tipo": "GENERAL"}
+        r = await cliente.post("/api/v1/expedientes", json=datos, headers=quien.headers())
+        assert r.status_code == 201, r.text
+        ids[clave] = r.json()["id"]
+
+    assert await _encontrados(cliente, mesa, f"{uno} {dos}") == [ids["ambas"]]
+    assert await _encontrados(cliente, otra_mesa, f"{uno} {dos}") == [ids["ajena"]]
+    async with app.state.engine.connect() as conn:
+        claves, lexemas = (
+            await conn.execute(
+                text(
+                    "SELECT sigexp_palabras_por_mesa(mesas, busqueda), "
+                    "tsvector_to_array(busqueda) FROM expedientes WHERE id = :i"
+                ),
+                {"i": ids["ambas"]},
+            )
+        ).one()
+        assert sorted(claves) == sorted(f"{str(mesa.id)[:8]}:{p}" for p in lexemas)
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        planes = {}
+        for q in (f"{uno} {dos}", "de la"):
+            condicion = Busqueda.de(q).en_la_mesa(mesa.id)
+            plan = await conn.execute(text(f"EXPLAIN SELECT id FROM expedientes WHERE {condicion}"))
+            planes[q] = "\n".join(fila[0] for fila in plan)
+    assert "ix_expedientes_palabras_por_mesa" in planes[f"{uno} {dos}"]
+    assert "'{-}'::text[]" in planes["de la"]

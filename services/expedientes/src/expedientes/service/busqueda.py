@@ -130,10 +130,35 @@ class Busqueda:
         texto = literal(self.palabras)
         return f"plainto_tsquery('{CONFIGURACION}'::regconfig, sigexp_texto({texto}))"
 
-    def niveles(self) -> list[tuple[int, Condicion]]:
-        """The tiers, best first, each the condition of its rows only (no row in two)."""
+    def en_sus_datos(self) -> Condicion:
+        """Files whose own data hold every word, checked file by file (a desk's window)."""
+        return _fija(f"expedientes.busqueda @@ {self.consulta()}")
+
+    def en_la_mesa(self, mesa_id: uuid.UUID) -> str:
+        """The words as keys of the desk `mesa_id` (`ix_expedientes_palabras_por_mesa`,
+        migration busq_04): the desk's files that hold them all, and perhaps a few of a desk
+        whose id begins alike (the exact conditions go beside it). Written of constants only,
+        so PostgreSQL computes the keys while planning, and estimates them. Words that are all
+        stop words give no key: `{-}`, a key no file holds, then finds nothing, as their
+        tsquery does (an empty array would be held by every file)."""
+        palabras = (
+            f"to_tsvector('{CONFIGURACION}'::regconfig, sigexp_texto({literal(self.palabras)}))"
+        )
+        claves = f"sigexp_palabras_por_mesa(ARRAY[{constante(str(mesa_id))}::uuid], {palabras})"
+        return (
+            "sigexp_palabras_por_mesa(expedientes.mesas, expedientes.busqueda) @> "
+            f"COALESCE(NULLIF({claves}, '{{}}'), '{{-}}')"
+        )
+
+    def niveles(self, mesa_id: uuid.UUID | None = None) -> list[tuple[int, Condicion]]:
+        """The tiers, best first, each the condition of its rows only (no row in two), as read
+        from the files' indexes; within the scope of `mesa_id`, if given, its files' own data
+        through the desk's keys (`en_la_mesa`)."""
         consulta = self.consulta()
         en_datos = f"expedientes.busqueda @@ {consulta}"
+        en_datos_de_la_mesa = en_datos
+        if mesa_id is not None:
+            en_datos_de_la_mesa = f"{self.en_la_mesa(mesa_id)} AND {en_datos}"
         # Served by `ix_expedientes_con_documentos` (migration expbus_02): that very expression,
         # over the files that have documents' text only.
         con_documentos = (
@@ -143,12 +168,16 @@ class Busqueda:
         )
         identidad = self.identidad()
         if identidad is None:
-            return [(DATOS, _fija(en_datos)), (DOCUMENTOS, _fija(con_documentos))]
+            return [(DATOS, _fija(en_datos_de_la_mesa)), (DOCUMENTOS, _fija(con_documentos))]
 
         def sin(condicion: str) -> Condicion:
             return lambda s: f"{condicion} AND NOT ({identidad(s)})"
 
-        return [(IDENTIDAD, identidad), (DATOS, sin(en_datos)), (DOCUMENTOS, sin(con_documentos))]
+        return [
+            (IDENTIDAD, identidad),
+            (DATOS, sin(en_datos_de_la_mesa)),
+            (DOCUMENTOS, sin(con_documentos)),
+        ]
 
 
 async def conexion(db: AsyncSession) -> asyncpg.Connection:
@@ -165,9 +194,10 @@ async def _leer(
     desde: Posicion | None,
     faltan: int,
     ventana: bool = True,
+    en_ventana: Condicion | None = None,
 ) -> list[asyncpg.Record]:
     filas: list[asyncpg.Record] = []
-    for sql, args in lectura.sentencias(condicion, desde, faltan, ventana):
+    for sql, args in lectura.sentencias(condicion, desde, faltan, ventana, en_ventana):
         filas = await conexion.fetch(sql, *args)
         if len(filas) >= faltan or (filas and filas[0].get(EN_VENTANA, 0) < VENTANA):
             break
@@ -191,7 +221,7 @@ async def pagina(
 
     desde_nivel = _leer_cursor_con_nivel(cursor) if cursor else None
     niveles: list[tuple[int, Condicion, Posicion | None]] = []
-    for nivel, condicion in busqueda.niveles():
+    for nivel, condicion in busqueda.niveles(lectura.mesa_id):
         if desde_nivel is not None and nivel < desde_nivel[0]:
             continue
         posicion = None
@@ -224,7 +254,16 @@ async def _nivel_a_nivel(
         ventana = nivel == DATOS and await _llenan_la_ventana(
             conexion, lectura, busqueda, faltan - len(filas)
         )
-        leidas = await _leer(conexion, lectura, condicion, posicion, faltan - len(filas), ventana)
+        # The window checks its files one by one: the words alone, not the desk's keys.
+        leidas = await _leer(
+            conexion,
+            lectura,
+            condicion,
+            posicion,
+            faltan - len(filas),
+            ventana,
+            busqueda.en_sus_datos(),
+        )
         filas.extend((nivel, row) for row in leidas)
         if len(filas) >= faltan:
             break

@@ -106,7 +106,7 @@ def _lectura(filtros: Filtros, por: Usuario) -> busqueda.Lectura:
     mesa_id = por.mesa_id
     if mesa_id is None:
         return busqueda.Lectura(condiciones, lambda _: "false")
-    # `alcance.filtro`'s rule over the scope the GIN index holds (`ix_expedientes_mesas_busqueda`).
+    # `alcance.filtro`'s rule over the scope the GIN index holds (`ix_expedientes_mesas`).
     return busqueda.Lectura(
         condiciones,
         lambda s: f"expedientes.mesas @> ARRAY[{s.arg(mesa_id)}::uuid]",

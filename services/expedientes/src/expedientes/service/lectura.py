@@ -139,14 +139,16 @@ class Lectura:
         desde: Posicion | None,
         faltan: int,
         ventana: bool = True,
+        en_ventana: Condicion | None = None,
     ) -> list[Sentencia]:
         """The statements to try in order: the first that brings `faltan` rows is the page.
         Without `ventana` (what is rare anyway: a referencia, the documents' tier) only the
-        files' own indexes."""
+        files' own indexes. `en_ventana` is `condicion` as the window checks it file by file,
+        when `condicion` is written for the indexes (`Busqueda.en_la_mesa`'s keys)."""
         completa = self._completa(condicion, desde, faltan)
         if self.mesa_id is None or not ventana:
             return [completa]
-        return [self._en_ventana(condicion, desde, faltan), completa]
+        return [self._en_ventana(en_ventana or condicion, desde, faltan), completa]
 
     def _donde(self, s: Sql, condicion: Condicion | None) -> list[str]:
         donde = [filtro(s) for filtro in self.filtros]
