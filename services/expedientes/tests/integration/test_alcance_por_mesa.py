@@ -174,10 +174,12 @@ async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
     servicio: tuple[FastAPI, httpx.AsyncClient], mesa, otra_mesa
 ) -> None:
     """Each desk's words are GIN keys of their own (migration busq_04): a desk's page of two
-    words is read from the desk's keys of both, and finds its files that hold both, not those
-    holding one, nor another desk's. Words that are only stop words give a key no file holds
-    (never an empty set of keys, which every file would hold)."""
+    words is read from the desk's keys of both (its documents' tier from the keys of the
+    file's and its documents' words), and finds its files that hold both, not those holding
+    one, nor another desk's. Words that are only stop words give a key no file holds (never an
+    empty set of keys, which every file would hold)."""
     from expedientes.service.busqueda import Busqueda
+    from expedientes.service.lectura import Sql
 
     app, cliente = servicio
     uno, dos = _palabra(), _palabra()
@@ -208,9 +210,16 @@ async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
         assert sorted(claves) == sorted(f"{str(mesa.id)[:8]}:{p}" for p in lexemas)
         await conn.execute(text("SET LOCAL enable_seqscan = off"))
         planes = {}
-        for q in (f"{uno} {dos}", "de la"):
-            condicion = Busqueda.de(q).en_la_mesa(mesa.id)
+        buscadas = Busqueda.de(f"{uno} {dos}")
+        (_, datos), (_, documentos) = buscadas.niveles(mesa.id)
+        condiciones = {
+            "datos": datos(Sql()),
+            "documentos": documentos(Sql()),
+            "vacia": Busqueda.de("de la").en_la_mesa(mesa.id),
+        }
+        for nombre, condicion in condiciones.items():
             plan = await conn.execute(text(f"EXPLAIN SELECT id FROM expedientes WHERE {condicion}"))
-            planes[q] = "\n".join(fila[0] for fila in plan)
-    assert "ix_expedientes_palabras_por_mesa" in planes[f"{uno} {dos}"]
-    assert "'{-}'::text[]" in planes["de la"]
+            planes[nombre] = "\n".join(fila[0] for fila in plan)
+    assert "ix_expedientes_palabras_por_mesa" in planes["datos"]
+    assert "ix_expedientes_documentos_por_mesa" in planes["documentos"]
+    assert "'{-}'::text[]" in planes["vacia"]

@@ -134,38 +134,41 @@ class Busqueda:
         """Files whose own data hold every word, checked file by file (a desk's window)."""
         return _fija(f"expedientes.busqueda @@ {self.consulta()}")
 
-    def en_la_mesa(self, mesa_id: uuid.UUID) -> str:
-        """The words as keys of the desk `mesa_id` (`ix_expedientes_palabras_por_mesa`,
-        migration busq_04): the desk's files that hold them all, and perhaps a few of a desk
-        whose id begins alike (the exact conditions go beside it). Written of constants only,
-        so PostgreSQL computes the keys while planning, and estimates them. Words that are all
-        stop words give no key: `{-}`, a key no file holds, then finds nothing, as their
-        tsquery does (an empty array would be held by every file)."""
-        palabras = (
+    def en_la_mesa(self, mesa_id: uuid.UUID, palabras: str = "expedientes.busqueda") -> str:
+        """The words as keys of the desk `mesa_id` among the files' `palabras` (migration
+        busq_04: `ix_expedientes_palabras_por_mesa`, or `ix_expedientes_documentos_por_mesa`
+        for the words of the file and its documents together): the desk's files that hold them
+        all, and perhaps a few of a desk whose id begins alike (the exact conditions go beside
+        it). Written of constants only, so PostgreSQL computes the keys while planning, and
+        estimates them. Words that are all stop words give no key: `{-}`, a key no file holds,
+        then finds nothing, as their tsquery does (an empty array would be held by every
+        file)."""
+        buscadas = (
             f"to_tsvector('{CONFIGURACION}'::regconfig, sigexp_texto({literal(self.palabras)}))"
         )
-        claves = f"sigexp_palabras_por_mesa(ARRAY[{constante(str(mesa_id))}::uuid], {palabras})"
+        claves = f"sigexp_palabras_por_mesa(ARRAY[{constante(str(mesa_id))}::uuid], {buscadas})"
         return (
-            "sigexp_palabras_por_mesa(expedientes.mesas, expedientes.busqueda) @> "
+            f"sigexp_palabras_por_mesa(expedientes.mesas, {palabras}) @> "
             f"COALESCE(NULLIF({claves}, '{{}}'), '{{-}}')"
         )
 
     def niveles(self, mesa_id: uuid.UUID | None = None) -> list[tuple[int, Condicion]]:
         """The tiers, best first, each the condition of its rows only (no row in two), as read
-        from the files' indexes; within the scope of `mesa_id`, if given, its files' own data
-        through the desk's keys (`en_la_mesa`)."""
+        from the files' indexes; within the scope of `mesa_id`, if given, through the desk's
+        keys of the files' words and of their documents' (`en_la_mesa`)."""
         consulta = self.consulta()
         en_datos = f"expedientes.busqueda @@ {consulta}"
-        en_datos_de_la_mesa = en_datos
-        if mesa_id is not None:
-            en_datos_de_la_mesa = f"{self.en_la_mesa(mesa_id)} AND {en_datos}"
+        todas = "(expedientes.busqueda || expedientes.texto_documentos)"
         # Served by `ix_expedientes_con_documentos` (migration expbus_02): that very expression,
         # over the files that have documents' text only.
         con_documentos = (
-            "expedientes.texto_documentos IS NOT NULL AND "
-            f"(expedientes.busqueda || expedientes.texto_documentos) @@ {consulta} "
+            f"expedientes.texto_documentos IS NOT NULL AND {todas} @@ {consulta} "
             f"AND NOT ({en_datos})"
         )
+        en_datos_de_la_mesa = en_datos
+        if mesa_id is not None:
+            en_datos_de_la_mesa = f"{self.en_la_mesa(mesa_id)} AND {en_datos}"
+            con_documentos = f"{self.en_la_mesa(mesa_id, todas)} AND {con_documentos}"
         identidad = self.identidad()
         if identidad is None:
             return [(DATOS, _fija(en_datos_de_la_mesa)), (DOCUMENTOS, _fija(con_documentos))]
