@@ -77,7 +77,6 @@ class Expediente(Base):
             "ix_expedientes_documentos_por_mesa",
             text("sigexp_palabras_por_mesa(mesas, (busqueda || texto_documentos))"),
             postgresql_using="gin",
-            postgresql_where=text("texto_documentos IS NOT NULL"),
         ),
         Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
         Index(
