@@ -70,12 +70,12 @@ class Expediente(Base):
         # `busqueda.Busqueda.en_la_mesa`); the scope alone.
         Index(
             "ix_expedientes_palabras_por_mesa",
-            text("sigexp_palabras_por_mesa(mesas, busqueda)"),
+            text("sigexp_palabras_por_mesa(mesas, busqueda, numero)"),
             postgresql_using="gin",
         ),
         Index(
             "ix_expedientes_documentos_por_mesa",
-            text("sigexp_palabras_por_mesa(mesas, (busqueda || texto_documentos))"),
+            text("sigexp_palabras_por_mesa(mesas, (busqueda || texto_documentos), numero)"),
             postgresql_using="gin",
         ),
         Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),

@@ -176,8 +176,9 @@ async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
     """Each desk's words are GIN keys of their own (migration busq_04): a desk's page of two
     words is read from the desk's keys of both (its documents' tier from the keys of the
     file's and its documents' words), and finds its files that hold both, not those holding
-    one, nor another desk's. Words that are only stop words give a key no file holds (never an
-    empty set of keys, which every file would hold)."""
+    one, nor another desk's; its number is a key of the desk too. Words that are only stop
+    words give a key no file holds (never an empty set of keys, which every file would
+    hold)."""
     from expedientes.service.busqueda import Busqueda
     from expedientes.service.lectura import Sql
 
@@ -201,8 +202,8 @@ async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
         claves, lexemas = (
             await conn.execute(
                 text(
-                    "SELECT sigexp_palabras_por_mesa(mesas, busqueda), "
-                    "tsvector_to_array(busqueda) FROM expedientes WHERE id = :i"
+                    "SELECT sigexp_palabras_por_mesa(mesas, busqueda, numero), "
+                    "tsvector_to_array(busqueda) || ('#' || numero) FROM expedientes WHERE id = :i"
                 ),
                 {"i": ids["ambas"]},
             )
@@ -220,6 +221,7 @@ async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
             "datos": datos(Sql()),
             "documentos": documentos(Sql()),
             "vacia": Busqueda.de("de la").en_la_mesa(mesa.id),
+            "numero": Busqueda.de("207").numero_en_la_mesa(mesa.id, 207),
         }
         for nombre, condicion in condiciones.items():
             plan = await conn.execute(text(f"EXPLAIN SELECT id FROM expedientes WHERE {condicion}"))
@@ -227,3 +229,5 @@ async def test_una_mesa_busca_sus_palabras_por_claves_propias_de_la_mesa(
     assert "ix_expedientes_palabras_por_mesa" in planes["datos"]
     assert "ix_expedientes_documentos_por_mesa" in planes["documentos"]
     assert "'{-}'::text[]" in planes["vacia"]
+    assert f"'{{{str(mesa.id)[:8]}:#207}}'::text[]" in planes["numero"]
+    assert "ix_expedientes_palabras_por_mesa" in planes["numero"]

@@ -139,18 +139,17 @@ class Busqueda:
         busq_04: `ix_expedientes_palabras_por_mesa`, or `ix_expedientes_documentos_por_mesa`
         for the words of the file and its documents together): the desk's files that hold them
         all, and perhaps a few of a desk whose id begins alike (the exact conditions go beside
-        it). Written of constants only, so PostgreSQL computes the keys while planning, and
-        estimates them. Words that are all stop words give no key: `{-}`, a key no file holds,
-        then finds nothing, as their tsquery does (an empty array would be held by every
-        file)."""
+        it)."""
         buscadas = (
             f"to_tsvector('{CONFIGURACION}'::regconfig, sigexp_texto({literal(self.palabras)}))"
         )
-        claves = f"sigexp_palabras_por_mesa(ARRAY[{constante(str(mesa_id))}::uuid], {buscadas})"
-        return (
-            f"sigexp_palabras_por_mesa(expedientes.mesas, {palabras}) @> "
-            f"COALESCE(NULLIF({claves}, '{{}}'), '{{-}}')"
-        )
+        return _claves_de_la_mesa(mesa_id, palabras, buscadas, "NULL::integer")
+
+    def numero_en_la_mesa(self, mesa_id: uuid.UUID, numero: int) -> str:
+        """The number as a key of the desk `mesa_id` (busq_04: "b167344f:#207"): the desk's
+        files of that number, in any series, and perhaps a few of a desk whose id begins
+        alike."""
+        return _claves_de_la_mesa(mesa_id, "expedientes.busqueda", "''::tsvector", str(numero))
 
     def niveles(self, mesa_id: uuid.UUID | None = None) -> list[tuple[int, Condicion]]:
         """The tiers, best first, each the condition of its rows only (no row in two), as read
@@ -176,11 +175,32 @@ class Busqueda:
         def sin(condicion: str) -> Condicion:
             return lambda s: f"{condicion} AND NOT ({identidad(s)})"
 
+        nombrada = identidad
+        if mesa_id is not None and self.numero is not None:
+            claves = self.numero_en_la_mesa(mesa_id, self.numero)
+
+            def nombrada(s: Sql) -> str:
+                return f"{claves} AND {identidad(s)}"
+
         return [
-            (IDENTIDAD, identidad),
+            (IDENTIDAD, nombrada),
             (DATOS, sin(en_datos_de_la_mesa)),
             (DOCUMENTOS, sin(con_documentos)),
         ]
+
+
+def _claves_de_la_mesa(mesa_id: uuid.UUID, palabras: str, buscadas: str, numero: str) -> str:
+    """The files whose keys of `palabras` (and number) in the desk `mesa_id` hold the keys of
+    `buscadas` and `numero`. Written of constants only, so PostgreSQL computes the keys wanted
+    while planning, and estimates them. Words that are all stop words give no key: `{-}`, a key
+    no file holds, then finds nothing, as their tsquery does (an empty array would be held by
+    every file)."""
+    mesa = f"ARRAY[{constante(str(mesa_id))}::uuid]"
+    buscadas_claves = f"sigexp_palabras_por_mesa({mesa}, {buscadas}, {numero})"
+    return (
+        f"sigexp_palabras_por_mesa(expedientes.mesas, {palabras}, expedientes.numero) @> "
+        f"COALESCE(NULLIF({buscadas_claves}, '{{}}'), '{{-}}')"
+    )
 
 
 async def conexion(db: AsyncSession) -> asyncpg.Connection:
