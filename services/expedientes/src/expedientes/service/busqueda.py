@@ -14,7 +14,9 @@ A page reads the tiers in order until it is full, one statement each (a referenc
 one, `Lectura.por_niveles`: its own tier rarely fills a page); the cursor says the tier and the
 (creado_en, id) it stopped at. A desk's clerk's tier 1 is first read through the desk's
 newest files when PostgreSQL's statistics say its words are common enough to fill a page there
-(`service/frecuencias.py`), else from the GIN indexes at once. Ranking every match by
+(`service/frecuencias.py`), else from the GIN indexes at once. A desk's tiers read from the
+indexes ask the desk's own keys of the words and the number (`Busqueda.en_la_mesa`, migration
+busq_04: "b167344f:compr"), so they read only the desk's matches. Ranking every match by
 `ts_rank` instead would read and sort every row that holds a common word (tens of thousands at
 a million files) for each page; the tiers keep a page's work bounded whatever the word, and
 rank the way a clerk expects (the file whose extracto says it, before the one whose attachment
