@@ -75,7 +75,7 @@ class Expediente(Base):
         ),
         Index(
             "ix_expedientes_documentos_por_mesa",
-            text("sigexp_palabras_por_mesa(mesas, (busqueda || texto_documentos), numero)"),
+            text("sigexp_palabras_por_mesa(mesas, busqueda || texto_documentos, numero)"),
             postgresql_using="gin",
         ),
         Index("ix_expedientes_mesas", "mesas", postgresql_using="gin"),
