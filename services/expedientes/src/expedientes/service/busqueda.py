@@ -132,9 +132,13 @@ class Busqueda:
         texto = literal(self.palabras)
         return f"plainto_tsquery('{CONFIGURACION}'::regconfig, sigexp_texto({texto}))"
 
+    def _en_datos(self) -> str:
+        """Files whose own data hold every word (`busqueda @@ words`)."""
+        return f"expedientes.busqueda @@ {self.consulta()}"
+
     def en_sus_datos(self) -> Condicion:
         """Files whose own data hold every word, checked file by file (a desk's window)."""
-        return _fija(f"expedientes.busqueda @@ {self.consulta()}")
+        return _fija(self._en_datos())
 
     def en_la_mesa(self, mesa_id: uuid.UUID, palabras: str = "expedientes.busqueda") -> str:
         """The words as keys of the desk `mesa_id` among the files' `palabras` (migration
@@ -158,7 +162,7 @@ class Busqueda:
         from the files' indexes; within the scope of `mesa_id`, if given, through the desk's
         keys of the files' words and of their documents' (`en_la_mesa`)."""
         consulta = self.consulta()
-        en_datos = f"expedientes.busqueda @@ {consulta}"
+        en_datos = self._en_datos()
         todas = "(expedientes.busqueda || expedientes.texto_documentos)"
         # Served by `ix_expedientes_con_documentos` (migration expbus_02): that very expression,
         # over the files that have documents' text only.
